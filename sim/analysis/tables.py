@@ -1,0 +1,180 @@
+"""From the event log to tables: events, cases and resource pools.
+
+Every function here is pure: DataFrames in, DataFrames out.  Times are
+minutes from the start of the run; intervals are minutes (``*_min``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+EVENT_COLUMNS = ["replication", "case_id", "time_min", "event", "hospital", "resource", "value", "detail"]
+
+MILESTONES = [
+    "case_created", "consult_start", "decision", "team_requested", "team_assembled", "team_departed",
+    "team_on_site", "team_ready", "stabilisation_start", "deteriorated", "stabilisation_end",
+    "mother_departed", "mother_arrived", "theatre_entry", "incision", "delivery", "surgery_end",
+    "neonatal_stabilised", "newborn_departed", "nicu_arrival", "nicu_admission", "team_returned",
+    "icu_discharge", "case_closed",
+]
+"""Case milestones in pathway order; each becomes a ``<name>_min`` column of the cases table."""
+
+INTERVALS = {
+    "decision_to_delivery_min": ("decision", "delivery"),
+    "decision_to_team_on_site_min": ("decision", "team_on_site"),
+    "delivery_to_nicu_min": ("delivery", "nicu_admission"),
+    "referral_to_decision_min": ("case_created", "decision"),
+    "team_assembly_wait_min": ("team_requested", "team_assembled"),
+    "mobilisation_min": ("team_assembled", "team_departed"),
+    "team_travel_min": ("team_departed", "team_on_site"),
+    "setup_min": ("team_on_site", "team_ready"),
+    "ready_to_theatre_min": ("team_ready", "theatre_entry"),
+    "stabilisation_min": ("stabilisation_start", "stabilisation_end"),
+    "theatre_to_delivery_min": ("theatre_entry", "delivery"),
+    "surgery_min": ("incision", "surgery_end"),
+}
+"""Derived intervals: name -> (start milestone, end milestone)."""
+
+
+def events_frame(rows: list[tuple], replication: int) -> pd.DataFrame:
+    """The model's rows as a typed DataFrame with a ``replication`` column."""
+    df = pd.DataFrame.from_records(rows, columns=EVENT_COLUMNS[1:])
+    df.insert(0, "replication", np.int32(replication))
+    df["case_id"] = df["case_id"].astype("int64")
+    df["time_min"] = df["time_min"].astype("float64")
+    df["value"] = df["value"].astype("float64")
+    for col in ("event", "hospital", "resource", "detail"):
+        df[col] = df[col].astype("string")
+    return df
+
+
+def _first(events: pd.DataFrame, name: str, column: str) -> pd.Series:
+    sel = events[events["event"] == name]
+    return sel.groupby(["replication", "case_id"])[column].first()
+
+
+def _last(events: pd.DataFrame, name: str, column: str) -> pd.Series:
+    sel = events[events["event"] == name]
+    return sel.groupby(["replication", "case_id"])[column].last()
+
+
+def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.DataFrame:
+    """One row per case per replication, with milestones, intervals and status.
+
+    ``status`` is ``completed`` when the case closed before the horizon, else
+    ``in_progress``; ``stage`` names the last milestone reached either way.
+    """
+    ev = events[events["case_id"] >= 0]
+    cases = pd.DataFrame({
+        "case_type": _first(ev, "case_created", "detail"),
+        "hospital": _first(ev, "case_created", "hospital"),
+        "gestation_weeks": _first(ev, "case_created", "value"),
+        "urgency_initial": _first(ev, "urgency", "detail"),
+        "urgency": _last(ev, "urgency", "detail"),
+        "pathway": _first(ev, "decision", "detail"),
+        "birth_weight_g": _first(ev, "delivery", "value"),
+        "nicu_hospital": _first(ev, "nicu_admission", "hospital"),
+        "nicu_diverted": _first(ev, "nicu_admission", "detail") == "diverted",
+    })
+    milestones = ev[ev["event"].isin(MILESTONES)]
+    times = milestones.pivot_table(index=["replication", "case_id"], columns="event", values="time_min",
+                                   aggfunc="first", observed=True)
+    times = times.reindex(columns=MILESTONES)
+    times.columns = [f"{m}_min" for m in MILESTONES]
+    cases = cases.join(times, how="left").reset_index()
+    for name, (start, end) in INTERVALS.items():
+        cases[name] = cases[f"{end}_min"] - cases[f"{start}_min"]
+    cases["target_min"] = cases["urgency"].map(urgency_targets).astype("float64")
+    delivered = cases["decision_to_delivery_min"].notna()
+    cases["within_target"] = (cases["decision_to_delivery_min"] <= cases["target_min"]).where(delivered)
+    cases["status"] = np.where(cases["case_closed_min"].notna(), "completed", "in_progress")
+    reached = cases[[f"{m}_min" for m in MILESTONES]].notna().to_numpy()
+    last = reached.shape[1] - 1 - np.argmax(reached[:, ::-1], axis=1)
+    cases["stage"] = np.array(MILESTONES)[last]
+    for col in ("case_type", "hospital", "urgency_initial", "urgency", "pathway", "nicu_hospital", "status", "stage"):
+        cases[col] = cases[col].astype("string")
+    return cases
+
+
+def _integrate(df: pd.DataFrame, delta: str, start: float, end: float) -> pd.Series:
+    """Integral over [start, end] of a per-pool step function given by time-sorted ``delta``s."""
+    df = df.sort_values(["hospital", "resource", "time_min"], kind="stable")
+    keys = ["hospital", "resource"]
+    level = df.groupby(keys, observed=True)[delta].cumsum()
+    t0 = df["time_min"].clip(lower=start, upper=end)
+    t1 = df.groupby(keys, observed=True)["time_min"].shift(-1).fillna(end).clip(lower=start, upper=end)
+    return (level * (t1 - t0)).groupby([df["hospital"], df["resource"]], observed=True).sum()
+
+
+def _max_level(df: pd.DataFrame, delta: str) -> pd.Series:
+    df = df.sort_values(["hospital", "resource", "time_min"], kind="stable")
+    level = df.groupby(["hospital", "resource"], observed=True)[delta].cumsum()
+    return level.groupby([df["hospital"], df["resource"]], observed=True).max()
+
+
+def request_waits(events: pd.DataFrame, horizon_min: float) -> pd.DataFrame:
+    """Each pool request with its wait; requests never granted are censored at the horizon."""
+    keys = ["replication", "case_id", "hospital", "resource"]
+    req = events[events["event"] == "request"][[*keys, "time_min"]].copy()
+    acq = events[events["event"] == "acquire"][[*keys, "time_min"]].copy()
+    req["k"] = req.groupby(keys, observed=True).cumcount()
+    acq["k"] = acq.groupby(keys, observed=True).cumcount()
+    out = req.merge(acq, on=[*keys, "k"], how="left", suffixes=("_request", "_acquire"))
+    out["granted"] = out["time_min_acquire"].notna()
+    out["wait_min"] = out["time_min_acquire"].fillna(horizon_min) - out["time_min_request"]
+    return out.drop(columns="k")
+
+
+def resources_table(events: pd.DataFrame, horizon_min: float, warmup_min: float = 0.0) -> pd.DataFrame:
+    """Per replication and pool: capacity, busy time, utilisation, queue and waits.
+
+    Busy, capacity and queue are time averages over [warmup, horizon].
+    ``capacity_mean`` counts on-duty units plus called-in staff present.
+    """
+    frames = []
+    for rep, ev in events.groupby("replication", sort=True):
+        frames.append(_resources_one(ev, horizon_min, warmup_min).assign(replication=rep))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _resources_one(ev: pd.DataFrame, horizon: float, warmup: float) -> pd.DataFrame:
+    span = horizon - warmup
+    cols = ["hospital", "resource", "time_min"]
+    busy = ev[ev["event"].isin(["acquire", "release"])][cols].assign(
+        d=np.where(ev.loc[ev["event"].isin(["acquire", "release"]), "event"] == "acquire", 1, -1)
+        * ev.loc[ev["event"].isin(["acquire", "release"]), "value"].to_numpy())
+    cap = ev[ev["event"] == "capacity"][[*cols, "value"]].sort_values(cols, kind="stable")
+    cap["d"] = cap.groupby(["hospital", "resource"], observed=True)["value"].diff().fillna(cap["value"])
+    extra = ev[ev["event"].isin(["call_in_arrival", "call_in_home"])][cols].assign(
+        d=np.where(ev.loc[ev["event"].isin(["call_in_arrival", "call_in_home"]), "event"] == "call_in_arrival", 1, -1))
+    avail = pd.concat([cap[[*cols, "d"]], extra], ignore_index=True)
+    waits = request_waits(ev, horizon)
+    waits = waits[waits["time_min_request"] >= warmup]
+    queue = pd.concat([
+        waits[["hospital", "resource", "time_min_request"]].rename(columns={"time_min_request": "time_min"}).assign(d=1),
+        waits[waits["granted"]][["hospital", "resource", "time_min_acquire"]].rename(
+            columns={"time_min_acquire": "time_min"}).assign(d=-1),
+    ], ignore_index=True)
+    table = pd.DataFrame({
+        "capacity_mean": _integrate(avail, "d", warmup, horizon) / span,
+        "busy_min": _integrate(busy, "d", warmup, horizon),
+    })
+    table["utilisation"] = table["busy_min"] / (table["capacity_mean"] * span)
+    table["mean_queue"] = _integrate(queue, "d", warmup, horizon) / span if len(queue) else 0.0
+    table["max_queue"] = _max_level(queue, "d") if len(queue) else 0
+    g = waits.groupby(["hospital", "resource"], observed=True)
+    table["requests"] = g.size()
+    table["mean_wait_min"] = g["wait_min"].mean()
+    table["max_wait_min"] = g["wait_min"].max()
+    table["not_granted"] = g["granted"].apply(lambda s: int((~s).sum()))
+    call_ins = ev[(ev["event"] == "call_in") & (ev["time_min"] >= warmup)].groupby(
+        ["hospital", "resource"], observed=True).size()
+    table["call_ins"] = call_ins
+    table = table.reset_index()
+    fill = {"mean_queue": 0.0, "max_queue": 0, "requests": 0, "call_ins": 0, "not_granted": 0, "busy_min": 0.0}
+    table = table.fillna(fill)
+    for col in ("requests", "call_ins", "not_granted", "max_queue"):
+        table[col] = table[col].astype("int64")
+    table["utilisation"] = table["utilisation"].replace([np.inf, -np.inf], np.nan)
+    return table

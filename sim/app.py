@@ -1,0 +1,146 @@
+"""Use cases behind the command line: each is one function the CLI calls.
+
+``run_scenario`` is the spine: load and validate, run replications into a
+temporary folder, combine the parts, summarise, write the manifest and the
+report, and rename the folder into place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.metadata
+import platform
+import re
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim import __version__, store
+from sim.analysis.kpis import CASE_KPIS
+from sim.analysis.stats import summarise
+from sim.experiment.runner import run_replications
+from sim.scenario import Scenario, load_scenario, scenario_dict, scenario_hash
+
+DEPENDENCIES = ("simpy", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "ruamel.yaml", "matplotlib", "click")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """How to run: counts, seed, engine and where to write."""
+
+    replications: int | None = None
+    seed: int | None = None
+    workers: int = 1
+    engine: str = "local"
+    scheduler: str | None = None
+    out: Path | None = None
+    force: bool = False
+    resume: bool = False
+    precision: float = 0.05
+    progress: bool = True
+    report: bool = True
+
+
+def safe_name(name: str) -> str:
+    """A folder name made from a scenario name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "scenario"
+
+
+def default_out(scenario: Scenario) -> Path:
+    return Path("results") / safe_name(scenario.name)
+
+
+def versions() -> dict[str, str]:
+    found = {"ihsim": __version__, "python": platform.python_version()}
+    for dist in DEPENDENCIES:
+        try:
+            found[dist] = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            found[dist] = "not installed"
+    return found
+
+
+def git_commit() -> str | None:
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5,
+                              cwd=Path(__file__).resolve().parent, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None if done.returncode == 0 else None
+
+
+def case_values(folder: Path) -> dict[str, pd.Series]:
+    """Pooled case-level values of the interval KPIs, for percentiles."""
+    cases = store.read_table(folder, "cases", ["case_type", "decision_to_delivery_min",
+                                               "decision_to_team_on_site_min", "delivery_to_nicu_min",
+                                               "team_assembly_wait_min"])
+    out = {}
+    for kpi, (ctype, column) in CASE_KPIS.items():
+        out[kpi] = cases.loc[cases["case_type"] == ctype, column]
+    return out
+
+
+def finish_folder(folder: Path, scenario: Scenario, n: int, precision: float) -> pd.DataFrame:
+    """Combine parts into tables, write replications.csv and summary.csv; returns the summary."""
+    reps = list(range(n))
+    for table in ("events", "cases", "resources"):
+        store.combine_parts(folder, table, reps)
+    kpis = store.read_kpis(folder, reps)
+    store.write_csv(folder, "replications.csv", kpis)
+    summary = summarise(kpis, case_values(folder), precision=precision)
+    store.write_csv(folder, "summary.csv", summary)
+    store.remove_parts(folder)
+    return summary
+
+
+def manifest(scenario: Scenario, opts: RunOptions, n: int, seed: int, started: dt.datetime, wall_s: float,
+             sim_events: int) -> dict[str, Any]:
+    return {
+        "ihsim_version": __version__,
+        "scenario_name": scenario.name,
+        "scenario_sha256": scenario_hash(scenario),
+        "seed": seed,
+        "replications": n,
+        "engine": opts.engine,
+        "workers": opts.workers,
+        "precision": opts.precision,
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "command": sys.argv,
+        "started": started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "wall_seconds": round(wall_s, 3),
+        "sim_events": sim_events,
+        "scenario": scenario_dict(scenario),
+    }
+
+
+def run_loaded(scenario: Scenario, opts: RunOptions) -> Path:
+    """Run a validated scenario and write its complete results folder; returns its path."""
+    n = opts.replications or scenario.run.replications
+    seed = scenario.run.seed if opts.seed is None else opts.seed
+    out = opts.out or default_out(scenario)
+    started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
+    with store.results_folder(out, force=opts.force, resume=opts.resume) as tmp:
+        done = store.finished_replications(tmp) if opts.resume else set()
+        results = run_replications(scenario, seed, n, tmp, workers=opts.workers, engine=opts.engine,
+                                   scheduler=opts.scheduler, skip=done, progress=opts.progress)
+        finish_folder(tmp, scenario, n, opts.precision)
+        sim_events = sum(r.sim_events for r in results)
+        store.write_json(tmp, "manifest.json",
+                         manifest(scenario, opts, n, seed, started, time.perf_counter() - t0, sim_events))
+        if opts.report:
+            from sim.report import build_report
+
+            build_report(tmp)
+    return out
+
+
+def run_scenario(path: str | Path, overrides: list[str] | None, opts: RunOptions) -> Path:
+    """Load, validate and run one scenario file (see :func:`run_loaded`)."""
+    return run_loaded(load_scenario(path, overrides), opts)

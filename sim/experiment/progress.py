@@ -1,0 +1,36 @@
+"""Progress for long runs: a tqdm bar on a terminal, a plain line every few seconds otherwise."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+
+from tqdm import tqdm
+
+log = logging.getLogger("sim.progress")
+
+
+class Progress:
+    """Counts finished replications.  ``enabled=False`` keeps quiet (tests, libraries)."""
+
+    def __init__(self, total: int, label: str, enabled: bool = True, every_s: float = 5.0):
+        self.total, self.label, self.every_s = total, label, every_s
+        self.done = 0
+        self._last = time.monotonic()
+        self._start = self._last
+        tty = enabled and sys.stderr.isatty()
+        self._bar = tqdm(total=total, desc=label, unit="rep", file=sys.stderr, disable=not tty, leave=False)
+        self._plain = enabled and not tty
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        self._bar.update(n)
+        now = time.monotonic()
+        if self._plain and (now - self._last >= self.every_s or self.done == self.total):
+            self._last = now
+            print(f"{self.label}: {self.done}/{self.total} replications, {now - self._start:.0f} s",
+                  file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        self._bar.close()

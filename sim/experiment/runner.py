@@ -1,0 +1,114 @@
+"""Replications: one task per batch, on a local process pool or a Dask cluster.
+
+Each replication runs the model, derives its tables with the analysis layer
+and writes them as parquet parts straight away; a task returns only a small
+summary, so the driver's memory stays flat however many replications run.
+Results depend only on (scenario, seed, replication), never on the engine,
+the number of workers or the order in which tasks finish.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from sim import store
+from sim.analysis.kpis import replication_kpis
+from sim.analysis.tables import cases_table, events_frame, resources_table
+from sim.experiment.progress import Progress
+from sim.model import simulate
+from sim.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What a task sends back: counts only, never tables."""
+
+    replications: tuple[int, ...]
+    sim_events: int
+    event_rows: int
+
+
+def replication_tables(scenario: Scenario, seed: int, replication: int) -> tuple[dict[str, pd.DataFrame], int]:
+    """Run one replication and derive its tables; returns ``(tables, SimPy events)``."""
+    out = simulate(scenario, seed, replication)
+    horizon = scenario.run.horizon_days * 1440.0
+    warmup = scenario.run.warmup_days * 1440.0
+    events = events_frame(out.rows, replication)
+    targets = {name: u.target_min for name, u in scenario.urgency.items()}
+    cases = cases_table(events, targets)
+    resources = resources_table(events, horizon, warmup)
+    kpis = replication_kpis(cases, resources, list(scenario.urgency), warmup)
+    kpi_frame = pd.DataFrame([{"replication": replication, **kpis}])
+    return {"events": events, "cases": cases, "resources": resources, "kpis": kpi_frame}, out.sim_events
+
+
+def run_batch(scenario: Scenario, seed: int, replications: tuple[int, ...], folder: str) -> BatchResult:
+    """Task body (module level, so it pickles): run and store a batch of replications."""
+    sim_events = rows = 0
+    for rep in replications:
+        tables, n = replication_tables(scenario, seed, rep)
+        store.write_replication(Path(folder), rep, tables)
+        sim_events += n
+        rows += len(tables["events"])
+    return BatchResult(tuple(replications), sim_events, rows)
+
+
+def batches(todo: list[int], workers: int, max_size: int = 25) -> list[tuple[int, ...]]:
+    """Split replications into tasks: about four per worker, at most ``max_size`` each."""
+    if not todo:
+        return []
+    size = max(1, min(max_size, len(todo) // (4 * max(workers, 1)) or 1))
+    return [tuple(todo[i:i + size]) for i in range(0, len(todo), size)]
+
+
+@contextmanager
+def executor(engine: str, workers: int, scheduler: str | None) -> Iterator[Executor | None]:
+    """``None`` means run in this process (one local worker)."""
+    if engine == "dask":
+        from dask.distributed import Client, LocalCluster
+
+        if scheduler:
+            with Client(scheduler) as client:
+                yield client.get_executor()
+        else:
+            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                              dashboard_address=None) as cluster, Client(cluster) as client:
+                yield client.get_executor()
+    elif workers <= 1:
+        yield None
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            yield pool
+
+
+def run_replications(scenario: Scenario, seed: int, replications: int, folder: Path, *, workers: int = 1,
+                     engine: str = "local", scheduler: str | None = None, skip: set[int] | None = None,
+                     progress: bool = True, label: str = "") -> list[BatchResult]:
+    """Run replications ``0..n-1`` (less ``skip``) and store their parts in ``folder``."""
+    todo = [r for r in range(replications) if r not in (skip or set())]
+    bar = Progress(len(todo), label or scenario.name, enabled=progress)
+    results: list[BatchResult] = []
+    try:
+        with executor(engine, workers, scheduler) as pool:
+            if pool is None:
+                for batch in batches(todo, 1):
+                    results.append(run_batch(scenario, seed, batch, str(folder)))
+                    bar.update(len(batch))
+            else:
+                futures: list[Future] = [pool.submit(run_batch, scenario, seed, b, str(folder))
+                                         for b in batches(todo, workers)]
+                for fut in as_completed(futures):
+                    result = fut.result()
+                    results.append(result)
+                    bar.update(len(result.replications))
+    finally:
+        bar.close()
+    return results

@@ -1,0 +1,183 @@
+"""Probability distributions as data.
+
+A scenario file writes a distribution as a small mapping, for example
+``{dist: lognormal, median: 30, p90: 45}``.  Each model here validates its
+parameters, knows its theoretical mean, and turns a uniform number ``u`` in
+[0, 1) into a draw by the inverse of its distribution function (``ppf``).
+
+Sampling by inversion keeps common random numbers aligned: every draw consumes
+exactly one uniform, whatever the distribution, so two scenarios that differ
+only in a duration's distribution still give every case the same uniforms.
+
+All durations are in minutes unless a key says otherwise.  Every distribution
+accepts ``shift``: a constant added to every draw (delays are never zero).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from scipy import special
+
+Z90 = 1.2815515655446004  # standard normal 90th percentile
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    shift: float = Field(0.0, ge=0, description="constant added to every draw")
+
+    def ppf(self, u: float) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def mean(self) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class Fixed(_Dist):
+    """Always the same value."""
+
+    dist: Literal["fixed"]
+    value: float = Field(ge=0)
+
+    def ppf(self, u: float) -> float:
+        return self.shift + self.value
+
+    def mean(self) -> float:
+        return self.shift + self.value
+
+
+class Exponential(_Dist):
+    """Exponential with the given mean."""
+
+    dist: Literal["exponential"]
+    mean_: float = Field(alias="mean", gt=0)
+
+    def ppf(self, u: float) -> float:
+        return self.shift - self.mean_ * math.log1p(-u)
+
+    def mean(self) -> float:
+        return self.shift + self.mean_
+
+
+class LogNormal(_Dist):
+    """Lognormal, given either by ``median`` and ``p90`` or by ``mean`` and ``sd``."""
+
+    dist: Literal["lognormal"]
+    median: float | None = Field(None, gt=0)
+    p90: float | None = Field(None, gt=0)
+    mean_: float | None = Field(None, alias="mean", gt=0)
+    sd: float | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def _one_parametrisation(self) -> LogNormal:
+        by_quantiles = self.median is not None and self.p90 is not None
+        by_moments = self.mean_ is not None and self.sd is not None
+        if by_quantiles == by_moments:
+            raise ValueError("give either median and p90, or mean and sd (not both, not neither)")
+        if by_quantiles and self.p90 <= self.median:  # type: ignore[operator]
+            raise ValueError("p90 must be greater than median")
+        return self
+
+    @property
+    def mu_sigma(self) -> tuple[float, float]:
+        """Parameters of the underlying normal (log scale)."""
+        if self.median is not None and self.p90 is not None:
+            mu = math.log(self.median)
+            return mu, (math.log(self.p90) - mu) / Z90
+        assert self.mean_ is not None and self.sd is not None
+        sigma2 = math.log1p((self.sd / self.mean_) ** 2)
+        return math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2)
+
+    def ppf(self, u: float) -> float:
+        mu, sigma = self.mu_sigma
+        return self.shift + math.exp(mu + sigma * float(special.ndtri(u)))
+
+    def mean(self) -> float:
+        mu, sigma = self.mu_sigma
+        return self.shift + math.exp(mu + sigma**2 / 2)
+
+
+class Triangular(_Dist):
+    """Triangular on [low, high] with the given mode."""
+
+    dist: Literal["triangular"]
+    low: float = Field(ge=0)
+    mode: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Triangular:
+        if not self.low <= self.mode <= self.high or self.low == self.high:
+            raise ValueError("need low <= mode <= high and low < high")
+        return self
+
+    def ppf(self, u: float) -> float:
+        lo, mo, hi = self.low, self.mode, self.high
+        cut = (mo - lo) / (hi - lo)
+        if u < cut:
+            return self.shift + lo + math.sqrt(u * (hi - lo) * (mo - lo))
+        return self.shift + hi - math.sqrt((1 - u) * (hi - lo) * (hi - mo))
+
+    def mean(self) -> float:
+        return self.shift + (self.low + self.mode + self.high) / 3
+
+
+class Uniform(_Dist):
+    """Uniform on [low, high]."""
+
+    dist: Literal["uniform"]
+    low: float = Field(ge=0)
+    high: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Uniform:
+        if self.high <= self.low:
+            raise ValueError("high must be greater than low")
+        return self
+
+    def ppf(self, u: float) -> float:
+        return self.shift + self.low + u * (self.high - self.low)
+
+    def mean(self) -> float:
+        return self.shift + (self.low + self.high) / 2
+
+
+class Gamma(_Dist):
+    """Gamma given by its ``mean`` and ``sd``."""
+
+    dist: Literal["gamma"]
+    mean_: float = Field(alias="mean", gt=0)
+    sd: float = Field(gt=0)
+
+    def ppf(self, u: float) -> float:
+        shape = (self.mean_ / self.sd) ** 2
+        scale = self.sd**2 / self.mean_
+        return self.shift + float(special.gammaincinv(shape, u)) * scale
+
+    def mean(self) -> float:
+        return self.shift + self.mean_
+
+
+class Empirical(_Dist):
+    """Resampling of observed ``values`` with equal weights."""
+
+    dist: Literal["empirical"]
+    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
+
+    def ppf(self, u: float) -> float:
+        return self.shift + self.values[min(int(u * len(self.values)), len(self.values) - 1)]
+
+    def mean(self) -> float:
+        return self.shift + sum(self.values) / len(self.values)
+
+
+Distribution = Annotated[
+    Fixed | Exponential | LogNormal | Triangular | Uniform | Gamma | Empirical,
+    Field(discriminator="dist"),
+]
+"""Any distribution; the ``dist`` key chooses the kind."""
+
+DIST_NAMES = ("fixed", "exponential", "lognormal", "triangular", "uniform", "gamma", "empirical")

@@ -1,0 +1,147 @@
+"""The results folder: the only code that reads and writes it.
+
+A run writes into ``DIR.partial/`` and renames it to ``DIR`` only when every
+file is written, so a killed run never leaves a folder that looks complete.
+Each replication's tables are written as parquet parts the moment the
+replication finishes (memory does not grow with replications); the parts of
+a killed run stay in ``DIR.partial/parts`` so ``--resume`` can skip them.
+
+Layout of a finished folder::
+
+    manifest.json  events.parquet  cases.parquet  resources.parquet
+    replications.csv  summary.csv  figures/*.png|svg  report.html
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+TABLES = ("events", "cases", "resources", "kpis")
+"""Per-replication parts; ``kpis`` become ``replications.csv``, the rest parquet files."""
+COMPRESSION = "zstd"
+
+
+class ResultsExistError(Exception):
+    """The output folder exists and neither ``force`` nor ``resume`` was given."""
+
+
+def partial_dir(out: Path) -> Path:
+    return out.with_name(out.name + ".partial")
+
+
+@contextmanager
+def results_folder(out: Path, *, force: bool = False, resume: bool = False) -> Iterator[Path]:
+    """Yield the temporary folder to fill; rename it to ``out`` when the block succeeds.
+
+    On an exception or interruption the temporary folder stays (named
+    ``*.partial``) so that a later ``resume`` can reuse finished replications.
+    """
+    out = Path(out)
+    if out.exists() and not (force or resume):
+        raise ResultsExistError(f"{out} exists; use --force to replace it")
+    tmp = partial_dir(out)
+    if tmp.exists() and not resume:
+        shutil.rmtree(tmp)
+    tmp.mkdir(parents=True, exist_ok=True)
+    yield tmp
+    old = out.with_name(out.name + ".old")
+    if out.exists():
+        if old.exists():
+            shutil.rmtree(old)
+        os.replace(out, old)
+    os.replace(tmp, out)
+    if old.exists():
+        shutil.rmtree(old)
+
+
+def _part_path(folder: Path, table: str, replication: int) -> Path:
+    return folder / "parts" / table / f"rep-{replication:07d}.parquet"
+
+
+def write_part(folder: Path, table: str, replication: int, df: pd.DataFrame) -> None:
+    """Write one replication's table atomically (temporary name, then rename)."""
+    path = _part_path(Path(folder), table, replication)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    df.to_parquet(tmp, index=False, compression=COMPRESSION)
+    os.replace(tmp, path)
+
+
+def write_replication(folder: Path, replication: int, tables: dict[str, pd.DataFrame]) -> None:
+    """All parts of one replication; ``kpis`` is written last so its presence means 'done'."""
+    for name in TABLES:
+        if name != "kpis":
+            write_part(folder, name, replication, tables[name])
+    write_part(folder, "kpis", replication, tables["kpis"])
+
+
+def finished_replications(folder: Path) -> set[int]:
+    """Replications whose parts are all on disk."""
+    kpi_dir = Path(folder) / "parts" / "kpis"
+    if not kpi_dir.exists():
+        return set()
+    return {int(p.stem.split("-")[1]) for p in kpi_dir.glob("rep-*.parquet")}
+
+
+def _part_files(folder: Path, table: str, replications: list[int]) -> list[Path]:
+    return [_part_path(folder, table, r) for r in sorted(replications)]
+
+
+def combine_parts(folder: Path, table: str, replications: list[int]) -> Path:
+    """Stream the parts of ``table`` into one parquet file, one part in memory at a time."""
+    files = _part_files(Path(folder), table, replications)
+    schema = pa.unify_schemas([pq.read_schema(f) for f in files], promote_options="permissive")
+    schema = schema.remove_metadata()
+    out = Path(folder) / f"{table}.parquet"
+    with pq.ParquetWriter(out, schema, compression=COMPRESSION) as writer:
+        for f in files:
+            writer.write_table(pq.read_table(f).cast(schema))
+    return out
+
+
+def read_kpis(folder: Path, replications: list[int]) -> pd.DataFrame:
+    """The per-replication KPI rows, in replication order."""
+    frames = [pd.read_parquet(f) for f in _part_files(Path(folder), "kpis", replications)]
+    return pd.concat(frames, ignore_index=True).sort_values("replication", ignore_index=True)
+
+
+def remove_parts(folder: Path) -> None:
+    shutil.rmtree(Path(folder) / "parts", ignore_errors=True)
+
+
+def write_csv(folder: Path, name: str, df: pd.DataFrame) -> Path:
+    path = Path(folder) / name
+    df.to_csv(path, index=False, float_format="%.10g")
+    return path
+
+
+def write_json(folder: Path, name: str, data: dict[str, Any]) -> Path:
+    path = Path(folder) / name
+    path.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
+    return path
+
+
+def read_json(folder: Path, name: str = "manifest.json") -> dict[str, Any]:
+    return json.loads((Path(folder) / name).read_text(encoding="utf-8"))
+
+
+def read_table(folder: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """A table of a results folder: parquet (events, cases, resources) or CSV (replications, summary)."""
+    folder = Path(folder)
+    if (folder / f"{name}.parquet").exists():
+        return pd.read_parquet(folder / f"{name}.parquet", columns=columns)
+    return pd.read_csv(folder / f"{name}.csv", usecols=columns)
+
+
+def is_results_folder(folder: Path) -> bool:
+    return (Path(folder) / "manifest.json").is_file()
