@@ -52,7 +52,7 @@ def ddi_by_urgency(cases: pd.DataFrame, targets: dict[str, float], case_type: st
     groups = [(u, v) for u, v in groups if len(v)]
     if not groups:
         return _empty(fig, ax, "no delivered cases")
-    ax.boxplot([v for _, v in groups], vert=False, whis=(5, 95), showfliers=False,
+    ax.boxplot([v for _, v in groups], orientation="horizontal", whis=(5, 95), showfliers=False,
                tick_labels=[f"{u} (n={len(v)})" for u, v in groups], patch_artist=True,
                boxprops={"facecolor": OKABE_ITO[5], "alpha": 0.6}, medianprops={"color": "black"})
     for i, (u, _) in enumerate(groups, start=1):
