@@ -93,9 +93,10 @@ class Team(Frozen):
     """The outreach team sent by the obstetric hospital."""
 
     home: str = Field(description="hospital id that sends the team")
-    composition: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(min_length=1)
-    neonatal_roles: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(
-        default_factory=dict, description="part of the team that travels with the newborn"
+    composition: dict[str, Annotated[int, Field(ge=0, le=1000)]] = Field(
+        min_length=1, description="role -> people sent; 0 leaves out a role inherited through extends")
+    neonatal_roles: dict[str, Annotated[int, Field(ge=0, le=1000)]] = Field(
+        default_factory=dict, description="part of the team that travels with the newborn (0: none of the role)"
     )
     equipment: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(default_factory=dict)
     incubator: str | None = Field("transport_incubator", description="equipment item that carries the newborn")
@@ -103,6 +104,12 @@ class Team(Frozen):
     mobilisation: Distribution
     setup_on_site: Distribution
     restock: Distribution
+
+    @model_validator(mode="after")
+    def _sends_someone(self) -> Team:
+        if not any(self.composition.values()):
+            raise ValueError("team.composition must send at least one person")
+        return self
 
 
 class Demand(Frozen):
