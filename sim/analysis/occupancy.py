@@ -1,0 +1,107 @@
+"""Activity over the clock: busy units by hour of day, and when the outreach team is away.
+
+Pure functions of the event log and the cases table.  Times are minutes from
+Monday 00:00 of week one; hours of day run 0-23.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+MIN_PER_HOUR = 60.0
+HOURS_PER_DAY = 24
+
+
+def _step_integral(times: np.ndarray, levels: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Integral from ``times[0]`` of a step function (``levels[i]`` from ``times[i]``), at each of ``at``."""
+    widths = np.diff(times, append=times[-1])
+    cum = np.concatenate(([0.0], np.cumsum(levels * widths)))[:-1]
+    k = np.clip(np.searchsorted(times, at, side="right") - 1, 0, None)
+    inside = at >= times[0]
+    return np.where(inside, cum[k] + levels[k] * (at - times[k]), 0.0)
+
+
+def _pool_steps(ev: pd.DataFrame) -> pd.DataFrame:
+    """Signed changes of busy units and of available units (on duty + called in) per pool event."""
+    cols = ["hospital", "resource", "time_min"]
+    ev = ev[ev["event"].isin(["acquire", "release", "capacity", "call_in_arrival", "call_in_home"])]
+    event, value = ev["event"], ev["value"].astype(float)
+    busy = np.select([event == "acquire", event == "release"], [value, -value], 0.0)
+    is_cap = event == "capacity"
+    cap = ev.loc[is_cap]
+    cap_step = cap["value"] - cap.groupby(["hospital", "resource"], observed=True)["value"].shift(1).fillna(0.0)
+    avail = np.select([is_cap, event == "call_in_arrival", event == "call_in_home"],
+                      [cap_step.reindex(ev.index).fillna(0.0), 1.0, -1.0], 0.0)
+    return ev[cols].assign(busy=busy, available=avail)
+
+
+def occupancy_by_hour(events: pd.DataFrame, pools: list[tuple[str, str]], start_min: float,
+                      end_min: float) -> pd.DataFrame:
+    """Mean busy and available units of each pool by hour of day.
+
+    Parameters
+    ----------
+    events : the event log (one or more replications), in log order.
+    pools : ``(hospital, pool)`` pairs to measure.
+    start_min, end_min : the window averaged over (minutes); whole hours are used.
+
+    Returns
+    -------
+    One row per pool and hour, pools in the order asked: ``hospital, resource,
+    hour, busy_mean, available_mean`` (units, time averages over the window's
+    days and the replications).
+    """
+    edges = np.arange(np.ceil(start_min / MIN_PER_HOUR), np.floor(end_min / MIN_PER_HOUR) + 1) * MIN_PER_HOUR
+    hours = (edges[:-1] // MIN_PER_HOUR % HOURS_PER_DAY).astype(int)
+    rows = []
+    reps = events.groupby("replication", sort=True) if "replication" in events else [(0, events)]
+    wanted = set(pools)
+    for _, ev in reps:
+        steps = _pool_steps(ev)
+        for (hosp, res), grp in steps.groupby(["hospital", "resource"], observed=True, sort=False):
+            if (hosp, res) not in wanted or len(edges) < 2:
+                continue
+            times = grp["time_min"].to_numpy(dtype=float)
+            for measure in ("busy", "available"):
+                per_hour = np.diff(_step_integral(times, grp[measure].cumsum().to_numpy(), edges)) / MIN_PER_HOUR
+                rows.append(pd.DataFrame({"hospital": hosp, "resource": res, "measure": measure,
+                                          "hour": hours, "units": per_hour}))
+    if not rows:
+        return pd.DataFrame(columns=["hospital", "resource", "hour", "busy_mean", "available_mean"])
+    table = pd.concat(rows).pivot_table(index=["hospital", "resource", "hour"], columns="measure", values="units",
+                                        aggfunc="mean", observed=True)
+    table = table.rename(columns={"busy": "busy_mean", "available": "available_mean"}).reset_index()
+    table.columns.name = None
+    rank = {pool: i for i, pool in enumerate(pools)}
+    order = [rank[(h, r)] for h, r in zip(table["hospital"], table["resource"], strict=True)]
+    return table.assign(_order=order).sort_values(["_order", "hour"], ignore_index=True).drop(columns="_order")
+
+
+def team_away_intervals(cases: pd.DataFrame, end_min: float = np.inf) -> pd.DataFrame:
+    """When an outreach team is away from home: ``team_assembled`` to ``team_returned``.
+
+    Teams still away at the end of the run are away until ``end_min``.
+    Returns ``replication, case_id, start_min, end_min``.
+    """
+    sel = cases[(cases["pathway"] == "outreach") & cases["team_assembled_min"].notna()]
+    return pd.DataFrame({
+        "replication": sel["replication"].to_numpy(), "case_id": sel["case_id"].to_numpy(),
+        "start_min": sel["team_assembled_min"].to_numpy(dtype=float),
+        "end_min": sel["team_returned_min"].fillna(end_min).to_numpy(dtype=float),
+    })
+
+
+def flag_team_away(cases: pd.DataFrame, intervals: pd.DataFrame, at: str = "decision_min") -> pd.Series:
+    """Whether an outreach team was away at each case's ``at`` time (same replication).
+
+    Returns a boolean Series aligned with ``cases``.
+    """
+    away = pd.Series(False, index=cases.index)
+    for rep, grp in intervals.groupby("replication"):
+        sel = cases["replication"] == rep
+        t = cases.loc[sel, at].to_numpy(dtype=float)
+        starts, ends = grp["start_min"].to_numpy(), grp["end_min"].to_numpy()
+        inside = (t[:, None] >= starts[None, :]) & (t[:, None] < ends[None, :])
+        away[sel] = inside.any(axis=1)
+    return away

@@ -1,0 +1,159 @@
+"""Delay attribution on hand-built event logs whose answers are known by construction."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis import attribution
+from sim.analysis.tables import EVENT_COLUMNS
+
+NAN = math.nan
+
+
+def log(rows: list[tuple]) -> pd.DataFrame:
+    """Events ``(case, time, event, hospital, resource, value)`` in log order, replication 0."""
+    full = [(0, c, t, e, h, r, v, "") for c, t, e, h, r, v in rows]
+    return pd.DataFrame(full, columns=EVENT_COLUMNS)
+
+
+def request(case: int, t: float, *pools: str, event: str = "request") -> list[tuple]:
+    return [(case, t, event, "H", p, 1.0) for p in pools]
+
+
+def acquire(case: int, t: float, *pools: str) -> list[tuple]:
+    return request(case, t, *pools, event="acquire")
+
+
+def release(case: int, t: float, *pools: str) -> list[tuple]:
+    return request(case, t, *pools, event="release")
+
+
+def capacity(t: float, pool: str, units: float) -> list[tuple]:
+    return [(-1, t, "capacity", "H", pool, units)]
+
+
+def no_milestones(case_ids: list[int]) -> pd.DataFrame:
+    """Cases without schedule or patient waits (home cases)."""
+    cols = ["decision_min", "team_requested_min", "team_ready_min", "stabilisation_end_min", "mother_arrived_min"]
+    return pd.DataFrame({"replication": 0, "case_id": case_ids, "case_type": "home", "pathway": "home",
+                         **{c: NAN for c in cols}})
+
+
+@pytest.fixture(scope="module")
+def story() -> pd.DataFrame:
+    """Case 2 waits for a surgeon and a room; the room frees first, so the surgeon binds.
+
+    Case 3 waits for a room until capacity rises; case 4 waits for an on-call
+    surgeon to arrive; case 5 waits for two pools freed by one shift change.
+    """
+    rows = [*capacity(0, "surgeon", 1), *capacity(0, "room", 1), *capacity(0, "midwife", 0),
+            *capacity(0, "cot", 0)]
+    rows += [*request(1, 0, "surgeon", "room"), *acquire(1, 0, "surgeon", "room")]
+    rows += request(2, 5, "room", "surgeon")
+    rows += release(1, 10, "room")
+    rows += [*release(1, 20, "surgeon"), *acquire(2, 20, "surgeon", "room")]
+    rows += request(3, 25, "room")
+    rows += [*capacity(30, "room", 2), *acquire(3, 30, "room")]
+    rows += [*release(2, 35, "surgeon", "room"), *request(4, 40, "midwife"), (4, 40, "call_in", "H", "midwife", 1.0),
+             (4, 55, "call_in_arrival", "H", "midwife", 1.0), *acquire(4, 55, "midwife"),
+             *release(4, 60, "midwife"), (-1, 60, "call_in_home", "H", "midwife", 1.0)]
+    rows += [*request(5, 70, "midwife", "cot"), *capacity(100, "midwife", 1), *capacity(100, "cot", 1),
+             *acquire(5, 100, "midwife", "cot")]
+    rows += request(6, 200, "room", "room2")
+    return log(rows + capacity(0, "room2", 0))
+
+
+@pytest.fixture(scope="module")
+def waits(story: pd.DataFrame) -> pd.DataFrame:
+    return attribution.case_waits(story, no_milestones([1, 2, 3, 4, 5, 6]), end_min=300.0).set_index("case_id")
+
+
+def test_the_pool_that_frees_last_binds_and_every_short_pool_is_listed(waits):
+    assert waits.loc[2, "wait_min"] == pytest.approx(15.0)
+    assert waits.loc[2, "binding"] == "H/surgeon"
+    assert set(waits.loc[2, "short"].split(" + ")) == {"H/surgeon", "H/room"}
+
+
+def test_a_capacity_rise_ends_a_wait_and_names_the_pool(waits):
+    assert waits.loc[3, ["start_min", "end_min", "binding"]].tolist() == [25.0, 30.0, "H/room"]
+
+
+def test_an_on_call_arrival_ends_a_wait(waits):
+    assert waits.loc[4, "wait_min"] == pytest.approx(15.0)
+    assert waits.loc[4, "binding"] == "H/midwife"
+
+
+def test_pools_freed_together_both_bind(waits):
+    assert set(waits.loc[5, "binding"].split(" + ")) == {"H/midwife", "H/cot"}
+
+
+def test_a_request_never_granted_is_cut_at_the_end_and_names_the_pool_still_short(waits):
+    row = waits.loc[6]
+    assert not row["granted"]
+    assert row["end_min"] == 300.0
+    assert row["binding"] == "H/room2"  # the room had a free unit; the second room never existed
+
+
+def test_cases_served_at_once_have_no_wait(waits):
+    assert 1 not in waits.index
+
+
+def test_a_pool_taken_by_another_request_meanwhile_still_binds():
+    """Case 8 needs F and G.  F frees at 2 but case 9 takes it at 3; G opens at 4;
+    F is free again only at 6, so F, not G, was the last to become sufficient."""
+    rows = [*capacity(0, "F", 1), *capacity(0, "G", 0), *request(7, 0, "F"), *acquire(7, 0, "F"),
+            *request(8, 1, "G", "F"), *release(7, 2, "F"), *request(9, 3, "F"), *acquire(9, 3, "F"),
+            *capacity(4, "G", 1), *release(9, 6, "F"), *acquire(8, 6, "F", "G")]
+    out = attribution.case_waits(log(rows), no_milestones([7, 8, 9])).set_index("case_id")
+    assert out.loc[8, "binding"] == "H/F"
+    assert set(out.loc[8, "short"].split(" + ")) == {"H/F", "H/G"}
+    assert list(out.index) == [8]
+
+
+def test_schedule_and_patient_waits_come_from_milestones():
+    """A planned case: decision 0, team requested 100, ready 150, mother stable 200, room asked 230."""
+    rows = [*capacity(0, "operating_room", 1), *request(10, 230, "operating_room"),
+            *acquire(10, 230, "operating_room")]
+    cases = no_milestones([10]).assign(case_type="outreach", pathway="outreach", decision_min=0.0,
+                                       team_requested_min=100.0, team_ready_min=150.0, stabilisation_end_min=200.0)
+    out = attribution.case_waits(log(rows), cases).set_index("step")
+    assert out.loc["planned wait", ["start_min", "end_min"]].tolist() == [0.0, 100.0]
+    assert out.loc["planned wait", "binding"] == attribution.PLANNED_TIME
+    assert out.loc["waiting for the mother", ["start_min", "end_min", "cause"]].tolist() == [150.0, 200.0, "patient"]
+    assert out.loc["waiting for the surgery slot", ["start_min", "end_min"]].tolist() == [200.0, 230.0]
+
+
+def test_sufficient_from_reports_always_enough_and_never_enough():
+    levels = (np.array([0, 5]), np.array([0.0, 10.0]), np.array([2.0, 0.0]))
+    assert attribution.sufficient_from(levels, 1, 1, 4, 1.0) == -math.inf
+    assert attribution.sufficient_from(levels, 1, 6, math.inf, 10.0) == math.inf
+    assert attribution.sufficient_from(levels, 3, 1, 4, 1.0) == math.inf
+
+
+def test_binding_summary_counts_cases_once_per_cause(waits):
+    cases = no_milestones([1, 2, 3, 4, 5, 6])
+    summary = attribution.binding_summary(waits.reset_index(), cases).set_index("binding")
+    assert summary.loc["H/room", "waits"] == 1
+    assert summary.loc["H/room", "cases_pct"] == pytest.approx(100 / 6)
+    assert summary["total_wait_min"].is_monotonic_decreasing
+
+
+def test_every_wait_of_a_real_replication_is_explained(short_baseline):
+    """On a model run, each wait at the broker names at least one binding pool among its short ones."""
+    from sim.experiment.runner import replication_tables
+
+    tables, _ = replication_tables(short_baseline, seed=11, replication=0)
+    waits = attribution.case_waits(tables["events"], tables["cases"])
+    resource = waits[waits["cause"] == "resource"]
+    assert len(resource) > 20
+    assert (resource["binding"] != "").all()
+    for binding, short in zip(resource["binding"], resource["short"], strict=True):
+        assert set(binding.split(" + ")) <= set(short.split(" + "))
+    acquired = tables["events"].query("event == 'acquire'")[["case_id", "time_min"]].drop_duplicates()
+    granted = resource[resource["granted"]].merge(acquired, left_on=["case_id", "end_min"],
+                                                  right_on=["case_id", "time_min"], how="left")
+    assert granted["time_min"].notna().all()
