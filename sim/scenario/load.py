@@ -109,16 +109,34 @@ def _read_one(path: Path) -> tuple[dict[str, Any], dict[KeyPath, tuple[str, int 
     if doc is None:
         raise ScenarioError([Problem(name, "", "file is empty")])
     if not isinstance(doc, dict):
-        raise ScenarioError([Problem(name, "", f"top level must be a mapping, not a {type(doc).__name__}")])
+        raise ScenarioError([Problem(name, "", f"top level must be a mapping of keys, not {_kind(doc)}", 1)])
     origin: dict[KeyPath, tuple[str, int | None]] = {}
     return _plain(doc, (), name, origin), origin
 
 
+def _kind(value: Any) -> str:
+    """A reader's name for the type of a YAML value."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping" if isinstance(value, dict) else "null"
+
+
 def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
-    """Deep-merge mappings; anything else in ``over`` replaces the base value."""
+    """Deep-merge mappings; anything else in ``over`` replaces the base value.
+
+    A mapping with a ``dist`` key is a whole distribution and replaces the base
+    one, so a variant can swap a triangular for a lognormal without inheriting
+    ``low`` and ``high``; a mapping without ``dist`` still tweaks parameters.
+    """
     out = copy.deepcopy(base)
     for key, value in over.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and "dist" not in value:
             out[key] = _merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
@@ -126,35 +144,48 @@ def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> _Raw:
+    """Read ``path`` and, recursively, the files it extends; ``chain`` holds the files above it."""
     real = path.resolve()
-    if real in chain:
-        cycle = " -> ".join(str(p.name) for p in (*chain, real))
-        raise ScenarioError([Problem(str(path), "extends", f"extends cycle: {cycle}")])
     data, origin = _read_one(path)
     parent = data.pop("extends", None)
     if parent is None:
         return _Raw(data, origin, [str(path)])
+    line = origin.get(("extends",), ("", None))[1]
     if not isinstance(parent, str) or not parent:
-        raise ScenarioError([Problem(str(path), "extends", "must be a file name", origin.get(("extends",), ("", None))[1])])
+        raise ScenarioError([Problem(str(path), "extends", "must be a file name", line)])
     parent_path = (path.parent / parent)
     if not parent_path.exists():
-        line = origin.get(("extends",), ("", None))[1]
         raise ScenarioError([Problem(str(path), "extends", f"base file {parent!r} not found", line)])
+    if parent_path.resolve() in (*chain, real):
+        cycle = " -> ".join(p.name for p in (*chain, real, parent_path.resolve()))
+        raise ScenarioError([Problem(str(path), "extends", f"extends cycle: {cycle}", line)])
     base = _resolve(parent_path, (*chain, real))
     origin.pop(("extends",), None)
     return _Raw(_merge(base.data, data), {**base.origin, **origin}, [*base.files, str(path)])
 
 
-def _loc_to_path(loc: tuple[Any, ...]) -> KeyPath:
-    """Pydantic error locations include union tags like 'lognormal'; keep real keys."""
-    return tuple(str(part) for part in loc)
+def _loc_to_path(loc: tuple[Any, ...], data: Any = None) -> KeyPath:
+    """Pydantic error locations include union tags like 'lognormal'; keep real keys.
+
+    A part is a tag when the document holds, at the path so far, a mapping whose
+    ``dist`` is that part.
+    """
+    path: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and node.get("dist") == part and part not in node:
+            continue
+        path.append(str(part))
+        node = node.get(part) if isinstance(node, dict) else (
+            node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node) else None)
+    return tuple(path)
 
 
 def _problems_from(exc: ValidationError, raw: _Raw) -> list[Problem]:
     problems = []
     main_file = raw.files[-1]
     for err in exc.errors():
-        path = _loc_to_path(err["loc"])
+        path = _loc_to_path(err["loc"], raw.data)
         file, line = main_file, None
         for cut in range(len(path), 0, -1):
             if path[:cut] in raw.origin:
@@ -164,7 +195,8 @@ def _problems_from(exc: ValidationError, raw: _Raw) -> list[Problem]:
         if err["type"] == "extra_forbidden":
             msg = "unknown key (not in the schema)"
         elif err["type"] == "union_tag_invalid":
-            msg = f"unknown distribution {err.get('input', {}).get('dist')!r}" if isinstance(err.get("input"), dict) else msg
+            given = err.get("input")
+            msg = f"unknown distribution {given.get('dist')!r}" if isinstance(given, dict) else msg
         problems.append(Problem(file, ".".join(path), msg, line))
     return problems
 
@@ -193,6 +225,15 @@ def parse_override(text: str) -> tuple[KeyPath, Any]:
     return path, _plain(value, (), "--set", {})
 
 
+def _check_kind(path: KeyPath, old: Any, new: Any) -> None:
+    """Refuse an override whose type differs from the current value's (numbers mix freely;
+    null on either side is left to the schema)."""
+    if old is None or new is None or _kind(old) == _kind(new):
+        return
+    raise ScenarioError([Problem("--set", ".".join(path),
+                                 f"expected {_kind(old)} like the current value {old!r}, got {_kind(new)} {new!r}")])
+
+
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     """Set each ``key.path=value``; every key must already exist in ``data``."""
     out = copy.deepcopy(data)
@@ -204,6 +245,7 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
                 done = ".".join(path[:i]) or "(top level)"
                 raise ScenarioError([Problem("--set", ".".join(path), f"no key {part!r} under {done}")])
             if i == len(path) - 1:
+                _check_kind(path, node[part], value)
                 node[part] = value
             else:
                 node = node[part]
@@ -220,7 +262,7 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
         try:
             scenario = Scenario.model_validate(updated)
         except ValidationError as exc:
-            problems = [Problem("--set", ".".join(_loc_to_path(e["loc"])), e["msg"]) for e in exc.errors()]
+            problems = [Problem("--set", ".".join(_loc_to_path(e["loc"], updated)), e["msg"]) for e in exc.errors()]
             raise ScenarioError(problems) from None
     return scenario
 

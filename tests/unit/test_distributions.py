@@ -1,0 +1,173 @@
+"""Distributions as data: means, quantiles against scipy.stats, and refused parameters."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from pydantic import TypeAdapter, ValidationError
+from scipy import stats
+
+from sim.scenario.distributions import Distribution
+
+DIST = TypeAdapter(Distribution)
+N = 40_000
+Z = 4.0  # |sample mean - mean| <= Z standard errors: fails by chance about once in 16,000 seeds
+
+
+def make(spec: dict):
+    return DIST.validate_python(spec)
+
+
+def sample(dist, n: int = N, seed: int = 2024) -> np.ndarray:
+    """Draws by inversion of seeded uniforms, exactly as the model draws them."""
+    u = np.random.default_rng(seed).random(n)
+    return np.array([dist.ppf(float(x)) for x in u])
+
+
+def reference(spec: dict):
+    """The same distribution built independently with scipy.stats (shift included)."""
+    kind, shift = spec["dist"], spec.get("shift", 0.0)
+    if kind == "exponential":
+        return stats.expon(loc=shift, scale=spec["mean"])
+    if kind == "uniform":
+        return stats.uniform(loc=shift + spec["low"], scale=spec["high"] - spec["low"])
+    if kind == "triangular":
+        width = spec["high"] - spec["low"]
+        return stats.triang((spec["mode"] - spec["low"]) / width, loc=shift + spec["low"], scale=width)
+    if kind == "gamma":
+        shape = (spec["mean"] / spec["sd"]) ** 2
+        return stats.gamma(shape, loc=shift, scale=spec["mean"] / shape)
+    if kind == "lognormal" and "median" in spec:
+        sigma = math.log(spec["p90"] / spec["median"]) / stats.norm.ppf(0.9)
+        return stats.lognorm(sigma, loc=shift, scale=spec["median"])
+    if kind == "lognormal":
+        sigma2 = math.log1p((spec["sd"] / spec["mean"]) ** 2)
+        return stats.lognorm(math.sqrt(sigma2), loc=shift, scale=spec["mean"] * math.exp(-sigma2 / 2))
+    raise AssertionError(kind)
+
+
+CONTINUOUS = [
+    {"dist": "exponential", "mean": 12.5},
+    {"dist": "exponential", "mean": 3, "shift": 10},
+    {"dist": "uniform", "low": 10, "high": 20},
+    {"dist": "triangular", "low": 15, "mode": 30, "high": 60},
+    {"dist": "triangular", "low": 0, "mode": 0, "high": 9},
+    {"dist": "triangular", "low": 2, "mode": 9, "high": 9, "shift": 1},
+    {"dist": "gamma", "mean": 4.1, "sd": 0.45},
+    {"dist": "gamma", "mean": 30, "sd": 45},
+    {"dist": "lognormal", "median": 25, "p90": 49.5},
+    {"dist": "lognormal", "median": 720, "p90": 2688, "shift": 5},
+    {"dist": "lognormal", "mean": 38, "sd": 14},
+]
+ALL = [*CONTINUOUS, {"dist": "fixed", "value": 7.5}, {"dist": "fixed", "value": 0, "shift": 3},
+       {"dist": "empirical", "values": [3, 5, 5, 11, 40]}]
+
+
+def _id(spec: dict) -> str:
+    return spec["dist"] + "(" + ",".join(f"{k}={v}" for k, v in spec.items() if k != "dist") + ")"
+
+
+@pytest.mark.parametrize("spec", ALL, ids=_id)
+def test_sample_mean_matches_declared_mean(spec):
+    dist = make(spec)
+    x = sample(dist)
+    sd = float(np.std(x, ddof=1))
+    tolerance = Z * sd / math.sqrt(len(x)) + 1e-9
+    assert abs(x.mean() - dist.mean()) <= tolerance
+
+
+@pytest.mark.parametrize("spec", CONTINUOUS, ids=_id)
+def test_mean_and_quantiles_agree_with_scipy(spec):
+    dist, ref = make(spec), reference(spec)
+    assert dist.mean() == pytest.approx(ref.mean(), rel=1e-9)
+    for q in (0.001, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999):
+        assert dist.ppf(q) == pytest.approx(ref.ppf(q), rel=1e-7, abs=1e-9)
+
+
+@pytest.mark.parametrize("spec", CONTINUOUS, ids=_id)
+def test_samples_follow_the_scipy_distribution(spec):
+    result = stats.kstest(sample(make(spec), n=5_000, seed=7), reference(spec).cdf)
+    assert result.pvalue > 1e-4
+
+
+def test_lognormal_by_median_and_p90_reproduces_both():
+    dist = make({"dist": "lognormal", "median": 25, "p90": 49.5})
+    assert dist.ppf(0.5) == pytest.approx(25, rel=1e-12)
+    assert dist.ppf(0.9) == pytest.approx(49.5, rel=1e-12)
+    mu, sigma = dist.mu_sigma
+    ref = stats.lognorm(sigma, scale=math.exp(mu))
+    assert ref.median() == pytest.approx(25, rel=1e-12)
+    assert ref.ppf(0.9) == pytest.approx(49.5, rel=1e-12)
+
+
+def test_lognormal_by_mean_and_sd_reproduces_both():
+    ref = reference({"dist": "lognormal", "mean": 38, "sd": 14})
+    assert ref.mean() == pytest.approx(38, rel=1e-12)
+    assert ref.std() == pytest.approx(14, rel=1e-12)
+    assert make({"dist": "lognormal", "mean": 38, "sd": 14}).mean() == pytest.approx(38, rel=1e-12)
+
+
+def test_shift_adds_a_constant_to_every_draw():
+    base = make({"dist": "triangular", "low": 1, "mode": 2, "high": 5})
+    shifted = make({"dist": "triangular", "low": 1, "mode": 2, "high": 5, "shift": 10})
+    for u in (0.0, 0.2, 0.5, 0.99):
+        assert shifted.ppf(u) == pytest.approx(base.ppf(u) + 10)
+    assert shifted.mean() == pytest.approx(base.mean() + 10)
+
+
+def test_empirical_draws_each_value_with_equal_weight():
+    values = [3.0, 5.0, 11.0, 40.0]
+    dist = make({"dist": "empirical", "values": values})
+    x = sample(dist, n=20_000, seed=3)
+    assert set(np.unique(x)) == set(values)
+    counts = np.array([(x == v).sum() for v in values])
+    assert stats.chisquare(counts).pvalue > 1e-4
+    assert dist.ppf(0.0) == 3.0
+    assert dist.ppf(np.nextafter(1.0, 0.0)) == 40.0
+
+
+def test_fixed_ignores_its_uniform():
+    dist = make({"dist": "fixed", "value": 12})
+    assert {dist.ppf(u) for u in (0.0, 0.3, 0.999)} == {12.0}
+
+
+def test_uniforms_map_monotonically_to_draws():
+    """Inversion keeps common random numbers aligned: a larger uniform never gives a shorter duration."""
+    u = np.linspace(0, 0.999, 200)
+    for spec in CONTINUOUS:
+        draws = [make(spec).ppf(float(x)) for x in u]
+        assert all(a <= b for a, b in itertools.pairwise(draws)), spec
+
+
+INVALID = {
+    "p90 below median": {"dist": "lognormal", "median": 30, "p90": 20},
+    "p90 equal to median": {"dist": "lognormal", "median": 30, "p90": 30},
+    "both parametrisations": {"dist": "lognormal", "median": 30, "p90": 45, "mean": 30, "sd": 5},
+    "neither parametrisation": {"dist": "lognormal", "median": 30},
+    "negative lognormal sd": {"dist": "lognormal", "mean": 30, "sd": -1},
+    "triangular low above high": {"dist": "triangular", "low": 10, "mode": 5, "high": 1},
+    "triangular mode outside": {"dist": "triangular", "low": 1, "mode": 9, "high": 5},
+    "triangular zero width": {"dist": "triangular", "low": 4, "mode": 4, "high": 4},
+    "uniform low above high": {"dist": "uniform", "low": 10, "high": 5},
+    "uniform zero width": {"dist": "uniform", "low": 5, "high": 5},
+    "negative fixed": {"dist": "fixed", "value": -1},
+    "negative shift": {"dist": "exponential", "mean": 5, "shift": -2},
+    "zero exponential mean": {"dist": "exponential", "mean": 0},
+    "negative uniform low": {"dist": "uniform", "low": -5, "high": 5},
+    "zero gamma sd": {"dist": "gamma", "mean": 5, "sd": 0},
+    "negative gamma mean": {"dist": "gamma", "mean": -5, "sd": 1},
+    "empty empirical": {"dist": "empirical", "values": []},
+    "negative empirical value": {"dist": "empirical", "values": [1, -1]},
+    "unknown parameter": {"dist": "exponential", "mean": 5, "rate": 0.2},
+    "unknown kind": {"dist": "weibull", "shape": 2},
+    "missing parameter": {"dist": "triangular", "low": 1, "high": 5},
+}
+
+
+@pytest.mark.parametrize("spec", INVALID.values(), ids=INVALID.keys())
+def test_invalid_parameters_are_refused(spec):
+    with pytest.raises(ValidationError):
+        make(spec)

@@ -1,0 +1,137 @@
+"""Single clinical steps on a bare environment: no demand, no roster clock, fixed durations."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.model.context import SimContext
+from sim.model.entities import CASE_DRAWS, Case
+from sim.model.processes.consult import consult
+from sim.model.processes.dispatch import dispatch_team
+from sim.model.processes.operate import operate
+from sim.model.processes.stabilise import stabilisation_plan, stabilise_mother
+from sim.model.run import build_context
+from sim.scenario import Scenario
+from tests.builders import baseline_data, build, fix_durations, fixed, unlimited
+
+
+@pytest.fixture(scope="module")
+def fixed_scenario() -> Scenario:
+    """The baseline with every duration fixed at its mean and ample capacity."""
+    data = unlimited(fix_durations(baseline_data()), n=50)
+    data["clinical"]["deterioration_probability"] = 0.0
+    return build(data)
+
+
+def bare(scenario: Scenario) -> SimContext:
+    ctx = build_context(scenario, seed=1, replication=0)
+    ctx.broker.set_shift("day")
+    return ctx
+
+
+def new_case(ctx: SimContext, urgency: str = "cat1", host: str = "CLH", u: float = 0.5) -> Case:
+    case = Case(ctx.new_case_id(), "outreach", host, urgency, 35.0, (u,) * len(CASE_DRAWS))
+    case.deteriorated = ctx.env.event()
+    return case
+
+
+def times(ctx: SimContext, case: Case) -> dict[str, float]:
+    return {row[2]: row[1] for row in ctx.log.rows if row[0] == case.id}
+
+
+@pytest.mark.parametrize("urgency", ["cat1", "cat2", "planned"])
+def test_operate_takes_anaesthesia_plus_incision_to_deliver(fixed_scenario, urgency):
+    ctx = bare(fixed_scenario)
+    case = new_case(ctx, urgency)
+    delivered = []
+    ctx.env.process(operate(ctx, case, "CLH", {}, delivered.append))
+    ctx.env.run()
+    t, clinical = times(ctx, case), fixed_scenario.clinical
+    anaesthesia = clinical.anaesthesia[urgency].mean()
+    assert t["theatre_entry"] == 0
+    assert t["incision"] - t["theatre_entry"] == pytest.approx(anaesthesia)
+    assert t["delivery"] - t["theatre_entry"] == pytest.approx(anaesthesia + clinical.incision_to_delivery.mean())
+    assert t["surgery_end"] - t["delivery"] == pytest.approx(clinical.closure.mean())
+    assert len(delivered) == 1
+    assert delivered[0] > 0
+    assert ctx.pool("CLH", "operating_room").busy == 0
+
+
+def test_operate_waits_for_the_patient_and_for_a_room(fixed_scenario):
+    data = unlimited(fix_durations(baseline_data()), n=50)
+    data["hospitals"]["CLH"]["operating_rooms"] = 1
+    ctx = bare(build(data))
+    first, second = new_case(ctx), new_case(ctx)
+    ctx.env.process(operate(ctx, first, "CLH", {}, lambda _w: None, patient_ready=ctx.env.timeout(40)))
+    ctx.env.process(operate(ctx, second, "CLH", {}, lambda _w: None))
+    ctx.env.run()
+    assert times(ctx, first)["theatre_entry"] == 40
+    assert times(ctx, second)["theatre_entry"] == pytest.approx(times(ctx, first)["surgery_end"])
+
+
+def test_consult_lasts_the_consultation_and_decides_by_policy(fixed_scenario):
+    ctx = bare(fixed_scenario)
+    case = new_case(ctx, "cat2")
+    proc = ctx.env.process(consult(ctx, case))
+    ctx.env.run()
+    t = times(ctx, case)
+    assert t["consult_start"] == 0
+    assert t["decision"] == pytest.approx(fixed_scenario.clinical.consultation.mean())
+    assert proc.value == fixed_scenario.policies.pathway["cat2"]
+    assert ctx.pool("NHOG", "obstetric_surgeon").busy == 0
+    assert ctx.pool("CLH", "intensivist").busy == 0
+
+
+@pytest.mark.parametrize(("start_clock_min", "window"), [(0, "off_peak"), (7 * 60 + 35, "peak")])
+def test_dispatch_is_mobilisation_plus_travel_of_the_hour_plus_setup(fixed_scenario, start_clock_min, window):
+    data = unlimited(fix_durations(baseline_data()), n=50)
+    data["travel"]["routes"][0].update(off_peak=fixed(14), peak=fixed(33))  # NHOG-CLH
+    data["team"]["mobilisation"] = fixed(6)
+    sc = build(data)
+    ctx = bare(sc)
+    case = new_case(ctx)
+
+    def later():
+        yield ctx.env.timeout(start_clock_min)
+        grant = yield from dispatch_team(ctx, case)
+        return grant
+
+    proc = ctx.env.process(later())
+    ctx.env.run()
+    t = times(ctx, case)
+    travel = {"off_peak": 14, "peak": 33}[window]
+    assert t["team_requested"] == t["team_assembled"] == start_clock_min
+    assert t["team_departed"] - t["team_assembled"] == 6
+    assert t["team_on_site"] - t["team_departed"] == travel
+    assert t["team_ready"] - t["team_on_site"] == pytest.approx(sc.team.setup_on_site.mean())
+    held = {pool.name: n for pool, n in proc.value.held.items()}
+    assert held == {**sc.team.composition, **sc.team.equipment, "ambulance": sc.team.ambulances}
+
+
+def test_deterioration_cuts_stabilisation_and_raises_urgency(fixed_scenario):
+    data = unlimited(baseline_data(), n=50)
+    data["clinical"]["deterioration_probability"] = 1.0
+    data["clinical"]["stabilisation"]["planned"] = fixed(600)
+    data["clinical"]["stabilisation"]["cat1"] = fixed(90)
+    ctx = bare(build(data))
+    case = new_case(ctx, "planned", u=0.25)
+    at, total = stabilisation_plan(ctx, case)
+    assert at == pytest.approx(0.25 * 600)
+    assert total == pytest.approx(at + 90)
+    ctx.env.process(stabilise_mother(ctx, case, "CLH"))
+    ctx.env.run()
+    t = times(ctx, case)
+    assert t["deteriorated"] == pytest.approx(150)
+    assert t["stabilisation_end"] == pytest.approx(240)
+    assert case.urgency == "cat1"
+    assert case.deteriorated.triggered
+    assert ctx.pool("CLH", "icu_bed").busy == 1  # the bed stays held for surgery and recovery
+
+
+def test_no_deterioration_for_the_worst_category(fixed_scenario):
+    data = unlimited(baseline_data(), n=50)
+    data["clinical"]["deterioration_probability"] = 1.0
+    ctx = bare(build(data))
+    at, total = stabilisation_plan(ctx, new_case(ctx, "cat1", u=0.1))
+    assert at is None
+    assert total == pytest.approx(ctx.scenario.clinical.stabilisation["cat1"].ppf(0.1))
