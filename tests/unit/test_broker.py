@@ -88,7 +88,6 @@ def test_random_multi_pool_requests_never_deadlock_or_exceed_capacity():
             busy[pool] += n if event == "acquire" else -n
             assert 0 <= busy[pool] <= caps[pool]
     assert len(w.granted) == 60
-    assert not w.broker.waiting
     assert all(p.busy == 0 for p in w.pools.values())
 
 
