@@ -42,6 +42,7 @@ class RunOptions:
     force: bool = False
     resume: bool = False
     precision: float = 0.05
+    max_replications: int | None = None
     progress: bool = True
     report: bool = True
 
@@ -109,6 +110,7 @@ def manifest(scenario: Scenario, opts: RunOptions, n: int, seed: int, started: d
         "engine": opts.engine,
         "workers": opts.workers,
         "precision": opts.precision,
+        "max_replications": opts.max_replications,
         "versions": versions(),
         "git_commit": git_commit(),
         "command": sys.argv,
@@ -128,8 +130,15 @@ def run_loaded(scenario: Scenario, opts: RunOptions) -> Path:
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     with store.results_folder(out, force=opts.force, resume=opts.resume) as tmp:
         done = store.finished_replications(tmp) if opts.resume else set()
-        results = run_replications(scenario, seed, n, tmp, workers=opts.workers, engine=opts.engine,
-                                   scheduler=opts.scheduler, skip=done, progress=opts.progress)
+        runner = {"workers": opts.workers, "engine": opts.engine, "scheduler": opts.scheduler,
+                  "progress": opts.progress}
+        if opts.max_replications:  # add replications until the headline KPIs meet the precision
+            from sim.experiment.sequential import run_to_precision
+
+            seq = run_to_precision(scenario, seed, n, opts.max_replications, tmp, opts.precision, **runner)
+            n, results = seq.n, seq.results
+        else:
+            results = run_replications(scenario, seed, n, tmp, skip=done, **runner)
         finish_folder(tmp, scenario, n, opts.precision)
         sim_events = sum(r.sim_events for r in results)
         store.write_json(tmp, "manifest.json",

@@ -26,6 +26,7 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from sim.errors import InputError
         from sim.scenario import ScenarioError
         from sim.store import ResultsExistError
 
@@ -37,6 +38,9 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
                 click.echo(f"  {problem}", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except ResultsExistError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(EXIT_BAD_INPUT)
+        except InputError as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_BAD_INPUT)
         except KeyboardInterrupt:
@@ -82,14 +86,18 @@ def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a scenario key, e.g. --set hospitals.NHOG.ambulances=3 (repeatable).")
 @click.option("--resume", is_flag=True, help="Reuse replications finished by an interrupted run of --out.")
+@click.option("--max-replications", type=click.IntRange(1, 1_000_000), default=None,
+              help="Add replications until every headline KPI meets --precision, up to this many.")
 @handle_errors
 def run(scenario: Path, overrides: tuple[str, ...], **opts: Any) -> None:
     """Run SCENARIO and write its results folder and report."""
     from sim.app import RunOptions, run_scenario
+    from sim.checks import precision_report
 
     out = run_scenario(scenario, list(overrides), RunOptions(**opts))
     click.echo(f"results: {out}")
     click.echo(f"report:  {out / 'report.html'}")
+    click.echo("\n".join(precision_report(out)))
 
 
 @cli.command()
@@ -135,6 +143,136 @@ def report(results_dir: Path) -> None:
         click.echo(f"error: {results_dir} is not a results folder (no manifest.json)", err=True)
         sys.exit(EXIT_BAD_INPUT)
     click.echo(f"report: {build_report(results_dir)}")
+
+
+@cli.command()
+@click.argument("results_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("-r", "--replication", type=click.IntRange(0), required=True, help="Replication number (from 0).")
+@click.option("-c", "--case", "case_id", type=int, required=True, help="Case id (case_id in cases.parquet).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="PNG to write, SVG beside it (default: RESULTS_DIR/figures/timeline-r<R>-c<ID>.png).")
+@handle_errors
+def timeline(results_dir: Path, replication: int, case_id: int, out: Path | None) -> None:
+    """Draw one case's Gantt chart across hospitals and resources, with clock times."""
+    from sim.report.timeline import write_timeline
+
+    click.echo(f"timeline: {write_timeline(results_dir, replication, case_id, out)}")
+
+
+def study_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options of commands that run several scenarios: the run options and --set."""
+    func = click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+                        help="Override a key in every scenario (repeatable).")(func)
+    return run_options(func)
+
+
+@cli.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
+@study_options
+@handle_errors
+def compare(scenarios: tuple[Path, ...], overrides: tuple[str, ...], **opts: Any) -> None:
+    """Compare SCENARIOS against the first, paired under common random numbers."""
+    from sim.app import RunOptions
+    from sim.experiment.compare import compare_files
+
+    if len(scenarios) < 2:
+        raise click.UsageError("compare needs at least two scenarios")
+    out = compare_files(list(scenarios), list(overrides), RunOptions(**opts))
+    click.echo((out / "comparison.txt").read_text(encoding="utf-8"))
+    click.echo(f"differences: {out / 'differences.csv'}\nreport:      {out / 'comparison.html'}")
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--vary", "varies", multiple=True, required=True, metavar="KEY=V1,V2,...",
+              help="A key and its values (repeatable; the grid is every combination).")
+@study_options
+@handle_errors
+def sweep(scenario: Path, varies: tuple[str, ...], overrides: tuple[str, ...], **opts: Any) -> None:
+    """Run a grid of variants of SCENARIO under common random numbers."""
+    from sim.app import RunOptions
+    from sim.experiment.sweep import sweep as run_sweep
+
+    out = run_sweep(scenario, list(overrides), list(varies), RunOptions(**opts))
+    click.echo(f"sweep table: {out / 'sweep.csv'}\nreport:      {out / 'comparison.html'}")
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--lever", required=True, metavar="KEY", help="Scenario key to vary, e.g. team.ambulances.")
+@click.option("--range", "range_text", required=True, metavar="LO..HI", help="Values to search, e.g. 1..4.")
+@click.option("--goal", required=True, metavar="'KPI OP NUMBER'", help="e.g. 'ddi_within_target_pct >= 90'.")
+@click.option("--tolerance", type=click.FloatRange(0, min_open=True), default=None,
+              help="Continuous levers: stop when the bracket is this narrow (default: range/64).")
+@click.option("--confirm/--no-confirm", default=True, show_default=True,
+              help="Confirm the answer with an independent run (seed + 1).")
+@study_options
+@handle_errors
+def target(scenario: Path, lever: str, range_text: str, goal: str, tolerance: float | None, confirm: bool,
+           overrides: tuple[str, ...], **opts: Any) -> None:
+    """Find the lever value at which GOAL holds with 95% confidence."""
+    from sim.app import RunOptions
+    from sim.experiment.target import format_outcome, solve
+
+    out, outcome = solve(scenario, list(overrides), lever, range_text, goal, RunOptions(**opts),
+                         tolerance, confirm)
+    click.echo("\n".join(format_outcome(outcome)))
+    click.echo(f"evidence: {out / 'target.csv'}")
+    if outcome.answer is None or (outcome.confirm is not None and not outcome.confirm.holds):
+        sys.exit(EXIT_PROBLEM)
+
+
+@cli.command()
+@click.argument("baseline_dir", type=click.Path(path_type=Path))
+@click.argument("candidate_dir", type=click.Path(path_type=Path))
+@click.option("--mode", type=click.Choice(["auto", "exact", "statistical"]), default="auto", show_default=True)
+@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
+              show_default=True, help="Family-wise false-alarm rate (Holm) of the statistical mode.")
+@click.option("--tolerance", type=click.FloatRange(0, min_open=False), default=0.05, show_default=True,
+              help="Practical tolerance: smallest relative change of a KPI mean that counts.")
+@click.option("--all", "all_rows", is_flag=True, help="Print every KPI, not only headline and flagged ones.")
+@click.option("--update", is_flag=True, help="Replace BASELINE_DIR's files by the candidate's (needs --reason).")
+@click.option("--reason", default="", help="Why the baseline changes (recorded in the ledger).")
+@click.option("--ledger", type=click.Path(path_type=Path), default=None,
+              help="Ledger file (default: ledger.csv beside BASELINE_DIR).")
+@handle_errors
+def regress(baseline_dir: Path, candidate_dir: Path, mode: str, alpha: float, tolerance: float, all_rows: bool,
+            update: bool, reason: str, ledger: Path | None) -> None:
+    """Check CANDIDATE_DIR against BASELINE_DIR: exit 0 no regression, 1 regression, 2 bad input."""
+    from sim import checks
+    from sim.analysis.regress import Rule
+
+    if update and not reason.strip():
+        raise click.UsageError("--update needs --reason")
+    report = None
+    if not update or (baseline_dir / "manifest.json").is_file():
+        report = checks.regress(baseline_dir, candidate_dir, Rule(alpha, tolerance), mode)
+        click.echo(f"mode: {report.mode}" + (f" ({'; '.join(report.reasons)})" if report.reasons else ""))
+        click.echo("\n".join([*checks.format_verdicts(report, all_rows), *report.table_diffs]))
+        click.echo(f"regressions: {report.regressions}")
+    if update:
+        ledger_path = checks.update_baseline(baseline_dir, candidate_dir, report, reason, ledger)
+        click.echo(f"updated {baseline_dir}; recorded in {ledger_path}")
+    elif report.regressions:
+        sys.exit(EXIT_PROBLEM)
+
+
+@cli.command()
+@click.argument("results_dir", type=click.Path(path_type=Path))
+@click.option("--pool", default=None, metavar="HOSPITAL.POOL",
+              help="Units in use of a pool (default: the team's home NICU cots).")
+@click.option("--kpi", default=None, help="Instead, a case interval KPI, e.g. home_decision_to_delivery_min.")
+@click.option("--bin-days", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True)
+@handle_errors
+def warmup(results_dir: Path, pool: str | None, kpi: str | None, bin_days: float) -> None:
+    """Suggest a warm-up for RESULTS_DIR by MSER-5 and save its chart."""
+    from sim.checks import warmup as diagnose
+
+    found = diagnose(results_dir, pool, kpi, bin_days)
+    click.echo(f"MSER-5 on {found.series}: warm-up of {found.warmup_days:g} days")
+    if not found.reliable:
+        click.echo("warning: the minimum is at the end of the searched half; the horizon may be too short")
+    click.echo(f"chart: {found.figure}\nset it with: --set run.warmup_days={found.warmup_days:g}")
 
 
 def main() -> None:

@@ -125,6 +125,12 @@ def write_csv(folder: Path, name: str, df: pd.DataFrame) -> Path:
     return path
 
 
+def write_text(folder: Path, name: str, text: str) -> Path:
+    path = Path(folder) / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
 def write_json(folder: Path, name: str, data: dict[str, Any]) -> Path:
     path = Path(folder) / name
     path.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
@@ -141,6 +147,19 @@ def read_table(folder: Path, name: str, columns: list[str] | None = None) -> pd.
     if (folder / f"{name}.parquet").exists():
         return pd.read_parquet(folder / f"{name}.parquet", columns=columns)
     return pd.read_csv(folder / f"{name}.csv", usecols=columns)
+
+
+def copy_files(src: Path, dst: Path, names: list[str]) -> None:
+    """Copy the named files of folder ``src`` into folder ``dst`` (both exist)."""
+    for name in names:
+        shutil.copy2(Path(src) / name, Path(dst) / name)
+
+
+def append_csv_row(path: Path, row: dict[str, Any]) -> Path:
+    """Append one row to a CSV file, writing the header when the file is new."""
+    path = Path(path)
+    pd.DataFrame([row]).to_csv(path, mode="a", header=not path.exists(), index=False)
+    return path
 
 
 def is_results_folder(folder: Path) -> bool:

@@ -1,0 +1,63 @@
+"""Readable names for KPIs, used in verdicts, tables and charts.
+
+``kpi_label("utilisation_NHOG_anaesthetist")`` gives "utilisation of
+anaesthetists at NHOG"; an unknown KPI keeps its own name.
+"""
+
+from __future__ import annotations
+
+import re
+
+LABELS = {
+    "decision_to_delivery_min": "mean decision-to-delivery interval (outreach)",
+    "decision_to_team_on_site_min": "mean decision-to-team-on-site time",
+    "delivery_to_nicu_min": "mean delivery-to-NICU time",
+    "team_assembly_wait_min": "mean wait to assemble the team",
+    "home_decision_to_delivery_min": "mean decision-to-delivery interval (home emergencies)",
+    "ddi_within_target_pct": "share of outreach deliveries within target",
+    "home_ddi_within_target_pct": "share of home emergencies delivered within target",
+    "outreach_cases": "outreach cases",
+    "outreach_delivered": "outreach deliveries",
+    "outreach_in_progress_at_horizon": "outreach cases still open at the horizon",
+    "home_cases": "home emergencies",
+    "deteriorations": "deteriorations",
+    "nicu_diversions": "NICU diversions",
+    "call_ins": "call-ins of on-call staff",
+}
+
+_PATTERNS = [
+    (re.compile(r"^decision_to_delivery_min_(\w+)$"), "mean decision-to-delivery interval (outreach, {0})"),
+    (re.compile(r"^home_decision_to_delivery_min_(\w+)$"), "mean decision-to-delivery interval (home, {0})"),
+    (re.compile(r"^ddi_within_target_pct_(\w+)$"), "share of outreach deliveries within target ({0})"),
+]
+
+
+def plural(name: str) -> str:
+    """``"transport_incubator"`` -> ``"transport incubators"``."""
+    words = name.replace("_", " ")
+    return words if words.endswith("s") else words + "s"
+
+
+def kpi_label(kpi: str) -> str:
+    """A plain-English name for a KPI column."""
+    if kpi in LABELS:
+        return LABELS[kpi]
+    for pattern, text in _PATTERNS:
+        match = pattern.match(kpi)
+        if match:
+            return text.format(*match.groups())
+    match = re.match(r"^utilisation_([A-Za-z0-9]+)_(\w+)$", kpi)
+    if match:
+        return f"utilisation of {plural(match.group(2))} at {match.group(1)}"
+    return kpi.replace("_", " ")
+
+
+def lower_is_better(kpi: str) -> bool | None:
+    """``True`` for times, ``False`` for shares within target, ``None`` where neither is better."""
+    if kpi.endswith("_min") or re.search(r"_min_\w+$", kpi):
+        return True
+    if "within_target_pct" in kpi:
+        return False
+    if kpi in ("deteriorations", "nicu_diversions", "outreach_in_progress_at_horizon"):
+        return True
+    return None

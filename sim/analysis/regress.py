@@ -1,0 +1,158 @@
+"""Regression verdicts: did the outputs of a candidate run change against a baseline?
+
+Two modes (pure functions here; reading folders is :mod:`sim.checks`):
+
+**Exact** applies when both runs used the same resolved scenario (sha256),
+seed, number of replications, ihsim version and numpy version (numpy
+promises identical random streams only on the same build).  Then every
+table must be identical, value for value (NaN equals NaN); any difference
+is reported and counts as a regression.
+
+**Statistical** applies otherwise.  The rule, per KPI (a column of
+``replications.csv`` present in both runs):
+
+1. Welch's t-test on the per-replication values (``scipy.stats.ttest_ind``
+   with ``equal_var=False``) gives a two-sided p-value; KPIs with fewer
+   than two finite values in either run are "not tested".
+2. Holm's step-down correction across all tested KPIs, so the chance of
+   any false alarm in one check (family-wise error) is at most ``alpha``.
+3. A KPI *regressed* only if its Holm-adjusted p-value is below ``alpha``
+   **and** the difference of means exceeds the practical tolerance,
+   ``max(rel_tolerance * |baseline mean|, abs_tolerance)``: a tiny but
+   "significant" shift is not worth a red build.
+4. A KPI present in the baseline but missing from the candidate regressed;
+   a new KPI is reported, not counted.
+
+A change of seed leaves the verdict "no regression" with probability at
+least ``1 - alpha``; a real change larger than the tolerance is flagged once
+the replications resolve it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.analysis.kpis import unit_of
+
+VERDICT_COLUMNS = ["kpi", "unit", "base_mean", "cand_mean", "diff", "rel_diff_pct", "n_base", "n_cand",
+                   "p_value", "p_holm", "tolerance", "verdict"]
+EXACT_KEYS = ("scenario_sha256", "seed", "replications", "ihsim_version")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The statistical rule's thresholds: ``alpha`` (family-wise), tolerances in KPI units or relative."""
+
+    alpha: float = 0.05
+    rel_tolerance: float = 0.05
+    abs_tolerance: float = 0.0
+
+
+def holm(pvalues: np.ndarray) -> np.ndarray:
+    """Holm-adjusted p-values: ``max over j <= i of min(1, (m - j) * p_(j))`` in sorted order."""
+    p = np.asarray(pvalues, dtype=float)
+    m = len(p)
+    if m == 0:
+        return p
+    order = np.argsort(p, kind="stable")
+    scaled = np.minimum(1.0, (m - np.arange(m)) * p[order])
+    adjusted = np.empty(m)
+    adjusted[order] = np.maximum.accumulate(scaled)
+    return adjusted
+
+
+def welch_p(base: np.ndarray, cand: np.ndarray) -> float:
+    """Two-sided Welch p-value of equal means; constant samples give 1 (equal) or 0 (different)."""
+    x, y = np.asarray(base, dtype=float), np.asarray(cand, dtype=float)
+    x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+    if len(x) < 2 or len(y) < 2:
+        return math.nan
+    if x.std() == 0 and y.std() == 0:
+        return 1.0 if x[0] == y[0] else 0.0
+    return float(stats.ttest_ind(y, x, equal_var=False).pvalue)
+
+
+def exact_mode(base: dict[str, Any], cand: dict[str, Any]) -> tuple[bool, list[str]]:
+    """Whether two manifests allow the exact mode, and the reasons when they do not."""
+    reasons = [f"{k}: {base.get(k)} vs {cand.get(k)}" for k in EXACT_KEYS if base.get(k) != cand.get(k)]
+    nb, nc = base.get("versions", {}).get("numpy"), cand.get("versions", {}).get("numpy")
+    if nb != nc:
+        reasons.append(f"numpy: {nb} vs {nc}")
+    return not reasons, reasons
+
+
+def _row(kpi: str, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
+    xf, yf = x[np.isfinite(x)], y[np.isfinite(y)]
+    bm = float(xf.mean()) if len(xf) else math.nan
+    cm = float(yf.mean()) if len(yf) else math.nan
+    return {"kpi": kpi, "unit": unit_of(kpi), "base_mean": bm, "cand_mean": cm, "diff": cm - bm,
+            "rel_diff_pct": 100 * (cm - bm) / abs(bm) if bm else math.nan, "n_base": len(xf), "n_cand": len(yf)}
+
+
+def statistical_verdicts(base: pd.DataFrame, cand: pd.DataFrame, rule: Rule = Rule()) -> pd.DataFrame:
+    """Per-KPI verdicts (``ok``, ``regressed``, ``not tested``, ``missing``, ``new``) by the rule above."""
+    kpis = [k for k in base.columns if k != "replication"]
+    rows = []
+    for kpi in kpis:
+        if kpi not in cand.columns:
+            rows.append({**_row(kpi, base[kpi].to_numpy(float), np.array([])), "verdict": "missing"})
+            continue
+        x, y = base[kpi].to_numpy(float), cand[kpi].to_numpy(float)
+        rows.append({**_row(kpi, x, y), "p_value": welch_p(x, y)})
+    rows += [{**_row(k, np.array([]), cand[k].to_numpy(float)), "verdict": "new"}
+             for k in cand.columns if k != "replication" and k not in base.columns]
+    table = pd.DataFrame(rows).reindex(columns=VERDICT_COLUMNS)
+    table["verdict"] = table["verdict"].astype(object)
+    tested = table["p_value"].notna()
+    table.loc[tested, "p_holm"] = holm(table.loc[tested, "p_value"].to_numpy())
+    table["tolerance"] = np.maximum(rule.rel_tolerance * table["base_mean"].abs(), rule.abs_tolerance)
+    flagged = (table["p_holm"] < rule.alpha) & (table["diff"].abs() > table["tolerance"])
+    fresh = table["verdict"].isna()
+    table.loc[fresh & ~tested, "verdict"] = "not tested"
+    table.loc[fresh & tested, "verdict"] = np.where(flagged[fresh & tested], "regressed", "ok")
+    return table
+
+
+def exact_verdicts(base: pd.DataFrame, cand: pd.DataFrame) -> pd.DataFrame:
+    """Per-KPI verdicts ``identical`` or ``differs`` (value for value, NaN equal to NaN)."""
+    rows = []
+    for kpi in dict.fromkeys([*base.columns, *cand.columns]):
+        if kpi == "replication":
+            continue
+        x = base[kpi].to_numpy(float) if kpi in base.columns else np.array([])
+        y = cand[kpi].to_numpy(float) if kpi in cand.columns else np.array([])
+        same = x.shape == y.shape and bool(np.array_equal(x, y, equal_nan=True))
+        verdict = "identical" if same else ("missing" if kpi not in cand.columns else
+                                            "new" if kpi not in base.columns else "differs")
+        rows.append({**_row(kpi, x, y), "verdict": verdict})
+    return pd.DataFrame(rows).reindex(columns=VERDICT_COLUMNS)
+
+
+def table_differences(name: str, base: pd.DataFrame, cand: pd.DataFrame) -> list[str]:
+    """What differs between two versions of one table, in words (empty when identical)."""
+    if list(base.columns) != list(cand.columns):
+        gone = [c for c in base.columns if c not in cand.columns]
+        added = [c for c in cand.columns if c not in base.columns]
+        return [f"{name}: columns differ (missing {gone or 'none'}, new {added or 'none'})"]
+    if len(base) != len(cand):
+        return [f"{name}: {len(base)} rows vs {len(cand)} rows"]
+    out = []
+    for col in base.columns:
+        a, b = base[col].reset_index(drop=True), cand[col].reset_index(drop=True)
+        same = (a == b) | (a.isna() & b.isna())
+        if not bool(same.all()):
+            first = int((~same).to_numpy().argmax())
+            out.append(f"{name}.{col}: {int((~same).sum())} of {len(a)} values differ "
+                       f"(first at row {first}: {a.iloc[first]} vs {b.iloc[first]})")
+    return out
+
+
+def regressions(verdicts: pd.DataFrame) -> int:
+    """How many KPIs count as a regression (``regressed``, ``differs`` or ``missing``)."""
+    return int(verdicts["verdict"].isin(["regressed", "differs", "missing"]).sum())

@@ -1,0 +1,171 @@
+"""Use cases that examine finished results folders: the regression check and the warm-up diagnostic.
+
+``regress`` compares a candidate results folder with a baseline one (see
+:mod:`sim.analysis.regress` for the exact and statistical rules) and can
+refresh a committed baseline, recording why in a ledger.  ``warmup`` runs
+MSER-5 (:mod:`sim.analysis.warmup`) on a series of a results folder and
+saves its chart.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim import store
+from sim.analysis import regress as rules
+from sim.analysis.kpis import CASE_KPIS
+from sim.analysis.warmup import case_series, diagnose, pool_busy_series
+from sim.errors import InputError
+
+REFERENCE_FILES = ["manifest.json", "summary.csv", "replications.csv"]
+"""What a committed regression baseline keeps: small, text, enough for both modes."""
+EXACT_TABLES = ["replications", "summary", "cases", "resources", "events"]
+
+
+@dataclass
+class RegressReport:
+    """The outcome: mode, why not exact, per-KPI verdicts, table differences and the regression count."""
+
+    mode: str
+    reasons: list[str]
+    verdicts: pd.DataFrame
+    table_diffs: list[str] = field(default_factory=list)
+    regressions: int = 0
+
+
+def _results(folder: Path) -> dict[str, Any]:
+    folder = Path(folder)
+    if not store.is_results_folder(folder) or not (folder / "replications.csv").is_file():
+        raise InputError(f"{folder} is not a results folder (needs manifest.json and replications.csv)")
+    return store.read_json(folder)
+
+
+def _present(folder: Path, name: str) -> bool:
+    return (Path(folder) / f"{name}.parquet").is_file() or (Path(folder) / f"{name}.csv").is_file()
+
+
+def regress(base_dir: Path, cand_dir: Path, rule: rules.Rule, mode: str = "auto") -> RegressReport:
+    """Compare ``cand_dir`` with ``base_dir``; ``mode`` is ``auto``, ``exact`` or ``statistical``."""
+    base_m, cand_m = _results(base_dir), _results(cand_dir)
+    ok, reasons = rules.exact_mode(base_m, cand_m)
+    if mode == "exact" and not ok:
+        raise InputError("exact mode needs the same scenario, seed, replications and versions: " + "; ".join(reasons))
+    base = store.read_table(base_dir, "replications")
+    cand = store.read_table(cand_dir, "replications")
+    if mode == "statistical" or (mode == "auto" and not ok):
+        verdicts = rules.statistical_verdicts(base, cand, rule)
+        return RegressReport("statistical", reasons, verdicts, [], rules.regressions(verdicts))
+    diffs = []
+    for name in EXACT_TABLES:
+        if _present(base_dir, name) and _present(cand_dir, name):
+            diffs += rules.table_differences(name, store.read_table(base_dir, name), store.read_table(cand_dir, name))
+    verdicts = rules.exact_verdicts(base, cand)
+    return RegressReport("exact", [], verdicts, diffs, max(rules.regressions(verdicts), int(bool(diffs))))
+
+
+def update_baseline(base_dir: Path, cand_dir: Path, report: RegressReport | None, reason: str,
+                    ledger: Path | None = None) -> Path:
+    """Replace the baseline's files with the candidate's (atomically) and append a ledger row; returns the ledger."""
+    if not reason.strip():
+        raise InputError("--update needs --reason saying why the baseline changes")
+    cand_m = _results(cand_dir)
+    old_m = store.read_json(base_dir) if store.is_results_folder(base_dir) else {}
+    with store.results_folder(Path(base_dir), force=True) as tmp:
+        store.copy_files(cand_dir, tmp, REFERENCE_FILES)
+    ledger = ledger or Path(base_dir).parent / "ledger.csv"
+    from sim.app import git_commit
+
+    store.append_csv_row(ledger, {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "baseline": str(base_dir),
+        "reason": reason.strip(), "mode": report.mode if report else "new baseline",
+        "regressions": report.regressions if report else None,
+        "old_sha256": old_m.get("scenario_sha256"), "new_sha256": cand_m.get("scenario_sha256"),
+        "old_seed": old_m.get("seed"), "new_seed": cand_m.get("seed"),
+        "old_version": old_m.get("ihsim_version"), "new_version": cand_m.get("ihsim_version"),
+        "replications": cand_m.get("replications"), "git_commit": git_commit(),
+    })
+    return ledger
+
+
+def format_verdicts(report: RegressReport, all_rows: bool = False) -> list[str]:
+    """The per-KPI table as text lines (all rows, or those not ``ok``/``identical`` plus headline)."""
+    from sim.analysis.kpis import HEADLINE
+
+    t = report.verdicts
+    if not all_rows:
+        t = t[t["kpi"].isin(HEADLINE) | ~t["verdict"].isin(["ok", "identical", "not tested"])]
+    head = f"{'kpi':<40} {'baseline':>11} {'candidate':>11} {'diff %':>8} {'p (Holm)':>9} {'verdict':>10}"
+    lines = [head, "-" * len(head)]
+    for r in t.itertuples(index=False):
+        p = "" if pd.isna(r.p_holm) else f"{r.p_holm:.3g}"
+        rel = "" if pd.isna(r.rel_diff_pct) else f"{r.rel_diff_pct:+.1f}"
+        lines.append(f"{r.kpi:<40} {r.base_mean:>11.4g} {r.cand_mean:>11.4g} {rel:>8} {p:>9} {r.verdict:>10}")
+    return lines
+
+
+@dataclass(frozen=True)
+class WarmupReport:
+    """The MSER-5 suggestion for one series of a results folder."""
+
+    series: str
+    warmup_days: float
+    reliable: bool
+    figure: Path
+
+
+def _warmup_series(folder: Path, manifest: dict[str, Any], pool: str | None, kpi: str | None,
+                   bin_min: float) -> tuple[str, str, pd.DataFrame]:
+    horizon = manifest["scenario"]["run"]["horizon_days"] * 1440.0
+    if kpi:
+        if kpi not in CASE_KPIS:
+            raise InputError(f"--kpi {kpi!r}: choose one of {', '.join(CASE_KPIS)}")
+        ctype, column = CASE_KPIS[kpi]
+        cases = store.read_table(folder, "cases", ["replication", "case_type", "case_created_min", column])
+        return kpi, f"{kpi} of cases created that day", case_series(cases, column, ctype, bin_min, horizon)
+    pool = pool or f"{manifest['scenario']['team']['home']}.nicu_cot"
+    if pool.count(".") != 1:
+        raise InputError(f"--pool {pool!r}: expected HOSPITAL.POOL, e.g. NHOG.nicu_cot")
+    hospital, resource = pool.split(".")
+    events = store.read_table(folder, "events", ["replication", "time_min", "event", "hospital", "resource", "value"])
+    series = pool_busy_series(events, hospital, resource, bin_min, horizon)
+    if series.empty:
+        raise InputError(f"--pool {pool!r}: no use of this pool in the event log")
+    return pool.replace(".", "_"), f"{resource.replace('_', ' ')}s in use at {hospital} (time average)", series
+
+
+def warmup(folder: Path, pool: str | None = None, kpi: str | None = None, bin_days: float = 1.0) -> WarmupReport:
+    """MSER-5 on the ensemble-averaged series; saves ``figures/warmup_<series>.png`` in ``folder``."""
+    from sim.report.compare_charts import warmup_chart
+    from sim.report.compare_html import save_figure
+
+    manifest = _results(folder)
+    name, label, per_rep = _warmup_series(Path(folder), manifest, pool, kpi, bin_days * 1440.0)
+    try:
+        mean, result = diagnose(per_rep)
+    except ValueError as exc:
+        raise InputError(f"{folder}: {exc}; use a longer horizon or a shorter --bin-days") from None
+    days = float(mean.index[result.truncate_obs])  # the first retained bin's start (bins may be empty)
+    save_figure(warmup_chart(per_rep, mean, result.statistic, days, bin_days, label), Path(folder), f"warmup_{name}")
+    return WarmupReport(name, days, result.reliable, Path(folder) / "figures" / f"warmup_{name}.png")
+
+
+def precision_report(folder: Path) -> list[str]:
+    """Lines saying whether each headline KPI meets the run's precision, and what a sequential run did."""
+    from sim.analysis.precision import advice_lines
+
+    manifest = store.read_json(folder)
+    precision = manifest.get("precision", 0.05)
+    lines = []
+    if (Path(folder) / "sequential.json").is_file():
+        seq = store.read_json(folder, "sequential.json")
+        how = "every headline KPI meets it" if seq["met"] else "stopped at --max-replications before all met it"
+        lines.append(f"precision {100 * precision:g}%: ran {seq['replications']} replications "
+                     f"(from {seq['initial']}, at most {seq['max']}, {seq['method']}); {how}")
+    else:
+        lines.append(f"precision {100 * precision:g}% (CI half-width / mean), {manifest['replications']} replications:")
+    return lines + advice_lines(store.read_table(folder, "summary"), precision)

@@ -1,0 +1,159 @@
+"""Paired comparison of scenarios under common random numbers.
+
+Every scenario runs with the same seed and the same number of replications,
+so replication ``r`` of each sees the same patients and the paired
+differences against the first scenario are valid (:mod:`sim.analysis.paired`).
+The comparison folder (written atomically) holds::
+
+    <name>/            each scenario's complete results folder (summary with CIs)
+    differences.csv    paired differences against the first scenario, one row per scenario and KPI
+    summaries.csv      every scenario's summary.csv with a ``scenario`` column
+    comparison.json    names, seeds, replications, input changes and verdicts
+    comparison.txt     the same in plain English
+    figures/  comparison.html
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim import __version__, store
+from sim.analysis.kpis import HEADLINE
+from sim.analysis.paired import DIFFERENCE_COLUMNS, differences
+from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_dict, scenario_hash
+from sim.scenario.diff import describe_changes
+
+
+@dataclass(frozen=True)
+class Named:
+    """A scenario with the name it goes by in this study and its subfolder."""
+
+    name: str
+    scenario: Scenario
+    folder: str
+
+
+def unique(names: Iterable[str]) -> list[str]:
+    """Suffix repeated names: ``[a, a, b]`` -> ``[a, a-2, b]``."""
+    out: list[str] = []
+    for name in names:
+        candidate, k = name, 1
+        while candidate in out:
+            k += 1
+            candidate = f"{name}-{k}"
+        out.append(candidate)
+    return out
+
+
+def name_all(scenarios: list[Scenario], names: list[str] | None = None) -> list[Named]:
+    """Give each scenario a unique name and folder (from its own name unless ``names`` is given)."""
+    from sim.app import safe_name
+
+    labels = unique(names or [sc.name for sc in scenarios])
+    folders = unique(safe_name(n) for n in labels)
+    return [Named(n, sc, f) for n, sc, f in zip(labels, scenarios, folders, strict=True)]
+
+
+def load_all(paths: list[Path], overrides: list[str] | None) -> list[Scenario]:
+    """Load every file, reporting the problems of all of them at once."""
+    loaded, problems = [], []
+    for path in paths:
+        try:
+            loaded.append(load_scenario(path, overrides))
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    return loaded
+
+
+def run_set(named: list[Named], opts: Any, folder: Path) -> tuple[int, int]:
+    """Run each scenario into ``folder/<its folder>`` with one seed and count; returns ``(seed, n)``.
+
+    The scenarios' own reports are not built (``ihsim report DIR/<name>`` makes one); the
+    comparison report covers them.
+    """
+    from sim.app import run_loaded
+
+    first = named[0].scenario.run
+    seed = first.seed if opts.seed is None else opts.seed
+    n = opts.replications or first.replications
+    for item in named:
+        sub = dataclasses.replace(opts, out=Path(folder) / item.folder, seed=seed, replications=n,
+                                  force=False, resume=False, report=False)
+        run_loaded(item.scenario, sub)
+    return seed, n
+
+
+def paired_tables(named: list[Named], folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(differences against the first, stacked summaries)`` from the scenarios' folders."""
+    reps = {x.name: store.read_table(Path(folder) / x.folder, "replications") for x in named}
+    base = named[0].name
+    diffs = [differences(reps[base], reps[x.name], x.name) for x in named[1:]]
+    summaries = [store.read_table(Path(folder) / x.folder, "summary").assign(scenario=x.name) for x in named]
+    summary = pd.concat(summaries, ignore_index=True)
+    summary = summary[["scenario", *summary.columns.drop("scenario")]]
+    diff = pd.concat(diffs, ignore_index=True) if diffs else pd.DataFrame(columns=DIFFERENCE_COLUMNS)
+    return diff, summary
+
+
+def describe(named: list[Named], diff: pd.DataFrame, seed: int, n: int, kind: str) -> dict[str, Any]:
+    """The study's record: who was compared, how, what changed in the inputs and the headline verdicts."""
+    base = scenario_dict(named[0].scenario)
+    return {
+        "kind": kind, "ihsim_version": __version__, "seed": seed, "replications": n, "baseline": named[0].name,
+        "scenarios": [{"name": x.name, "folder": x.folder, "scenario_sha256": scenario_hash(x.scenario),
+                       "input_changes": describe_changes(base, scenario_dict(x.scenario))} for x in named],
+        "verdicts": {x.name: list(diff.loc[(diff["scenario"] == x.name) & diff["kpi"].isin(HEADLINE), "verdict"])
+                     for x in named[1:]},
+    }
+
+
+def as_text(record: dict[str, Any]) -> str:
+    """The study in plain English: inputs changed and headline verdicts, per scenario."""
+    lines = [f"Paired comparison against {record['baseline']} under common random numbers "
+             f"(seed {record['seed']}, {record['replications']} replications each).", ""]
+    for item in record["scenarios"][1:]:
+        lines.append(f"{item['name']}:")
+        changes = item["input_changes"] or ["(no input differs)"]
+        lines += ["  input: " + c for c in changes]
+        lines += ["  " + v for v in record["verdicts"].get(item["name"], [])]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_study(folder: Path, named: list[Named], seed: int, n: int,
+                kind: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Write differences.csv, summaries.csv, comparison.json and comparison.txt; returns the two tables."""
+    diff, summary = paired_tables(named, folder)
+    store.write_csv(folder, "differences.csv", diff)
+    store.write_csv(folder, "summaries.csv", summary)
+    record = describe(named, diff, seed, n, kind)
+    store.write_json(folder, "comparison.json", record)
+    store.write_text(folder, "comparison.txt", as_text(record))
+    return diff, summary
+
+
+def compare_scenarios(scenarios: list[Scenario], opts: Any, names: list[str] | None = None) -> Path:
+    """Run ``scenarios`` under common random numbers and write the comparison folder; returns its path."""
+    named = name_all(scenarios, names)
+    out = opts.out or Path("results") / f"compare-{named[0].folder}"
+    with store.results_folder(out, force=opts.force) as tmp:
+        seed, n = run_set(named, opts, tmp)
+        write_study(tmp, named, seed, n, "compare")
+        if opts.report:
+            from sim.report.compare_html import build_comparison_report
+
+            build_comparison_report(tmp)
+    return out
+
+
+def compare_files(paths: list[Path], overrides: list[str] | None, opts: Any) -> Path:
+    """Load the files (all validated before anything runs) and compare them."""
+    return compare_scenarios(load_all(paths, overrides), opts)

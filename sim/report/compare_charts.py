@@ -1,0 +1,142 @@
+"""Charts of comparisons, sweeps and the warm-up diagnostic (DataFrames in, Figures out).
+
+Same style as :mod:`sim.report.charts` (Okabe-Ito palette, units on axes).
+"""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from sim.analysis.kpis import unit_of
+from sim.analysis.labels import kpi_label
+from sim.report.charts import OKABE_ITO, TARGET_COLOUR, plt  # charts sets the Agg backend and the style
+
+UNIT_AXIS = {"min": "minutes", "%": "percentage points", "fraction": "fraction of capacity", "count": "count"}
+"""Axis words for a difference of a KPI with that unit."""
+VALUE_AXIS = {**UNIT_AXIS, "%": "percent"}
+"""Axis words for a KPI's own values."""
+
+
+def _title(kpi: str, width: int = 30) -> str:
+    return textwrap.fill(kpi_label(kpi), width)
+
+
+def _empty(fig: Figure, ax: plt.Axes, message: str) -> Figure:
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
+    ax.set_axis_off()
+    return fig
+
+
+def _grid(n: int, width: float = 7.5, height: float = 1.9) -> tuple[Figure, list]:
+    """``n`` stacked panels of ``height`` inches each."""
+    fig, axes = plt.subplots(max(n, 1), 1, figsize=(width, 1.0 + height * max(n, 1)), layout="constrained",
+                             squeeze=False)
+    return fig, list(axes[:, 0])
+
+
+def forest_plot(diff: pd.DataFrame, kpis: list[str]) -> Figure:
+    """Paired differences against the first scenario with 95% CIs, one panel per KPI.
+
+    The thin dark bar is the paired interval (common random numbers); the wide
+    pale bar behind it is the unpaired (Welch) interval of the same difference.
+    """
+    kpis = [k for k in kpis if k in set(diff["kpi"])]
+    fig, axes = _grid(len(kpis), height=0.9 + 0.3 * diff["scenario"].nunique())
+    if not kpis:
+        return _empty(fig, axes[0], "no KPI has paired values")
+    for ax, kpi in zip(axes, kpis, strict=True):
+        sel = diff[diff["kpi"] == kpi].reset_index(drop=True)
+        y = np.arange(len(sel))[::-1]
+        ax.hlines(y, sel["unpaired_ci_low"], sel["unpaired_ci_high"], color=OKABE_ITO[5], lw=7, alpha=0.35,
+                  label="unpaired 95% CI")
+        ax.hlines(y, sel["diff_ci_low"], sel["diff_ci_high"], color=OKABE_ITO[0], lw=2.5, label="paired 95% CI")
+        ax.plot(sel["diff_mean"], y, "o", color="black", ms=5, label="mean difference")
+        ax.axvline(0, color=TARGET_COLOUR, lw=1, ls="--")
+        ax.set_yticks(y, sel["scenario"])
+        ax.set_ylim(-0.6, len(sel) - 0.4)
+        ax.set_title(kpi_label(kpi), fontsize=9, loc="left")
+        ax.set_xlabel(f"difference against the first scenario ({UNIT_AXIS.get(unit_of(kpi), '')})", fontsize=8)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncols=3, fontsize=8)
+    fig.suptitle("Paired differences under common random numbers", fontweight="bold")
+    return fig
+
+
+def distribution_plot(reps: dict[str, pd.DataFrame], kpis: list[str]) -> Figure:
+    """Per-replication values by scenario (box and points); grey lines join one replication across scenarios."""
+    names = list(reps)
+    kpis = [k for k in kpis if all(k in r.columns for r in reps.values())]
+    fig, axes = plt.subplots(1, max(len(kpis), 1), figsize=(3.2 * max(len(kpis), 1), 4), layout="constrained",
+                             squeeze=False)
+    axes = list(axes[0])
+    if not kpis:
+        return _empty(fig, axes[0], "no KPI common to all scenarios")
+    for ax, kpi in zip(axes, kpis, strict=True):
+        table = pd.DataFrame({n: reps[n].set_index("replication")[kpi] for n in names})
+        x = np.arange(len(names))
+        for _, row in table.iterrows():
+            ax.plot(x, row.to_numpy(float), color="grey", lw=0.5, alpha=0.4)
+        data = [table[n].dropna().to_numpy() for n in names]
+        ax.boxplot(data, positions=x, widths=0.5, showfliers=False, patch_artist=True,
+                   boxprops={"facecolor": OKABE_ITO[5], "alpha": 0.4}, medianprops={"color": "black"})
+        for i, values in enumerate(data):
+            ax.plot(np.full(len(values), x[i]), values, ".", color=OKABE_ITO[i % len(OKABE_ITO)], ms=4)
+        ax.set_xticks(x, names, rotation=30, ha="right", fontsize=8)
+        ax.set_title(_title(kpi), fontsize=9)
+        ax.set_ylabel(VALUE_AXIS.get(unit_of(kpi), ""), fontsize=8)
+    fig.suptitle("Replication values by scenario (lines join common-random-number pairs)", fontweight="bold")
+    return fig
+
+
+def sweep_chart(table: pd.DataFrame, key: str, kpis: list[str], hue: str | None = None) -> Figure:
+    """Each KPI's mean against the swept ``key`` with a 95% CI band; one line per value of ``hue``."""
+    kpis = [k for k in kpis if k in set(table["kpi"])]
+    fig, axes = plt.subplots(1, max(len(kpis), 1), figsize=(3.4 * max(len(kpis), 1), 3.6), layout="constrained",
+                             squeeze=False)
+    axes = list(axes[0])
+    if not kpis:
+        return _empty(fig, axes[0], "no KPI to plot")
+    numeric = pd.api.types.is_numeric_dtype(table[key])
+    levels = list(dict.fromkeys(table[key]))
+    for ax, kpi in zip(axes, kpis, strict=True):
+        sel = table[table["kpi"] == kpi]
+        groups = sel.groupby(hue, sort=False) if hue else [(None, sel)]
+        for i, (h, grp) in enumerate(groups):
+            grp = grp.sort_values(key) if numeric else grp
+            x = grp[key].to_numpy(float) if numeric else np.array([levels.index(v) for v in grp[key]])
+            colour = OKABE_ITO[i % len(OKABE_ITO)]
+            ax.fill_between(x, grp["ci_low"], grp["ci_high"], color=colour, alpha=0.2)
+            ax.plot(x, grp["mean"], "o-", color=colour, label=None if h is None else f"{hue.split('.')[-1]}={h}")
+        if not numeric:
+            ax.set_xticks(range(len(levels)), [str(v) for v in levels])
+        ax.set_xlabel(key.split(".", 1)[-1], fontsize=8)
+        ax.set_ylabel(VALUE_AXIS.get(unit_of(kpi), ""), fontsize=8)
+        ax.set_title(_title(kpi), fontsize=9)
+        if hue:
+            ax.legend(fontsize=7)
+    fig.suptitle("KPIs across the sweep (mean and 95% CI band)", fontweight="bold")
+    return fig
+
+
+def warmup_chart(per_rep: pd.DataFrame, mean: pd.Series, statistic: np.ndarray, warmup_days: float,
+                 bin_days: float, label: str) -> Figure:
+    """The series over time (each replication faint, their mean bold) and the MSER-5 statistic."""
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 6), layout="constrained", height_ratios=[2, 1])
+    for col in per_rep.columns[:50]:
+        top.plot(per_rep.index, per_rep[col], color="grey", lw=0.4, alpha=0.3)
+    top.plot(mean.index, mean.to_numpy(), color=OKABE_ITO[0], lw=1.8, label="mean over replications")
+    top.axvline(warmup_days, color=TARGET_COLOUR, ls="--", label=f"MSER-5 warm-up: {warmup_days:g} days")
+    top.set_xlabel("simulated day")
+    top.set_ylabel(label, fontsize=8)
+    top.legend(fontsize=8)
+    top.set_title("Warm-up diagnostic")
+    days = np.arange(len(statistic)) * 5 * bin_days
+    bottom.plot(days, statistic, color=OKABE_ITO[2])
+    bottom.axvline(warmup_days, color=TARGET_COLOUR, ls="--")
+    bottom.set_xlabel("days truncated")
+    bottom.set_ylabel("MSER statistic", fontsize=8)
+    return fig

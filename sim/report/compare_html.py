@@ -1,0 +1,83 @@
+"""The comparison (and sweep) report: one self-contained ``comparison.html``.
+
+Reads a comparison folder written by :mod:`sim.experiment.compare` or
+:mod:`sim.experiment.sweep`, draws its charts (saved under ``figures/`` as
+PNG at 300 dpi and SVG, and inlined as base64) and renders
+``templates/comparison.html.j2``.  The table of differences has
+``id="differences-table"``.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+from matplotlib.figure import Figure
+
+from sim import store
+from sim.analysis.kpis import HEADLINE
+from sim.analysis.labels import kpi_label
+from sim.report import compare_charts
+from sim.report.compare_charts import plt
+
+
+def save_figure(fig: Figure, folder: Path, name: str) -> str:
+    """Save ``figures/<name>.png`` (300 dpi) and ``.svg``; return the PNG as base64."""
+    figures = Path(folder) / "figures"
+    figures.mkdir(exist_ok=True)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=300)
+    (figures / f"{name}.png").write_bytes(buf.getvalue())
+    fig.savefig(figures / f"{name}.svg", format="svg", metadata={"Date": None})
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _figures(folder: Path, record: dict[str, Any], diff: pd.DataFrame) -> list[dict[str, str]]:
+    reps = {s["name"]: store.read_table(folder / s["folder"], "replications") for s in record["scenarios"]}
+    made: list[tuple[str, str, Figure]] = []
+    if len(diff):
+        made.append(("forest", "Paired differences against the first scenario: paired 95% CI (dark) "
+                     "and unpaired CI (pale) for contrast", compare_charts.forest_plot(diff, HEADLINE)))
+    made.append(("distributions", "Per-replication values of the headline KPIs; grey lines join the same "
+                 "replication (same patients) across scenarios", compare_charts.distribution_plot(reps, HEADLINE)))
+    if (folder / "sweep.csv").exists():
+        table = store.read_table(folder, "sweep")
+        keys = list(store.read_json(folder, "sweep.json")["vary"])
+        hue = keys[1] if len(keys) > 1 else None
+        made.append(("sweep", f"Headline KPIs against {keys[0]} (mean and 95% CI band)",
+                     compare_charts.sweep_chart(table, keys[0], HEADLINE, hue)))
+    return [{"name": n, "caption": c, "png": save_figure(f, folder, n)} for n, c, f in made]
+
+
+def _num(x: Any, digits: int = 2) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return ""
+    return f"{x:,.{digits}f}"
+
+
+def render(folder: Path) -> str:
+    """The comparison report's HTML text."""
+    folder = Path(folder)
+    record = store.read_json(folder, "comparison.json")
+    diff = store.read_table(folder, "differences")
+    summary = store.read_table(folder, "summaries")
+    diff = diff.assign(headline=diff["kpi"].isin(HEADLINE), label=diff["kpi"].map(kpi_label))
+    diff = diff.sort_values(["headline", "scenario"], ascending=[False, True], kind="stable")
+    head = summary[summary["kpi"].isin(HEADLINE)].assign(label=lambda d: d["kpi"].map(kpi_label))
+    env = Environment(loader=PackageLoader("sim.report", "templates"), autoescape=select_autoescape(default=True))
+    env.filters["num"] = _num
+    return env.get_template("comparison.html.j2").render(
+        r=record, diffs=diff.to_dict("records"), summary=head.to_dict("records"),
+        figures=_figures(folder, record, diff))
+
+
+def build_comparison_report(folder: str | Path) -> Path:
+    """Write ``figures/`` and ``comparison.html`` in a comparison or sweep folder."""
+    folder = Path(folder)
+    return store.write_text(folder, "comparison.html", render(folder))
