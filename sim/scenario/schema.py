@@ -185,7 +185,8 @@ class Policies(Frozen):
     planned_start: str = Field("08:00", description="clock time of planned surgery (next occurrence)")
     planned_urgency: str | None = Field("planned", description="urgency scheduled for planned_start, or null")
     planned_min_lead_min: Minutes = Field(360, description="planned surgery is at least this long after the decision")
-    planned_dispatch_lead_min: Minutes = Field(120, description="the team is requested this long before planned surgery")
+    planned_dispatch_lead_min: Minutes = Field(
+        120, description="the team is requested this long before planned surgery")
 
     @field_validator("planned_start")
     @classmethod
