@@ -287,7 +287,7 @@ def case_path(case: pd.Series, waits: pd.DataFrame) -> pd.DataFrame:
     ``label, kind, start_min, end_min, binding`` (kind: wait, work, prepare,
     travel); steps that did not happen or took no time are left out.
     """
-    times = {m[:-4]: case[m] for m in case.index if m.endswith("_min") and isinstance(case[m], float | int)}
+    times = {m[:-4]: float(case[m]) for m in case.index if m.endswith("_min") and pd.api.types.is_number(case[m])}
     theatre = waits.loc[waits["step"] == "theatre", "start_min"]
     times["theatre_request"] = float(theatre.iloc[0]) if len(theatre) else times.get("theatre_entry", math.nan)
     if case.get("pathway") == "transfer":

@@ -1,10 +1,20 @@
-"""The results report: figures saved beside the data and one self-contained ``report.html``."""
+"""The results report: figures saved beside the data and one self-contained ``report.html``.
+
+``build_report(folder)`` reads a results folder (nothing is rerun), derives
+the delay attribution and activity tables, draws every chart (PNG at 300 dpi
+and SVG under ``figures/``), and renders ``templates/report.html.j2`` with
+the PNGs inlined as base64, so the page can be emailed on its own.  The
+template autoescapes everything; scenario text is never marked safe.
+"""
 
 from __future__ import annotations
 
 import base64
 import io
+import math
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -12,13 +22,14 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from matplotlib.figure import Figure
 
 from sim import store
+from sim.analysis import attribution, occupancy
 from sim.analysis.kpis import HEADLINE
-from sim.report import charts
+from sim.analysis.labels import kpi_label
+from sim.report import charts, narrative
 
-CASE_COLUMNS = [
-    "replication", "case_id", "case_type", "urgency", "pathway", "decision_to_delivery_min",
-    *[f"{a}_min" for a, _, _ in charts.WATERFALL_STEPS], "delivery_min",
-]
+OCCUPANCY_POOLS = 6
+"""How many of the busiest pools the time-of-day chart shows."""
+HOME_WAIT_ROWS = 8
 
 
 def save_figure(fig: Figure, folder: Path, name: str) -> str:
@@ -33,51 +44,170 @@ def save_figure(fig: Figure, folder: Path, name: str) -> str:
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
-def figures_for(folder: Path, manifest: dict) -> list[dict[str, str]]:
-    """Make the run's charts from its tables."""
-    cases = store.read_table(folder, "cases", CASE_COLUMNS)
+@dataclass
+class RunData:
+    """A results folder's tables and what the report derives from them."""
+
+    manifest: dict[str, Any]
+    summary: pd.DataFrame
+    cases: pd.DataFrame
+    resources: pd.DataFrame
+    waits: pd.DataFrame
+    home: pd.DataFrame
+    occupancy: pd.DataFrame
+
+    @property
+    def scenario(self) -> dict[str, Any]:
+        return self.manifest["scenario"]
+
+    @property
+    def targets(self) -> dict[str, float]:
+        return {u: float(v["target_min"]) for u, v in self.scenario["urgency"].items()}
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {u: v.get("label") or u for u, v in self.scenario["urgency"].items()}
+
+    @property
+    def days(self) -> float:
+        run = self.scenario["run"]
+        return float(run["horizon_days"]) - float(run.get("warmup_days", 0.0))
+
+
+def busiest_pools(resources: pd.DataFrame, n: int = OCCUPANCY_POOLS) -> list[tuple[str, str]]:
+    """The ``n`` pools with the highest mean utilisation (staffed pools only)."""
+    res = resources[resources["capacity_mean"] > 0]
+    mean = res.groupby(["hospital", "resource"], observed=True)["utilisation"].mean().dropna()
+    return [(str(h), str(r)) for h, r in mean.sort_values(ascending=False).head(n).index]
+
+
+def load(folder: Path) -> RunData:
+    """Read a results folder and derive waits, team-away flags and occupancy by hour."""
+    manifest = store.read_json(folder)
+    run = manifest["scenario"]["run"]
+    start, end = 1440.0 * float(run.get("warmup_days", 0.0)), 1440.0 * float(run["horizon_days"])
+    cases = store.read_table(folder, "cases")
     resources = store.read_table(folder, "resources")
-    targets = {u: v["target_min"] for u, v in manifest["scenario"]["urgency"].items()}
-    made = [
-        ("ddi_by_urgency", "Outreach decision-to-delivery interval against targets",
-         charts.ddi_by_urgency(cases, targets)),
-        ("median_case_waterfall", "Where the time goes in the median outreach case",
-         charts.median_case_waterfall(cases)),
-        ("utilisation", "Utilisation by role, equipment and hospital", charts.utilisation_by_pool(resources)),
-        ("home_ddi", "The obstetric hospital's own emergency caesareans", charts.home_ddi(cases, targets)),
+    events = store.read_table(folder, "events")
+    waits = attribution.case_waits(events, cases, end_min=end)
+    home = cases[cases["case_type"] == "home"].copy()
+    home["team_away"] = occupancy.flag_team_away(home, occupancy.team_away_intervals(cases, end))
+    occ = occupancy.occupancy_by_hour(events, busiest_pools(resources), start, end)
+    return RunData(manifest, store.read_table(folder, "summary"), cases, resources, waits, home, occ)
+
+
+def draw_figures(data: RunData) -> list[tuple[str, str, Figure]]:
+    """Every chart of the report: ``(file name, caption, figure)``."""
+    sc = data.scenario
+    names = {h: v.get("name", h) for h, v in sc["hospitals"].items()}
+    staff = {r for h in sc["hospitals"].values() for r in (h.get("staff") or {})}
+    return [
+        ("ddi_by_urgency", "Outreach decision-to-delivery interval by urgency, against its target.",
+         charts.ddi_by_urgency(data.cases, data.targets, data.labels)),
+        ("median_case_waterfall", "Where the time goes: the outreach case with the median DDI of each urgency, "
+         "step by step; each wait names what it waited for (the binding resource, the schedule or the mother).",
+         charts.median_case_waterfall(data.cases, data.waits, data.targets, data.labels)),
+        ("home_ddi", "The obstetric hospital's own emergency caesareans, by whether an outreach team was away "
+         "(between assembling and returning) when the decision was made.",
+         charts.home_ddi_team_away(data.home, data.targets, data.labels)),
+        ("utilisation", "Utilisation of every pool by hospital, and the on-call call-outs it needed.",
+         charts.utilisation_by_pool(data.resources, data.days, staff, names)),
+        ("occupancy_by_hour", "Busy and staffed units by time of day for the busiest pools (night shift shaded).",
+         charts.occupancy_by_hour(data.occupancy)),
     ]
-    return [{"name": n, "caption": c, "png": save_figure(f, folder, n)} for n, c, f in made]
 
 
-def _kpi_rows(summary: pd.DataFrame, targets: dict[str, float]) -> list[dict]:
-    rows = []
-    for r in summary.itertuples(index=False):
-        rows.append({"kpi": r.kpi, "unit": r.unit, "mean": r.mean, "ci_low": r.ci_low, "ci_high": r.ci_high,
-                     "n": r.n, "p50": r.p50, "p90": r.p90, "precision_met": r.precision_met,
-                     "needed": r.replications_needed, "headline": r.kpi in HEADLINE})
-    return rows
+def figures_for(folder: Path, data: RunData | None = None) -> list[dict[str, str]]:
+    """Draw and save the run's charts; return name, caption and inline PNG of each."""
+    data = data or load(folder)
+    return [{"name": n, "caption": c, "png": save_figure(f, folder, n)} for n, c, f in draw_figures(data)]
 
 
-def _resource_rows(resources: pd.DataFrame) -> list[dict]:
+def _kpi_row(r: Any, targets: dict[str, float], within: dict[str, float]) -> dict[str, Any]:
+    target = narrative.kpi_target(r.kpi, targets)
+    urgency = r.kpi.rsplit("_", 1)[-1]
+    return {"kpi": r.kpi, "label": kpi_label(r.kpi), "unit": r.unit, "mean": r.mean, "ci_low": r.ci_low,
+            "ci_high": r.ci_high, "n": r.n, "p50": r.p50, "p90": r.p90, "precision_met": bool(r.precision_met),
+            "needed": r.replications_needed, "headline": r.kpi in HEADLINE, "target": target,
+            "within": within.get(urgency, math.nan) if r.kpi.startswith("decision_to_delivery_min_") else math.nan,
+            "verdict": narrative.verdict(r.mean, r.ci_low, r.ci_high, target)}
+
+
+def kpi_rows(summary: pd.DataFrame, targets: dict[str, float]) -> tuple[list[dict], list[dict]]:
+    """``(key KPIs, all KPIs)``: headline and per-urgency DDI first, each with its target verdict."""
+    within = {k.rsplit("_", 1)[-1]: v for k, v in zip(summary["kpi"], summary["mean"], strict=True)
+              if k.startswith("ddi_within_target_pct_")}
+    rows = [_kpi_row(r, targets, within) for r in summary.itertuples(index=False)]
+    key = [r for r in rows if r["headline"] or not math.isnan(r["target"])]
+    key.sort(key=lambda r: (not r["headline"], r["kpi"].startswith("home"), r["kpi"]))
+    return key, rows
+
+
+def wait_rows(data: RunData, case_type: str, limit: int | None = None) -> list[dict[str, Any]]:
+    """What cases of one type wait for, with the binding pools in words."""
+    cases = data.cases[data.cases["case_type"] == case_type]
+    table = attribution.binding_summary(data.waits, cases)
+    if limit:
+        table = table.head(limit)
+    return [{**r, "binding": charts.binding_text(r["binding"]) or "(none found)"}
+            for r in table.to_dict("records")]
+
+
+def team_away_note(home: pd.DataFrame) -> dict[str, Any]:
+    """Home cases decided while an outreach team was away, and their mean DDI against the others'."""
+    done = home[home["decision_to_delivery_min"].notna()]
+    by = done.groupby("team_away")["decision_to_delivery_min"]
+    mean, count = by.mean(), by.size()
+    return {"away_n": int(count.get(True, 0)), "home_n": int(count.get(False, 0)),
+            "away_pct": 100.0 * count.get(True, 0) / max(len(done), 1),
+            "away_mean": float(mean.get(True, math.nan)), "home_mean": float(mean.get(False, math.nan))}
+
+
+def resource_rows(resources: pd.DataFrame, days: float) -> list[dict]:
+    """Per pool, averaged over replications: capacity, utilisation, waits, queue, call-outs per week."""
     g = resources.groupby(["hospital", "resource"], observed=True)
     agg = g.agg(capacity=("capacity_mean", "mean"), utilisation=("utilisation", "mean"),
-                mean_wait=("mean_wait_min", "mean"), max_queue=("max_queue", "max"),
-                call_ins=("call_ins", "mean")).reset_index()
+                requests=("requests", "mean"), mean_wait=("mean_wait_min", "mean"), max_wait=("max_wait_min", "max"),
+                max_queue=("max_queue", "max"), call_ins=("call_ins", "mean")).reset_index()
+    agg["call_ins_week"] = agg["call_ins"] * 7.0 / max(days, 1e-9)
+    agg["utilisation"] = agg["utilisation"].where(agg["capacity"] <= 0, agg["utilisation"].fillna(0.0))
+    agg = agg[(agg["capacity"] > 0) | (agg["requests"] > 0)]
+    agg["resource"] = agg["resource"].map(narrative.words)
     return agg.sort_values("utilisation", ascending=False).to_dict("records")
 
 
+def context(folder: Path, data: RunData) -> dict[str, Any]:
+    """Everything the template shows."""
+    m, sc = data.manifest, data.scenario
+    key, every = kpi_rows(data.summary, data.targets)
+    note = narrative.precision_note(data.summary, int(m["replications"]), float(m.get("precision", 0.05)))
+    return {
+        "m": m, "sc": sc, "targets": data.targets, "labels": data.labels, "kpis": key, "all_kpis": every,
+        "figures": figures_for(folder, data), "resources": resource_rows(data.resources, data.days),
+        "outreach_waits": wait_rows(data, "outreach"), "home_waits": wait_rows(data, "home", HOME_WAIT_ROWS),
+        "away": team_away_note(data.home), "precision": note, "stress": narrative.stress_des(m, note),
+        "hospitals": narrative.hospitals(sc), "rosters": narrative.rosters(sc), "team": narrative.team(sc),
+        "demand": narrative.demand(sc),
+        "policies": narrative.policies(sc), "sources": sorted((sc.get("sources") or {}).items()),
+        "outreach_cases": int((data.cases["case_type"] == "outreach").sum()),
+        "stress_reference": narrative.STRESS_REFERENCE,
+    }
+
+
+def _num(x: Any, digits: int = 1) -> str:
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return ""
+    return "" if math.isnan(x) else f"{x:,.{digits}f}"
+
+
 def render(folder: Path) -> str:
-    manifest = store.read_json(folder)
-    summary = store.read_table(folder, "summary")
-    resources = store.read_table(folder, "resources")
-    targets = {u: v["target_min"] for u, v in manifest["scenario"]["urgency"].items()}
+    """The report's HTML for a results folder (also writes its figures)."""
     env = Environment(loader=PackageLoader("sim.report", "templates"), autoescape=select_autoescape(default=True))
-    env.filters["num"] = lambda x, d=1: "" if pd.isna(x) else f"{x:,.{d}f}"
-    template = env.get_template("report.html.j2")
-    return template.render(
-        m=manifest, sc=manifest["scenario"], kpis=_kpi_rows(summary, targets),
-        resources=_resource_rows(resources), figures=figures_for(folder, manifest), targets=targets,
-    )
+    env.filters["num"] = _num
+    env.filters["duration"] = charts.fmt_duration
+    return env.get_template("report.html.j2").render(**context(folder, load(folder)))
 
 
 def build_report(folder: str | Path) -> Path:

@@ -1,0 +1,63 @@
+"""report.html in a real browser (headless Chromium): images load, tables render, nothing runs.
+
+Debian's ``chromium`` (installed by ``.ci/run`` when missing) is driven by
+Python playwright with ``executable_path``, so no browser download is needed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.report.conftest import HOSTILE_NAME
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (Debian package 'chromium'; "
+                                                     ".ci/run installs it)"),
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, path: Path, dialogs: list[str]):
+    page = browser.new_page(viewport={"width": 1200, "height": 1600})
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(path.resolve().as_uri())
+    page.wait_for_load_state("load")
+    return page
+
+
+def check_images_and_table(page, table_id: str) -> int:
+    """Every <img> decoded (natural width > 0); the table exists and has rows. Returns the image count."""
+    widths = page.evaluate("Array.from(document.images, i => i.complete ? i.naturalWidth : 0)")
+    assert widths, "no images"
+    assert all(w > 0 for w in widths), widths
+    assert page.locator(f"#{table_id}").count() == 1
+    assert page.locator(f"#{table_id} tbody tr").count() > 0
+    return len(widths)
+
+
+def test_report_opens_in_chromium_with_every_image_and_the_kpi_table(browser, results, tmp_path):
+    dialogs: list[str] = []
+    page = open_page(browser, results / "report.html", dialogs)
+    assert check_images_and_table(page, "kpi-table") >= 5
+    assert page.locator("h1").inner_text() == f"ihsim report: {HOSTILE_NAME}"
+    assert dialogs == []  # the scenario's <script> and onerror never ran
+    shot = tmp_path / "report.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    page.close()

@@ -1,0 +1,113 @@
+"""report.html: self-contained, escaped, complete, and rebuilt from a folder without rerunning."""
+
+from __future__ import annotations
+
+import base64
+import math
+import shutil
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from sim.report import narrative
+from tests.report.conftest import HOSTILE_DESCRIPTION, HOSTILE_NAME, run_cli
+
+
+class Page(HTMLParser):
+    """Tags, attributes, ids and text of a page (entities decoded, as a browser would)."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    @property
+    def ids(self) -> set[str]:
+        return {a["id"] for _, a in self.tags if "id" in a}
+
+
+@pytest.fixture(scope="module")
+def html(results: Path) -> str:
+    return (results / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def page(html: str) -> Page:
+    return Page(html)
+
+
+def test_every_image_is_inline_png_and_nothing_is_fetched(page, results):
+    images = [a["src"] for t, a in page.tags if t == "img"]
+    assert len(images) == len(list((results / "figures").glob("*.png"))) >= 5
+    for src in images:
+        assert src.startswith("data:image/png;base64,")
+        assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not [t for t, _ in page.tags if t in ("script", "link", "iframe", "object")]
+    links = [a.get("href", "") for _, a in page.tags if "href" in a]
+    assert all(h.startswith("#") for h in links)
+
+
+def test_scenario_text_appears_as_text_never_as_markup(html, page):
+    assert HOSTILE_NAME not in html
+    assert "<img src=x" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert f"ihsim report: {HOSTILE_NAME}" in page.text
+    assert any(HOSTILE_DESCRIPTION in t for t in page.text)
+    assert sum(1 for t, _ in page.tags if t == "img") == sum(1 for t, a in page.tags if t == "img" and "alt" in a)
+
+
+def test_report_has_every_section(page):
+    assert {"kpi-table", "precision-note", "hospital-table", "roster-table", "waits-table", "home-waits-table",
+            "resource-table", "sources-table", "stress", "provenance", "all-kpis-table"} <= page.ids
+    words = " ".join(page.text)
+    for heading in ("1 Objectives", "2 Logic", "3 Data", "4 Experimentation", "5 Implementation", "6 Code access"):
+        assert heading in words
+    assert "20 simulated days per replication" in words
+    assert "Are the replications enough?" in words
+    assert "NICE CG132" in words  # a source from the scenario's sources mapping
+
+
+def test_report_command_rebuilds_the_same_report_without_rerunning(results, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(results, copy)
+    before = (copy / "report.html").read_text(encoding="utf-8")
+    events_mtime = (copy / "events.parquet").stat().st_mtime_ns
+    (copy / "report.html").unlink()
+    shutil.rmtree(copy / "figures")
+    result = run_cli(["report", str(copy)])
+    assert result.exit_code == 0, result.output
+    assert str(copy / "report.html") in result.output
+    assert (copy / "report.html").read_text(encoding="utf-8") == before
+    assert (copy / "figures" / "median_case_waterfall.svg").is_file()
+    assert (copy / "events.parquet").stat().st_mtime_ns == events_mtime
+
+
+def test_report_of_a_folder_without_results_is_refused(tmp_path):
+    result = run_cli(["report", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not a results folder" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("mean", "low", "high", "target", "verdict"), [
+    (20, 15, 25, 30, "met"), (40, 35, 45, 30, "missed"), (30, 25, 35, 30, "uncertain"),
+    (20, math.nan, math.nan, 30, "met"), (math.nan, math.nan, math.nan, 30, ""), (20, 15, 25, math.nan, ""),
+])
+def test_a_target_is_met_only_when_the_whole_interval_is_under_it(mean, low, high, target, verdict):
+    assert narrative.verdict(mean, low, high, target) == verdict
+
+
+def test_distributions_are_described_in_words():
+    assert narrative.describe_dist({"dist": "triangular", "low": 15, "mode": 30, "high": 60}) == \
+        "triangular 15 / 30 / 60 min (low / mode / high)"
+    assert narrative.describe_dist({"dist": "lognormal", "median": 25, "p90": 49.5}) == \
+        "lognormal, median 25, 90th percentile 49.5 min"
+    assert narrative.describe_dist({"dist": "fixed", "value": 30, "shift": 5}) == "fixed 30 min, shifted by 5 min"
