@@ -87,7 +87,8 @@ def test_waterfall_follows_the_median_case_and_names_what_it_waited_for():
 
 def test_utilisation_chart_shows_call_outs_per_week():
     res = pd.DataFrame({"replication": [0, 1, 0], "hospital": ["A", "A", "B"],
-                        "resource": ["surgeon", "surgeon", "icu_bed"], "capacity_mean": [2.0, 2.0, 1.0], "utilisation": [0.5, 0.7, 0.1], "call_ins": [10, 18, 0]})
+                        "resource": ["surgeon", "surgeon", "icu_bed"], "capacity_mean": [2.0, 2.0, 1.0],
+                        "utilisation": [0.5, 0.7, 0.1], "call_ins": [10, 18, 0]})
     stats = charts.utilisation_stats(res, days=14).set_index("resource")
     assert stats.loc["surgeon", "mean"] == pytest.approx(60.0)
     assert stats.loc["surgeon", "call_ins_week"] == pytest.approx(7.0)
