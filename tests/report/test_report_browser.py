@@ -61,3 +61,29 @@ def test_report_opens_in_chromium_with_every_image_and_the_kpi_table(browser, re
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
     page.close()
+
+
+@pytest.fixture(scope="module")
+def comparison(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``ihsim compare`` of the baseline and a second incubator: 2 replications of 20 days."""
+    from tests.conftest import SCENARIOS
+    from tests.report.conftest import run_cli
+
+    out = tmp_path_factory.mktemp("compare") / "cmp"
+    result = run_cli(["compare", str(SCENARIOS / "baseline.yaml"), str(SCENARIOS / "second-incubator.yaml"),
+                      "-n", "2", "--seed", "3", "--out", str(out), "--set", "run.horizon_days=20",
+                      "--set", "demand.outreach.rate_per_day=0.5"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_comparison_report_opens_in_chromium_with_every_image_and_the_differences_table(browser, comparison,
+                                                                                        tmp_path):
+    dialogs: list[str] = []
+    page = open_page(browser, comparison / "comparison.html", dialogs)
+    assert check_images_and_table(page, "differences-table") >= 1
+    assert dialogs == []
+    shot = tmp_path / "comparison.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 10_000
+    page.close()
