@@ -14,7 +14,7 @@ not block a later one that can (the later one "backfills").
 
 from __future__ import annotations
 
-import bisect
+import heapq
 import itertools
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -63,7 +63,8 @@ class Pool:
 class Grant:
     """One all-or-nothing request and, once granted, what it still holds."""
 
-    __slots__ = ("case_id", "event", "held", "need", "priority", "seq")
+    __slots__ = ("case_id", "event", "held", "key", "may_call", "may_fit", "need", "priority", "queued", "seq",
+                 "watch")
 
     def __init__(self, need: dict[Pool, int], priority: int, seq: int, case_id: int, event: simpy.Event):
         self.need = need
@@ -72,22 +73,50 @@ class Grant:
         self.case_id = case_id
         self.event = event
         self.held: dict[Pool, int] = {}
+        self.key = (priority, seq)  # service order; ``seq`` is unique, so keys never tie
+        # Broker bookkeeping while the request waits (see Broker):
+        self.watch: Pool | None = None  # a pool that lacks units for it
+        self.queued = False  # due for a look
+        self.may_fit = True  # its watched pool gained units since the last look
+        self.may_call = True  # an on-call pool it needs lost units since the last look
 
     def __lt__(self, other: Grant) -> bool:
-        return (self.priority, self.seq) < (other.priority, other.seq)
+        return self.key < other.key
 
 
 class Broker:
-    """Grants multi-pool requests atomically and calls in on-call staff."""
+    """Grants multi-pool requests atomically and calls in on-call staff.
+
+    The outcome is that of looking at every waiting request, in (priority,
+    arrival) order, after every change: grant those that fit, call in staff
+    for the others.  The cost does not grow with the queue, because a request
+    is looked at again only when a change could alter the answer.  Each
+    waiting request watches one pool that lacks units for it and is looked at
+    when that pool gains units and no other pool lacks any; it is also looked
+    at when an on-call pool it needs loses units and might now call someone.
+    A request marked behind the current position of a round waits for the
+    next round, as it would in a full scan.
+    """
 
     def __init__(self, env: simpy.Environment, log: EventLog, pools: list[Pool], fifo: bool = False):
         self.env = env
         self.log = log
         self.pools = pools
         self.fifo = fifo
-        self.waiting: list[Grant] = []
         self._seq = itertools.count()
         self._on_call_pools = [p for p in pools if p.on_call > 0]
+        self._append = log.rows.append
+        self._waiting: set[Grant] = set()
+        self._watchers: dict[Pool, set[Grant]] = {p: set() for p in pools}  # requests watching a pool
+        self._callers: dict[Pool, set[Grant]] = {p: set() for p in self._on_call_pools}  # waiting, by on-call pool
+        self._due: list[tuple[int, int, Grant]] = []  # heap of requests to look at, in service order
+        self._next_round: list[Grant] = []  # marked behind the current position
+        self._current: tuple[int, int] | None = None  # key of the request being looked at
+
+    @property
+    def waiting(self) -> list[Grant]:
+        """Requests still waiting, in service order."""
+        return sorted(self._waiting)
 
     def set_shift(self, shift: str) -> None:
         """Apply the roster of ``shift`` to every pool, then serve whoever can now go."""
@@ -95,62 +124,145 @@ class Broker:
         for pool in self.pools:
             cap = pool.roster.get(shift, 0)
             if cap != pool.capacity or now == 0:
-                pool.capacity = cap
-                self.log.record(-1, now, "capacity", pool.hospital, pool.name, cap)
+                old, pool.capacity = pool.capacity, cap
+                self._append((-1, now, "capacity", pool.hospital, pool.name, cap, ""))
+                if cap > old:
+                    self._freed(pool)
+                elif cap < old:
+                    self._taken(pool)
         self._serve()
 
     def request(self, need: dict[Pool, int], priority: int, case_id: int) -> Grant:
         """Ask for every unit in ``need`` at once; ``yield grant.event`` to wait."""
         need = {p: n for p, n in need.items() if n > 0}
         grant = Grant(need, 0 if self.fifo else priority, next(self._seq), case_id, self.env.event())
-        now, record = self.env.now, self.log.record
+        now, append = self.env.now, self._append
         for pool, n in need.items():
-            record(case_id, now, "request", pool.hospital, pool.name, n)
-        if not self.waiting and self._fits(need):
+            append((case_id, now, "request", pool.hospital, pool.name, n, ""))
+        if not self._waiting and self._lacking(need) is None:
             self._take(grant)
         else:
-            bisect.insort(self.waiting, grant)
+            self._enqueue(grant)
             self._serve()
         return grant
 
     def release(self, grant: Grant, part: dict[Pool, int] | None = None) -> None:
         """Give back everything ``grant`` holds, or only ``part`` (pool -> units)."""
-        now, record = self.env.now, self.log.record
-        for pool, n in (dict(grant.held) if part is None else part).items():
-            n = min(n, grant.held.get(pool, 0))
+        now, append, held = self.env.now, self._append, grant.held
+        freed = []
+        for pool, n in (dict(held) if part is None else part).items():
+            n = min(n, held.get(pool, 0))
             if n:
                 pool.busy -= n
-                left = grant.held[pool] - n
+                left = held[pool] - n
                 if left:
-                    grant.held[pool] = left
+                    held[pool] = left
                 else:
-                    del grant.held[pool]
-                record(grant.case_id, now, "release", pool.hospital, pool.name, n)
+                    del held[pool]
+                append((grant.case_id, now, "release", pool.hospital, pool.name, n, ""))
+                freed.append(pool)
+        for pool in freed:
+            self._freed(pool)
         self._serve()
         self._send_home()
 
     @staticmethod
     def _fits(need: dict[Pool, int]) -> bool:
-        return all(pool.free >= n for pool, n in need.items())
+        return Broker._lacking(need) is None
+
+    @staticmethod
+    def _lacking(need: dict[Pool, int]) -> Pool | None:
+        """The first pool without enough free units for ``need``, or None when it all fits."""
+        for pool, n in need.items():
+            if pool.capacity + pool.called_in - pool.busy < n:
+                return pool
+        return None
+
+    def _enqueue(self, grant: Grant) -> None:
+        self._waiting.add(grant)
+        for pool in grant.need:
+            if pool.on_call > 0:
+                self._callers.setdefault(pool, set()).add(grant)
+        grant.queued = True
+        heapq.heappush(self._due, (*grant.key, grant))
+
+    def _dequeue(self, grant: Grant) -> None:
+        self._waiting.discard(grant)
+        if grant.watch is not None:
+            self._watchers[grant.watch].discard(grant)
+        for pool in grant.need:
+            if pool.on_call > 0:
+                self._callers.setdefault(pool, set()).discard(grant)
+
+    def _mark(self, grant: Grant) -> None:
+        if not grant.queued:
+            grant.queued = True
+            if self._current is not None and grant.key < self._current:
+                self._next_round.append(grant)
+            else:
+                heapq.heappush(self._due, (*grant.key, grant))
+
+    def _rewatch(self, grant: Grant, pool: Pool | None) -> None:
+        if grant.watch is not pool:
+            if grant.watch is not None:
+                self._watchers[grant.watch].discard(grant)
+            if pool is not None:
+                self._watchers.setdefault(pool, set()).add(grant)
+            grant.watch = pool
+
+    def _freed(self, pool: Pool) -> None:
+        """Units came free in ``pool``: mark the requests watching it that might now fit."""
+        watchers = self._watchers.get(pool)
+        if not watchers:
+            return
+        free = pool.free
+        for grant in [g for g in watchers if not g.may_fit and g.need[pool] <= free]:
+            lacking = self._lacking(grant.need)
+            if lacking is None:
+                grant.may_fit = True
+                self._mark(grant)
+            else:
+                self._rewatch(grant, lacking)
+
+    def _taken(self, pool: Pool) -> None:
+        """Units went from ``pool``: mark the waiting requests that might now need a call-in."""
+        callers = self._callers.get(pool)
+        if callers and pool.on_call_left > 0:
+            enough = pool.free + pool.calling
+            for grant in callers:
+                if grant.need[pool] > enough:
+                    grant.may_call = True
+                    self._mark(grant)
 
     def _take(self, grant: Grant) -> None:
-        now, record = self.env.now, self.log.record
+        now, append = self.env.now, self._append
         for pool, n in grant.need.items():
             pool.busy += n
-            record(grant.case_id, now, "acquire", pool.hospital, pool.name, n)
+            append((grant.case_id, now, "acquire", pool.hospital, pool.name, n, ""))
         grant.held = dict(grant.need)
         grant.event.succeed(grant)
+        for pool in grant.need:
+            self._taken(pool)
 
     def _serve(self) -> None:
-        """Grant every waiting request that fits, in order; call in staff for the rest."""
-        still: list[Grant] = []
-        for grant in self.waiting:
-            if self._fits(grant.need):
+        """Grant every marked request that fits, in order; call in staff for the rest."""
+        due = self._due
+        for grant in self._next_round:
+            heapq.heappush(due, (*grant.key, grant))
+        self._next_round = []
+        while due:
+            grant = heapq.heappop(due)[2]
+            self._current = grant.key
+            lacking = self._lacking(grant.need) if grant.may_fit else grant.watch
+            if lacking is None:
+                self._dequeue(grant)
                 self._take(grant)
             else:
-                self._call_in_for(grant)
-                still.append(grant)
-        self.waiting = still
+                self._rewatch(grant, lacking)
+                if grant.may_call:
+                    self._call_in_for(grant)
+            grant.queued = grant.may_fit = grant.may_call = False
+        self._current = None
 
     def _call_in_for(self, grant: Grant) -> None:
         for pool, n in grant.need.items():
@@ -158,25 +270,23 @@ class Broker:
             calls = min(short, pool.on_call_left)
             for _ in range(max(calls, 0)):
                 pool.calling += 1
-                self.log.record(grant.case_id, self.env.now, "call_in", pool.hospital, pool.name, 1)
+                self._append((grant.case_id, self.env.now, "call_in", pool.hospital, pool.name, 1, ""))
                 self.env.process(self._arrive(pool, grant.case_id))
 
-    def _arrive(self, pool: Pool, case_id: int):  # noqa: ANN202 - SimPy process
+    def _arrive(self, pool: Pool, case_id: int):  # SimPy process
         assert pool.call_in_delay is not None
         yield self.env.timeout(pool.call_in_delay())
         pool.calling -= 1
         pool.called_in += 1
-        self.log.record(case_id, self.env.now, "call_in_arrival", pool.hospital, pool.name, 1)
+        self._append((case_id, self.env.now, "call_in_arrival", pool.hospital, pool.name, 1, ""))
+        self._freed(pool)
         self._serve()
         self._send_home()
 
     def _send_home(self) -> None:
         """Release called-in staff nobody is waiting for (they return to on-call)."""
-        present = [p for p in self._on_call_pools if p.called_in]
-        if not present:
-            return
-        wanted = {pool for grant in self.waiting for pool in grant.need}
-        for pool in present:
-            while pool.called_in and pool.free > 0 and pool not in wanted:
-                pool.called_in -= 1
-                self.log.record(-1, self.env.now, "call_in_home", pool.hospital, pool.name, 1)
+        for pool in self._on_call_pools:
+            if pool.called_in and not self._callers.get(pool):
+                while pool.called_in and pool.free > 0:
+                    pool.called_in -= 1
+                    self._append((-1, self.env.now, "call_in_home", pool.hospital, pool.name, 1, ""))

@@ -15,19 +15,30 @@ accepts ``shift``: a constant added to every draw (delays are never zero).
 
 from __future__ import annotations
 
+import functools
 import math
-from typing import Annotated, Literal
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import special
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile
+DERIVED = ("normal_params", "shape_scale")
+"""Cached properties derived from a distribution's fields (kept in the instance ``__dict__``)."""
 
 
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     shift: float = Field(0.0, ge=0, description="constant added to every draw")
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy; parameters derived and cached from the old fields are dropped."""
+        copied = super().model_copy(update=update, deep=deep)
+        for name in DERIVED:
+            copied.__dict__.pop(name, None)
+        return copied
 
     def ppf(self, u: float) -> float:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -71,6 +82,11 @@ class LogNormal(_Dist):
     mean_: float | None = Field(None, alias="mean", gt=0)
     sd: float | None = Field(None, gt=0)
 
+    @functools.cached_property
+    def normal_params(self) -> tuple[float, float]:
+        """``mu_sigma``, computed once (``ppf`` runs on every draw)."""
+        return self.mu_sigma
+
     @model_validator(mode="after")
     def _one_parametrisation(self) -> LogNormal:
         by_quantiles = self.median is not None and self.p90 is not None
@@ -87,12 +103,13 @@ class LogNormal(_Dist):
         if self.median is not None and self.p90 is not None:
             mu = math.log(self.median)
             return mu, (math.log(self.p90) - mu) / Z90
-        assert self.mean_ is not None and self.sd is not None
+        assert self.mean_ is not None
+        assert self.sd is not None
         sigma2 = math.log1p((self.sd / self.mean_) ** 2)
         return math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2)
 
     def ppf(self, u: float) -> float:
-        mu, sigma = self.mu_sigma
+        mu, sigma = self.normal_params
         return self.shift + math.exp(mu + sigma * float(special.ndtri(u)))
 
     def mean(self) -> float:
@@ -152,9 +169,13 @@ class Gamma(_Dist):
     mean_: float = Field(alias="mean", gt=0)
     sd: float = Field(gt=0)
 
+    @functools.cached_property
+    def shape_scale(self) -> tuple[float, float]:
+        """Shape and scale (minutes), computed once (``ppf`` runs on every draw)."""
+        return (self.mean_ / self.sd) ** 2, self.sd**2 / self.mean_
+
     def ppf(self, u: float) -> float:
-        shape = (self.mean_ / self.sd) ** 2
-        scale = self.sd**2 / self.mean_
+        shape, scale = self.shape_scale
         return self.shift + float(special.gammaincinv(shape, u)) * scale
 
     def mean(self) -> float:
