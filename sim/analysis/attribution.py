@@ -120,19 +120,37 @@ def _step(pools: list[str], request_min: float, team_requested_min: float) -> st
     return "team dispatch" if request_min == team_requested_min else "consultation"
 
 
-def _attribute(levels: dict, pools: list[str], need: np.ndarray, start_row: int, end_row: float,
-               start_min: float) -> tuple[str, str]:
-    """``(short, binding)`` pools of one waiting grant, each joined with ' + '."""
-    empty = (np.array([], dtype=int), np.array([]), np.array([]))
-    ready = {pool: sufficient_from(levels.get(pool, empty), n, start_row, end_row, start_min)
-             for pool, n in zip(pools, need, strict=True)}
-    short = [p for p, t in ready.items() if t > -math.inf]
-    last = max(ready.values())
-    binding = [p for p in short if ready[p] == last]
-    return " + ".join(short), " + ".join(binding)
+def sufficient_times(levels: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], pool: np.ndarray,
+                     need: np.ndarray, start_row: np.ndarray, end_row: np.ndarray) -> np.ndarray:
+    """:func:`sufficient_from` for many requests at once (``end_row`` inf when never granted).
+
+    For each pool and each distinct need, the last row at or before every
+    position where the pool had too few units is found with a running
+    maximum, so the cost is a few array passes instead of a loop per request.
+    """
+    out = np.full(len(pool), -np.inf)
+    for name in np.unique(pool):
+        idx = np.flatnonzero(pool == name)
+        rows, times, free = levels.get(str(name), (np.array([], dtype=int), np.array([]), np.array([])))
+        if len(rows) == 0:
+            out[idx] = np.inf  # a pool without a single event never had a unit
+            continue
+        i0 = np.searchsorted(rows, start_row[idx], side="right") - 1
+        i1 = np.where(np.isinf(end_row[idx]), len(rows),
+                      np.searchsorted(rows, np.where(np.isinf(end_row[idx]), 0, end_row[idx]), side="left"))
+        positions = np.arange(len(free))
+        for n in np.unique(need[idx]):
+            m = need[idx] == n
+            last_short = np.maximum.accumulate(np.where(free < n, positions, -1))
+            last = np.where(i1[m] > 0, last_short[np.clip(i1[m] - 1, 0, None)], -1)
+            short = (last >= np.maximum(i0[m], 0)) | (i0[m] < 0)
+            nxt = np.where(last >= np.maximum(i0[m], 0), last + 1, 0)
+            became = np.where(nxt < i1[m], times[np.clip(nxt, 0, len(times) - 1)], np.inf)
+            out[idx[m]] = np.where(short, became, -np.inf)
+    return out
 
 
-def _broker_waits(ev: pd.DataFrame, requests: pd.DataFrame, team_requested: pd.Series, end: float) -> pd.DataFrame:
+def _broker_waits(ev: pd.DataFrame, requests: pd.DataFrame, team_requested: dict, end: float) -> pd.DataFrame:
     """Waits at the broker of one replication (requests not granted at once)."""
     columns = [c for c in WAIT_COLUMNS if c not in ("replication", "wait_min")]
     w = requests[~(requests["acquire_min"] <= requests["request_min"])]
@@ -141,17 +159,22 @@ def _broker_waits(ev: pd.DataFrame, requests: pd.DataFrame, team_requested: pd.S
     w = w.assign(acq=w["acquire_min"].fillna(-1.0)).sort_values(["case_id", "request_min", "acq"], kind="stable")
     keys = w[["case_id", "request_min", "acq"]].to_numpy(dtype=float)
     starts = np.flatnonzero(np.r_[True, (np.diff(keys, axis=0) != 0).any(axis=1)])
-    pools, need = w["pool"].tolist(), w["need"].to_numpy(dtype=float)
-    req_row, acq_row = w["request_row"].to_numpy(dtype=float), w["acquire_row"].to_numpy(dtype=float)
-    levels, rows = free_levels(ev), []
+    grant = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(w)]))
+    acq_row = w["acquire_row"].to_numpy(dtype=float)
+    start_row = np.minimum.reduceat(w["request_row"].to_numpy(dtype=float), starts)[grant]
+    end_row = np.fmin.reduceat(np.where(np.isnan(acq_row), np.inf, acq_row), starts)[grant]
+    pools = w["pool"].to_numpy(dtype=object)
+    ready = sufficient_times(free_levels(ev), pools.astype(str), w["need"].to_numpy(dtype=float), start_row, end_row)
+    last = np.maximum.reduceat(ready, starts)[grant]
+    is_short, is_binding = ready > -np.inf, (ready == last) & (ready > -np.inf)
+    rows = []
     for a, b in zip(starts, np.r_[starts[1:], len(w)], strict=True):
-        case_id, t_req, t_acq = int(keys[a, 0]), float(keys[a, 1]), float(keys[a, 2])
+        case_id, t_req = int(keys[a, 0]), float(keys[a, 1])
         granted = not np.isnan(acq_row[a])
-        short, binding = _attribute(levels, pools[a:b], need[a:b], int(req_row[a:b].min()),
-                                    float(acq_row[a:b].min()) if granted else math.inf, t_req)
-        rows.append({"case_id": case_id, "step": _step(pools[a:b], t_req, team_requested.get(case_id)),
-                     "cause": "resource", "start_min": t_req, "end_min": t_acq if granted else end,
-                     "granted": granted, "short": short, "binding": binding})
+        rows.append({"case_id": case_id, "step": _step(list(pools[a:b]), t_req, team_requested.get(case_id)),
+                     "cause": "resource", "start_min": t_req, "end_min": float(keys[a, 2]) if granted else end,
+                     "granted": granted, "short": " + ".join(pools[a:b][is_short[a:b]]),
+                     "binding": " + ".join(pools[a:b][is_binding[a:b]])})
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -205,7 +228,7 @@ def case_waits(events: pd.DataFrame, cases: pd.DataFrame, end_min: float | None 
         if case_ids is not None:
             cs = cs[cs["case_id"].isin(case_ids)]
             requests = requests[requests["case_id"].isin(case_ids)]
-        team_requested = cs.set_index("case_id")["team_requested_min"]
+        team_requested = dict(zip(cs["case_id"], cs["team_requested_min"], strict=True))
         theatre = requests[requests["pool"].str.endswith("/operating_room")].groupby("case_id")["request_min"].first()
         both = pd.concat([_broker_waits(ev, requests, team_requested, end), _timed_waits(cs, theatre)],
                          ignore_index=True)

@@ -157,3 +157,20 @@ def test_every_wait_of_a_real_replication_is_explained(short_baseline):
     granted = resource[resource["granted"]].merge(acquired, left_on=["case_id", "end_min"],
                                                   right_on=["case_id", "time_min"], how="left")
     assert granted["time_min"].notna().all()
+
+
+def test_the_vectorised_search_agrees_with_the_request_by_request_one(short_baseline):
+    from sim.experiment.runner import replication_tables
+
+    tables, _ = replication_tables(short_baseline, seed=5, replication=1)
+    ev = tables["events"].reset_index(drop=True)
+    requests = attribution.pool_requests(ev[ev["case_id"] >= 0])
+    waiting = requests[~(requests["acquire_min"] <= requests["request_min"])]
+    levels = attribution.free_levels(ev)
+    end_row = waiting["acquire_row"].fillna(math.inf).to_numpy(dtype=float)
+    fast = attribution.sufficient_times(levels, waiting["pool"].to_numpy(dtype=str), waiting["need"].to_numpy(),
+                                        waiting["request_row"].to_numpy(dtype=float), end_row)
+    slow = [attribution.sufficient_from(levels[p], n, int(r), e, t) for p, n, r, e, t in
+            zip(waiting["pool"], waiting["need"], waiting["request_row"], end_row, waiting["request_min"], strict=True)]
+    assert len(slow) > 50
+    np.testing.assert_array_equal(fast, np.array(slow))
