@@ -22,9 +22,9 @@ MILESTONES = [
 
 INTERVALS = {
     "decision_to_delivery_min": ("decision", "delivery"),
-    "decision_to_team_on_site_min": ("decision", "team_on_site"),
+    "decision_to_team_on_site_min": ("first_decision", "team_on_site"),
     "delivery_to_nicu_min": ("delivery", "nicu_admission"),
-    "referral_to_decision_min": ("case_created", "decision"),
+    "referral_to_decision_min": ("case_created", "first_decision"),
     "team_assembly_wait_min": ("team_requested", "team_assembled"),
     "mobilisation_min": ("team_assembled", "team_departed"),
     "team_travel_min": ("team_departed", "team_on_site"),
@@ -34,7 +34,13 @@ INTERVALS = {
     "theatre_to_delivery_min": ("theatre_entry", "delivery"),
     "surgery_min": ("incision", "surgery_end"),
 }
-"""Derived intervals: name -> (start milestone, end milestone)."""
+"""Derived intervals: name -> (start milestone, end milestone).
+
+``decision`` is the latest decision to deliver: for a mother who deteriorates
+during stabilisation it is the moment of deterioration (a new, more urgent
+decision, judged against the new urgency's target); ``first_decision`` is the
+consultation's decision, from which the team's response is measured.
+"""
 
 
 def events_frame(rows: list[tuple], replication: int) -> pd.DataFrame:
@@ -82,6 +88,8 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
                                    aggfunc="first", observed=True)
     times = times.reindex(columns=MILESTONES)
     times.columns = [f"{m}_min" for m in MILESTONES]
+    times["decision_min"] = _last(ev, "decision", "time_min")
+    times["first_decision_min"] = _first(ev, "decision", "time_min")
     cases = cases.join(times, how="left").reset_index()
     for name, (start, end) in INTERVALS.items():
         cases[name] = cases[f"{end}_min"] - cases[f"{start}_min"]
@@ -160,6 +168,7 @@ def _resources_one(ev: pd.DataFrame, horizon: float, warmup: float) -> pd.DataFr
         "capacity_mean": _integrate(avail, "d", warmup, horizon) / span,
         "busy_min": _integrate(busy, "d", warmup, horizon),
     })
+    table["busy_min"] = table["busy_min"].fillna(0.0)  # a pool nobody used was busy 0 minutes
     table["utilisation"] = table["busy_min"] / (table["capacity_mean"] * span)
     table["mean_queue"] = _integrate(queue, "d", warmup, horizon) / span if len(queue) else 0.0
     table["max_queue"] = _max_level(queue, "d") if len(queue) else 0

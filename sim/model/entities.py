@@ -41,7 +41,9 @@ class Case:
     gestation_weeks: float
     u: tuple[float, ...]
     scheduled_min: float | None = None
+    pathway: str = ""
     deteriorated: simpy.Event | None = field(default=None, repr=False)
+    stabilised: simpy.Event | None = field(default=None, repr=False)
 
     def draw(self, name: str) -> float:
         """This case's uniform for ``name``."""

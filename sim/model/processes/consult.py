@@ -25,6 +25,6 @@ def consult(ctx: SimContext, case: Case) -> Generator:
     ctx.log.record(case.id, ctx.env.now, "consult_start", case.hospital)
     yield ctx.env.timeout(sc.clinical.consultation.ppf(case.draw("consultation")))
     ctx.broker.release(grant)
-    pathway = sc.policies.pathway[case.urgency]
+    pathway = case.pathway = sc.policies.pathway[case.urgency]
     ctx.log.record(case.id, ctx.env.now, "decision", case.hospital, detail=pathway)
     return pathway

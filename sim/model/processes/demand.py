@@ -32,6 +32,7 @@ def new_outreach_case(ctx: SimContext, demand: OutreachDemand) -> Case:
     case = Case(ctx.new_case_id(), "outreach", draws.pick(demand.hosts, u[0]),
                 draws.pick(demand.urgency_mix, u[1]), demand.gestation_weeks.ppf(u[2]), u)
     case.deteriorated = ctx.env.event()
+    case.stabilised = ctx.env.event()
     return case
 
 

@@ -16,19 +16,22 @@ def team_request(ctx: SimContext) -> dict[Pool, int]:
 
 
 def wait_for_dispatch_time(ctx: SimContext, case: Case) -> Generator:
-    """A planned case's team leaves its request until shortly before surgery,
-    unless the mother deteriorates first."""
-    if case.scheduled_min is None:
+    """Hold a planned case's dispatch until shortly before its surgery time and
+    until the mother is stable, so that nobody waits at the host for days;
+    a deterioration ends the wait at once.  Urgent cases go at once."""
+    if case.scheduled_min is None or case.deteriorated is None:
         return
     start = case.scheduled_min - ctx.scenario.policies.planned_dispatch_lead_min
-    if start > ctx.env.now and case.deteriorated is not None:
+    if start > ctx.env.now and not case.deteriorated.triggered:
         yield ctx.env.timeout(start - ctx.env.now) | case.deteriorated
+    if case.stabilised is not None and not case.deteriorated.triggered:
+        yield case.stabilised | case.deteriorated
 
 
 def dispatch_team(ctx: SimContext, case: Case) -> Generator:
     """Assemble the whole team and send it to the host.
 
-    Steps: (planned cases) wait until the dispatch time; request every role,
+    Steps: (planned cases) wait for the dispatch time and a stable mother; request every role,
     item and vehicle at once (all or nothing, on-call staff called in for
     shortages); mobilise; travel (time-of-day dependent); set up on site.
     Records ``team_requested``, ``team_assembled``, ``team_departed``,

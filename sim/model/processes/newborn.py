@@ -44,8 +44,9 @@ def transport_newborn(ctx: SimContext, case: Case, team_grant: Grant) -> Generat
 
     Steps: neonatal resuscitation and stabilisation in the incubator; choose
     the NICU (wait or divert, by policy); travel with the neonatal part of the
-    team; wait for a cot; release the neonatal staff and the ambulance; clean
-    and restock the incubator.  Records ``neonatal_stabilised``,
+    team; hand the newborn over at the unit (the neonatal staff and the
+    ambulance are released, the incubator goes to cleaning and restocking);
+    the newborn waits there for a cot.  Records ``neonatal_stabilised``,
     ``newborn_departed``, ``nicu_arrival``, ``nicu_admission``, ``equipment_restocked``.
     """
     env, team = ctx.env, ctx.scenario.team
@@ -55,7 +56,7 @@ def transport_newborn(ctx: SimContext, case: Case, team_grant: Grant) -> Generat
     ctx.log.record(case.id, env.now, "newborn_departed", case.hospital, detail=dest)
     yield env.timeout(ctx.travel_min(case.hospital, dest))
     ctx.log.record(case.id, env.now, "nicu_arrival", dest)
-    yield from admit_newborn(ctx, case, dest, diverted)
     ctx.broker.release(team_grant, ctx.need(team.home, {**team.neonatal_roles, "ambulance": team.ambulances}))
     if team.incubator:
-        yield from restock(ctx, case, team_grant, {team.incubator: team.equipment[team.incubator]}, team.home)
+        env.process(restock(ctx, case, team_grant, {team.incubator: team.equipment[team.incubator]}, team.home))
+    yield from admit_newborn(ctx, case, dest, diverted)

@@ -27,7 +27,8 @@ def stabilise_mother(ctx: SimContext, case: Case, hospital: str) -> Generator:
     Steps: take an ICU bed; stabilise; with the scenario's probability the
     mother deteriorates part-way, her urgency rises and the remaining
     stabilisation is cut to the acute one.  Records ``stabilisation_start``,
-    ``deteriorated`` and ``urgency`` (when it happens), ``stabilisation_end``.
+    ``deteriorated``, ``urgency`` and a new ``decision`` (the decision to deliver
+    urgently, same pathway) when it happens, and ``stabilisation_end``.
     Returns the ICU bed grant, still held.
     """
     env = ctx.env
@@ -41,10 +42,13 @@ def stabilise_mother(ctx: SimContext, case: Case, hospital: str) -> Generator:
         case.urgency = ctx.scenario.clinical.deterioration_urgency
         ctx.log.record(case.id, env.now, "deteriorated", hospital, detail=case.urgency)
         ctx.log.record(case.id, env.now, "urgency", hospital, detail=case.urgency)
+        ctx.log.record(case.id, env.now, "decision", hospital, detail=case.pathway)
         if case.deteriorated is not None and not case.deteriorated.triggered:
             case.deteriorated.succeed()
     yield env.timeout(start + total - env.now)
     ctx.log.record(case.id, env.now, "stabilisation_end", hospital)
+    if case.stabilised is not None:
+        case.stabilised.succeed()
     return bed
 
 

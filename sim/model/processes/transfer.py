@@ -6,18 +6,21 @@ from collections.abc import Generator
 
 from sim.model.context import SimContext
 from sim.model.entities import Case
+from sim.model.processes.dispatch import wait_for_dispatch_time
 from sim.model.resources import Grant
 
 
 def fetch_mother(ctx: SimContext, case: Case) -> Generator:
     """Send an ambulance with its escort from the obstetric hospital to the host.
 
-    Steps: request an ambulance and the escort (all or nothing); travel to the
+    Steps: (planned cases) wait for the dispatch time and a stable mother;
+    request an ambulance and the escort (all or nothing); travel to the
     host; package the mother for the journey.  Records ``team_requested``,
     ``team_assembled``, ``team_on_site``, ``team_ready``.
     Returns the ambulance-and-escort grant, still held.
     """
     env, home = ctx.env, ctx.scenario.team.home
+    yield from wait_for_dispatch_time(ctx, case)
     ctx.log.record(case.id, env.now, "team_requested", home)
     need = ctx.need(home, {"ambulance": 1, **ctx.scenario.transfer.escort})
     grant = ctx.broker.request(need, ctx.priority(case.urgency), case.id)
