@@ -40,9 +40,14 @@ def pool_key(hospital: str, resource: str) -> str:
     return f"{hospital}/{resource}"
 
 
+def pool_words(name: str) -> str:
+    """``nicu_cot`` -> ``NICU cot``: a pool name in words, with the usual capitals."""
+    return " ".join(w.upper() if w in ("icu", "nicu") else w for w in str(name).split("_"))
+
+
 def pool_label(key: str) -> str:
     """``NHOG/obstetric_surgeon`` -> ``NHOG obstetric surgeon`` for charts and tables."""
-    return key.replace("/", " ").replace("_", " ")
+    return " ".join(pool_words(part) for part in key.split("/"))
 
 
 def free_levels(events: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:

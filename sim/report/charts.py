@@ -20,7 +20,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
 
-from sim.analysis.attribution import pool_label
+from sim.analysis.attribution import pool_label, pool_words
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, YELLOW, BLACK = OKABE_ITO
@@ -267,7 +267,7 @@ def utilisation_by_pool(resources: pd.DataFrame, days: float, staff_roles: set[s
         y += 1
         for r in grp.itertuples(index=False):
             rows.append((y, r))
-            ticks.append((y, r.resource.replace("_", " "), False))
+            ticks.append((y, pool_words(r.resource), False))
             y += 1
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(8, 0.2 * y + 1.2), sharey=True, layout="constrained",
                                   gridspec_kw={"width_ratios": [3, 1]})
@@ -350,7 +350,7 @@ def occupancy_by_hour(occupancy: pd.DataFrame, names: dict[tuple[str, str], str]
         ax.stairs(d["available_mean"].to_numpy(), hours, color=BLACK, ls="--", lw=1.0,
                   label="staffed (on duty + called in)")
         ax.stairs(d["busy_mean"].to_numpy(), hours, color=BLUE, fill=True, alpha=0.55, label="busy")
-        ax.set_title((names or {}).get((hosp, res), f"{hosp} {res.replace('_', ' ')}"), fontsize=9)
+        ax.set_title((names or {}).get((hosp, res), f"{hosp} {pool_words(res)}"), fontsize=9)
         ax.set_xlim(0, 24)
         ax.set_ylim(0, max(1.0, float(d[["available_mean", "busy_mean"]].max().max()) * 1.15))
         ax.set_xticks([0, 6, 12, 18, 24], ["00:00", "06:00", "12:00", "18:00", "24:00"])

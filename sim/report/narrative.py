@@ -13,8 +13,9 @@ from typing import Any
 
 import pandas as pd
 
+from sim.analysis.attribution import pool_words
 from sim.analysis.kpis import HEADLINE
-from sim.analysis.labels import plural
+from sim.analysis.labels import kpi_label, plural
 
 STRESS_REFERENCE = ("Monks T, Currie CSM, Onggo BS, Robinson S, Kunc M, Taylor SJE. Strengthening the reporting "
                     "of empirical simulation studies: introducing the STRESS guidelines. Journal of Simulation "
@@ -22,8 +23,8 @@ STRESS_REFERENCE = ("Monks T, Currie CSM, Onggo BS, Robinson S, Kunc M, Taylor S
 
 
 def words(name: str) -> str:
-    """``obstetric_surgeon`` -> ``obstetric surgeon``."""
-    return str(name).replace("_", " ")
+    """``obstetric_surgeon`` -> ``obstetric surgeon``; ``icu_bed`` -> ``ICU bed``."""
+    return pool_words(name)
 
 
 def num(x: float, digits: int = 0) -> str:
@@ -176,7 +177,8 @@ def precision_note(summary: pd.DataFrame, replications: int, precision: float) -
     return {
         "replications": replications, "precision_pct": 100 * precision, "headline": len(rows),
         "met": int(rows["precision_met"].astype(bool).sum()),
-        "short": [{"kpi": r.kpi, "rel_pct": 100 * r.rel_half_width, "needed": r.replications_needed}
+        "short": [{"kpi": r.kpi, "label": kpi_label(r.kpi), "rel_pct": 100 * r.rel_half_width,
+                   "needed": r.replications_needed}
                   for r in short.itertuples(index=False)],
     }
 
