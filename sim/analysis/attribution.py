@@ -117,7 +117,7 @@ def sufficient_from(levels: tuple[np.ndarray, np.ndarray, np.ndarray], need: flo
     return math.inf if last + 1 >= len(seq_times) else float(seq_times[last + 1])
 
 
-def _step(pools: list[str], request_min: float, team_requested_min: float) -> str:
+def _step(pools: list[str], request_min: float, team_requested_min: float | None) -> str:
     for pool in pools:
         name = pool.split("/", 1)[1]
         if name in STEP_POOLS:
@@ -327,7 +327,7 @@ def case_path(case: pd.Series, waits: pd.DataFrame) -> pd.DataFrame:
         start, end = times.get(a, math.nan), times.get(b, math.nan)
         if not (np.isfinite(start) and np.isfinite(end) and end > start):
             continue
-        bound = waits.loc[waits["step"] == step, "binding"] if step else []
+        bound = waits.loc[waits["step"] == step, "binding"].tolist() if step else []
         rows.append({"label": label, "kind": kind, "start_min": float(start), "end_min": float(end),
-                     "binding": str(bound.iloc[0]) if len(bound) else ""})
+                     "binding": str(bound[0]) if bound else ""})
     return pd.DataFrame(rows, columns=["label", "kind", "start_min", "end_min", "binding"])
