@@ -1,0 +1,175 @@
+"""The model reduced to an M/M/c queue reproduces Erlang C; Little's law holds on the event log.
+
+``scenarios/validation/mmc.yaml`` leaves one pool of ``c`` team members with
+exponential busy times and makes every other step instantaneous and
+unconstrained, so the wait for the team is an M/M/c wait in queue.  For each
+setting, replications of a long horizon (after a warm-up) give a mean wait per
+replication; their Student-t 95% confidence interval must contain the Erlang C
+mean wait ``Wq``, and be narrow enough (half-width under 25% of ``Wq``) for
+the comparison to mean something.  The replications are independent, so the
+interval is valid; a correct model misses ``Wq`` with probability about 5% per
+setting, which is the price of a 95% interval: the seeds below are fixed, so
+the outcome only changes when the model's random-number use changes.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from sim.analysis import theory
+from sim.experiment.runner import replication_tables
+from sim.scenario import Scenario, load_scenario
+from tests.conftest import SCENARIOS
+
+MMC = SCENARIOS / "validation" / "mmc.yaml"
+SEED = 1
+REPLICATIONS = 10
+WARMUP_DAYS = 5.0
+TAIL_DAYS = 1.0  # arrivals in the last day are left out, so no wait is cut short by the horizon
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One M/M/c queue: arrivals per day, mean busy time (min), servers, horizon (days)."""
+
+    rate_per_day: float
+    service_mean_min: float
+    servers: int
+    horizon_days: float
+
+    @property
+    def lam(self) -> float:
+        return self.rate_per_day / 1440.0
+
+    @property
+    def mu(self) -> float:
+        return 1.0 / self.service_mean_min
+
+    def scenario(self) -> Scenario:
+        staff = [f"hospitals.HOME.staff.team_member.{shift}={self.servers}" for shift in ("day", "night", "weekend")]
+        return load_scenario(MMC, [f"run.horizon_days={self.horizon_days}", f"run.warmup_days={WARMUP_DAYS}",
+                                   f"demand.outreach.rate_per_day={self.rate_per_day}",
+                                   f"clinical.closure={{dist: exponential, mean: {self.service_mean_min}}}", *staff])
+
+
+SETTINGS = {
+    "M/M/1 rho=0.5": Setting(12.0, 60.0, 1, 80.0),
+    "M/M/2 rho=0.75": Setting(36.0, 60.0, 2, 60.0),
+    "M/M/3 rho=0.7": Setting(50.4, 60.0, 3, 40.0),
+}
+
+
+@pytest.fixture(scope="module", params=list(SETTINGS), ids=list(SETTINGS))
+def runs(request) -> tuple[Setting, list[dict[str, pd.DataFrame]]]:
+    setting = SETTINGS[request.param]
+    scenario = setting.scenario()
+    return setting, [replication_tables(scenario, SEED, rep)[0] for rep in range(REPLICATIONS)]
+
+
+def t_interval(values: list[float]) -> tuple[float, float, float]:
+    x = np.asarray(values, dtype=float)
+    low, high = stats.t.interval(0.95, len(x) - 1, loc=x.mean(), scale=x.std(ddof=1) / math.sqrt(len(x)))
+    return float(x.mean()), float(low), float(high)
+
+
+def team_waits(cases: pd.DataFrame, horizon_days: float) -> pd.Series:
+    window = cases["case_created_min"].between(WARMUP_DAYS * 1440, (horizon_days - TAIL_DAYS) * 1440)
+    return cases.loc[window, "team_assembly_wait_min"]
+
+
+def test_the_validation_scenario_is_the_documented_queue():
+    sc = load_scenario(MMC)
+    assert sc.team.composition == {"team_member": 1}
+    assert sc.team.incubator is None
+    assert sc.team.ambulances == 0
+    assert sc.demand.home_emergency is None
+    assert sc.clinical.closure.dist == "exponential"
+    assert sc.hospitals["HOME"].staff["team_member"].on_call == 0
+    assert sc.clinical.deterioration_probability == 0
+
+
+@pytest.mark.slow
+def test_mean_team_wait_matches_erlang_c(runs):
+    setting, reps = runs
+    means = []
+    for tables in reps:
+        waits = team_waits(tables["cases"], setting.horizon_days)
+        assert waits.notna().all(), "every team request in the window must be granted before the horizon"
+        means.append(float(waits.mean()))
+    mean, low, high = t_interval(means)
+    wq = theory.mmc_wait(setting.lam, setting.mu, setting.servers)
+    assert (high - low) / 2 < 0.25 * wq, f"interval too wide to test anything: {low:.1f}..{high:.1f}"
+    assert low <= wq <= high, f"Erlang C Wq = {wq:.2f} min outside the 95% CI {low:.2f}..{high:.2f} (mean {mean:.2f})"
+
+
+@pytest.mark.slow
+def test_team_utilisation_matches_offered_load(runs):
+    setting, reps = runs
+    values = []
+    for tables in reps:
+        res = tables["resources"].set_index(["hospital", "resource"])
+        values.append(float(res.loc[("HOME", "team_member"), "utilisation"]))
+    _, low, high = t_interval(values)
+    rho = theory.utilisation(setting.lam, setting.mu, setting.servers)
+    assert low <= rho <= high, f"utilisation {rho:.3f} outside the 95% CI {low:.3f}..{high:.3f}"
+
+
+# Little's law on the event log ---------------------------------------------------------------------------
+
+
+def little_check(events: pd.DataFrame, resources: pd.DataFrame, start: float, end: float) -> int:
+    """For every pool with requests: the time-average number waiting, measured three ways, agrees.
+
+    (1) ``mean_queue`` of the resources table; (2) the same average rebuilt here from the
+    request and acquire events; (3) Little's law, arrival rate x mean wait, with the rate
+    and the waits taken from the event log (waits still open at ``end`` are cut there).
+    Returns the number of pools checked.
+    """
+    keys = ["case_id", "hospital", "resource"]
+    req = events[events["event"] == "request"][[*keys, "time_min"]].copy()
+    acq = events[events["event"] == "acquire"][[*keys, "time_min"]].copy()
+    req["k"] = req.groupby(keys).cumcount()  # a case's k-th request of a pool meets its k-th grant
+    acq["k"] = acq.groupby(keys).cumcount()
+    pairs = req.merge(acq, on=[*keys, "k"], how="left", suffixes=("_req", "_acq"))
+    pairs = pairs[pairs["time_min_req"] >= start]
+    pairs["end"] = pairs["time_min_acq"].fillna(end).clip(upper=end)
+    table = resources.set_index(["hospital", "resource"])
+    checked = 0
+    for (hospital, pool), grp in pairs.groupby(["hospital", "resource"]):
+        rate = len(grp) / (end - start)
+        wait = float((grp["end"] - grp["time_min_req"]).mean())
+        times = np.concatenate([grp["time_min_req"], grp.loc[grp["time_min_acq"].notna(), "time_min_acq"]])
+        steps = np.concatenate([np.ones(len(grp)), -np.ones(int(grp["time_min_acq"].notna().sum()))])
+        rebuilt = theory.time_average(times, steps, start, end)
+        reported = float(table.loc[(hospital, pool), "mean_queue"])
+        expected = theory.little_number(rate, wait)
+        assert rebuilt == pytest.approx(expected, rel=1e-9, abs=1e-12), (hospital, pool)
+        assert reported == pytest.approx(expected, rel=1e-9, abs=1e-12), (hospital, pool)
+        assert int(table.loc[(hospital, pool), "requests"]) == len(grp)
+        checked += 1
+    return checked
+
+
+@pytest.mark.slow
+def test_littles_law_holds_for_every_pool_in_the_mmc_runs(runs):
+    setting, reps = runs
+    for tables in reps[:3]:
+        assert little_check(tables["events"], tables["resources"], WARMUP_DAYS * 1440, setting.horizon_days * 1440) >= 6
+
+
+def test_littles_law_holds_for_every_pool_of_the_baseline(short_baseline):
+    data = short_baseline.model_dump(mode="json", by_alias=True)
+    data["run"]["warmup_days"] = 3.0
+    data["demand"]["outreach"]["rate_per_day"] = 0.5  # enough outreach cases to queue for the team
+    scenario = Scenario.model_validate(data)
+    tables, _ = replication_tables(scenario, 11, 0)
+    checked = little_check(tables["events"], tables["resources"], 3 * 1440, scenario.run.horizon_days * 1440)
+    waited = tables["resources"].query("mean_wait_min > 0")
+    assert checked >= 10
+    assert len(waited) >= 3, "the check should cover pools where requests really wait"
