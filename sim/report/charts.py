@@ -252,6 +252,19 @@ def utilisation_stats(resources: pd.DataFrame, days: float) -> pd.DataFrame:
     return stats.sort_values(["hospital", "mean"], ascending=[True, False], ignore_index=True)
 
 
+def _hospital_rows(stats: pd.DataFrame, names: dict[str, str]) -> tuple[list, list[tuple[int, str, bool]]]:
+    """Y positions: a bold heading per hospital, then its pools; returns ``(pool rows, ticks)``."""
+    rows, ticks, y = [], [], 0
+    for hosp, grp in stats.groupby("hospital", observed=True, sort=False):
+        ticks.append((y, f"{hosp}: {names.get(str(hosp), '')}".rstrip(": "), True))
+        y += 1
+        for r in grp.itertuples(index=False):
+            rows.append((y, r))
+            ticks.append((y, pool_words(r.resource), False))
+            y += 1
+    return rows, ticks
+
+
 def utilisation_by_pool(resources: pd.DataFrame, days: float, staff_roles: set[str] | None = None,
                         names: dict[str, str] | None = None) -> Figure:
     """Utilisation of every pool, grouped by hospital, beside the on-call call-outs it needed.
@@ -261,15 +274,8 @@ def utilisation_by_pool(resources: pd.DataFrame, days: float, staff_roles: set[s
     stats = utilisation_stats(resources, days)
     if stats.empty:
         return empty_figure("no resource pools")
-    names = names or {}
-    rows, y, ticks = [], 0, []
-    for hosp, grp in stats.groupby("hospital", observed=True, sort=False):
-        ticks.append((y, f"{hosp}: {names.get(str(hosp), '')}".rstrip(": "), True))
-        y += 1
-        for r in grp.itertuples(index=False):
-            rows.append((y, r))
-            ticks.append((y, pool_words(r.resource), False))
-            y += 1
+    rows, ticks = _hospital_rows(stats, names or {})
+    y = len(ticks)
     fig, (ax, ax2) = plt.subplots(1, 2, figsize=(8, 0.2 * y + 1.2), sharey=True, layout="constrained",
                                   gridspec_kw={"width_ratios": [3, 1]})
     for yy, r in rows:
