@@ -53,7 +53,12 @@ def results_folder(out: Path, *, force: bool = False, resume: bool = False) -> I
     if tmp.exists() and not resume:
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True, exist_ok=True)
-    yield tmp
+    try:
+        yield tmp
+    except BaseException:
+        if not any(tmp.iterdir()):  # failed before writing anything (e.g. no Dask scheduler): leave no trace
+            tmp.rmdir()
+        raise
     old = out.with_name(out.name + ".old")
     if out.exists():
         if old.exists():

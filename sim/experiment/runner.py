@@ -21,6 +21,7 @@ import pandas as pd
 from sim import store
 from sim.analysis.kpis import replication_kpis
 from sim.analysis.tables import cases_table, events_frame, resources_table
+from sim.errors import InputError
 from sim.experiment.progress import Progress
 from sim.model import simulate
 from sim.scenario.schema import Scenario
@@ -69,24 +70,27 @@ def batches(todo: list[int], workers: int, max_size: int = 25) -> list[tuple[int
 
 
 @contextmanager
-def executor(engine: str, workers: int, scheduler: str | None) -> Iterator[Executor | None]:
-    """``None`` means run in this process (one local worker)."""
+def executor(engine: str, workers: int, scheduler: str | None) -> Iterator[tuple[Executor | None, int]]:
+    """``(executor, parallel slots)``; a ``None`` executor means this process (one local worker)."""
     if engine == "dask":
-        from dask.distributed import Client, LocalCluster
+        from sim.experiment.dask_engine import dask_executor
 
-        if scheduler:
-            with Client(scheduler) as client:
-                yield client.get_executor()
-        else:
-            with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                              dashboard_address=None) as cluster, Client(cluster) as client:
-                yield client.get_executor()
+        with dask_executor(workers, scheduler) as (pool, slots):
+            yield pool, slots
     elif workers <= 1:
-        yield None
+        yield None, 1
     else:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            yield pool
+            yield pool, workers
+
+
+def check_parts(folder: Path, todo: list[int]) -> None:
+    """Every replication run must have left its parts in ``folder`` (seen from this process)."""
+    missing = sorted(set(todo) - store.finished_replications(folder))
+    if missing:
+        raise InputError(f"{len(missing)} replication(s) left no results in {folder} (first: {missing[0]}); "
+                         "with --engine dask the results folder must be on a filesystem shared by every worker")
 
 
 def run_replications(scenario: Scenario, seed: int, replications: int, folder: Path, *, workers: int = 1,
@@ -96,19 +100,21 @@ def run_replications(scenario: Scenario, seed: int, replications: int, folder: P
     todo = [r for r in range(replications) if r not in (skip or set())]
     bar = Progress(len(todo), label or scenario.name, enabled=progress)
     results: list[BatchResult] = []
+    folder = Path(folder).resolve()  # workers elsewhere need the absolute path
     try:
-        with executor(engine, workers, scheduler) as pool:
+        with executor(engine, workers, scheduler) as (pool, slots):
             if pool is None:
                 for batch in batches(todo, 1):
                     results.append(run_batch(scenario, seed, batch, str(folder)))
                     bar.update(len(batch))
             else:
                 futures: list[Future] = [pool.submit(run_batch, scenario, seed, b, str(folder))
-                                         for b in batches(todo, workers)]
+                                         for b in batches(todo, slots)]
                 for fut in as_completed(futures):
                     result = fut.result()
                     results.append(result)
                     bar.update(len(result.replications))
     finally:
         bar.close()
+    check_parts(folder, todo)
     return results
