@@ -20,7 +20,7 @@ import math
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from scipy import special
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile
@@ -29,7 +29,7 @@ DERIVED = ("normal_params", "shape_scale")
 
 
 class _Dist(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
     shift: float = Field(0.0, ge=0, description="constant added to every draw")
 
@@ -195,9 +195,28 @@ class Empirical(_Dist):
         return self.shift + sum(self.values) / len(self.values)
 
 
+MAX_DRAW = 10_000_000.0
+"""Largest draw a distribution may give (minutes: about 19 years)."""
+
+
+def _sensible_draws(dist: _Dist) -> _Dist:
+    """Refuse parameters whose draws are not finite numbers in [0, MAX_DRAW]: the
+    0.000 000 1 and 99.999 999 9 percentiles and the mean are computed once here."""
+    try:
+        values = (dist.ppf(1e-9), dist.ppf(1 - 1e-9), dist.mean())
+    except (ArithmeticError, ValueError):
+        raise ValueError("these parameters give no usable draws (numbers out of range)") from None
+    if not all(math.isfinite(v) and 0 <= v <= MAX_DRAW for v in values):
+        low, high, mean = values
+        raise ValueError(f"these parameters give draws from {low:.3g} to {high:.3g} (mean {mean:.3g}); "
+                         f"draws must lie between 0 and {MAX_DRAW:g}")
+    return dist
+
+
 Distribution = Annotated[
     Fixed | Exponential | LogNormal | Triangular | Uniform | Gamma | Empirical,
     Field(discriminator="dist"),
+    AfterValidator(_sensible_draws),
 ]
 """Any distribution; the ``dist`` key chooses the kind."""
 

@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from sim.scenario import yamlsafe
+from sim.scenario.distributions import DIST_NAMES
+from sim.scenario.references import ReferenceProblems
 from sim.scenario.schema import Scenario
 
 KeyPath = tuple[str, ...]
@@ -57,61 +58,38 @@ class _Raw:
     files: list[str] = field(default_factory=list)
 
 
-def _yaml() -> YAML:
-    yaml = YAML(typ="rt", pure=True)  # round-trip loader: keeps line numbers, builds no objects
-    yaml.allow_duplicate_keys = False
-    return yaml
-
-
-def _plain(node: Any, path: KeyPath, file: str, origin: dict[KeyPath, tuple[str, int | None]]) -> Any:
-    """Turn ruamel's commented containers into dicts and lists, noting each key's line."""
-    if isinstance(node, dict):
-        out = {}
-        for key, value in node.items():
-            sub = (*path, str(key))
-            line = None
-            lc = getattr(node, "lc", None)
-            if lc is not None:
-                try:
-                    line = lc.key(key)[0] + 1
-                except (KeyError, TypeError, AttributeError):
-                    line = None
-            origin[sub] = (file, line)
-            out[str(key)] = _plain(value, sub, file, origin)
-        return out
-    if isinstance(node, list):
-        return [_plain(v, (*path, str(i)), file, origin) for i, v in enumerate(node)]
-    if node is None or isinstance(node, bool | int | float | str):
-        return node if not isinstance(node, str) else str(node)
-    return str(node)
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, refusing what is not a readable regular file of sensible size."""
+    name = str(path)
+    try:
+        if not path.exists():
+            raise ScenarioError([Problem(name, "", "file not found")])
+        if path.is_dir():
+            raise ScenarioError([Problem(name, "", "is a folder, not a scenario file")])
+        if not path.is_file():
+            raise ScenarioError([Problem(name, "", "is not a regular file")])
+        with path.open("rb") as handle:
+            raw_bytes = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError([Problem(name, "", f"cannot be read: {exc.strerror or exc}")]) from None
+    except ValueError as exc:  # e.g. a NUL byte in the path
+        raise ScenarioError([Problem(name, "", f"not a usable path: {exc}")]) from None
+    if len(raw_bytes) > MAX_FILE_BYTES:
+        raise ScenarioError([Problem(name, "", f"file larger than {MAX_FILE_BYTES} bytes")])
+    return raw_bytes
 
 
 def _read_one(path: Path) -> tuple[dict[str, Any], dict[KeyPath, tuple[str, int | None]]]:
     name = str(path)
-    if not path.exists():
-        raise ScenarioError([Problem(name, "", "file not found")])
-    if path.is_dir():
-        raise ScenarioError([Problem(name, "", "is a folder, not a scenario file")])
-    raw_bytes = path.read_bytes()
-    if len(raw_bytes) > MAX_FILE_BYTES:
-        raise ScenarioError([Problem(name, "", f"file larger than {MAX_FILE_BYTES} bytes")])
     try:
-        text = raw_bytes.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem(name, "", f"not UTF-8 text (byte {exc.start})")]) from None
-    try:
-        doc = _yaml().load(text)
-    except MarkedYAMLError as exc:
-        line = exc.problem_mark.line + 1 if exc.problem_mark else None
-        raise ScenarioError([Problem(name, "", f"YAML error: {exc.problem or exc}", line)]) from None
-    except (YAMLError, ValueError, RecursionError) as exc:
-        raise ScenarioError([Problem(name, "", f"YAML error: {exc}")]) from None
+        doc, lines = yamlsafe.read_document(_read_bytes(path))
+    except yamlsafe.YamlFault as exc:
+        raise ScenarioError([Problem(name, ".".join(exc.key), exc.message, exc.line)]) from None
     if doc is None:
         raise ScenarioError([Problem(name, "", "file is empty")])
     if not isinstance(doc, dict):
         raise ScenarioError([Problem(name, "", f"top level must be a mapping of keys, not {_kind(doc)}", 1)])
-    origin: dict[KeyPath, tuple[str, int | None]] = {}
-    return _plain(doc, (), name, origin), origin
+    return doc, {key: (name, line) for key, line in lines.items()}
 
 
 def _kind(value: Any) -> str:
@@ -154,6 +132,9 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> _Raw:
     if not isinstance(parent, str) or not parent:
         raise ScenarioError([Problem(str(path), "extends", "must be a file name", line)])
     parent_path = (path.parent / parent)
+    if parent_path.is_dir():
+        line = origin.get(("extends",), ("", None))[1]
+        raise ScenarioError([Problem(str(path), "extends", f"base {parent!r} is a folder, not a file", line)])
     if not parent_path.exists():
         raise ScenarioError([Problem(str(path), "extends", f"base file {parent!r} not found", line)])
     if parent_path.resolve() in (*chain, real):
@@ -181,22 +162,52 @@ def _loc_to_path(loc: tuple[Any, ...], data: Any = None) -> KeyPath:
     return tuple(path)
 
 
+def _faults(exc: ValidationError, data: dict[str, Any]) -> list[tuple[KeyPath, str]]:
+    """Each pydantic error as (key path in the document, plain message); broken
+    cross-references (one error from the model validator) become one fault each."""
+    faults = []
+    for err in exc.errors():
+        cause = err.get("ctx", {}).get("error")
+        if isinstance(cause, ReferenceProblems):
+            faults += [(tuple(key.split(".")), message) for key, message in cause.items]
+            continue
+        faults.append((_loc_to_path(err["loc"], data), _message(err)))
+    return faults
+
+
+EXPECTED = {"int_type": "a whole number", "int_from_float": "a whole number", "int_parsing": "a whole number",
+            "float_type": "a number", "float_parsing": "a number", "bool_type": "true or false",
+            "bool_parsing": "true or false", "string_type": "text", "dict_type": "a mapping of keys",
+            "model_type": "a mapping of keys", "model_attributes_type": "a mapping of keys", "list_type": "a list",
+            "tuple_type": "a list"}
+"""Pydantic error types that mean 'wrong kind of value', and what was expected instead."""
+
+
+def _message(err: Any) -> str:
+    """A plain message for one pydantic error."""
+    kind, given = err["type"], err.get("input")
+    if kind in EXPECTED:
+        shown = "" if given is None else f" {str(given).lower() if isinstance(given, bool) else repr(given)}"
+        return f"expected {EXPECTED[kind]}, got {_kind(given)}{shown}"[:200]
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        return "unknown key (not in the schema)"
+    if kind == "union_tag_invalid" and isinstance(given, dict):
+        return f"unknown distribution {given.get('dist')!r} (known: {', '.join(DIST_NAMES)})"
+    if kind == "finite_number":
+        return f"expected a finite number, got {given!r}"
+    return err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
 def _problems_from(exc: ValidationError, raw: _Raw) -> list[Problem]:
     problems = []
-    main_file = raw.files[-1]
-    for err in exc.errors():
-        path = _loc_to_path(err["loc"], raw.data)
-        file, line = main_file, None
+    for path, msg in _faults(exc, raw.data):
+        file, line = raw.files[-1], None
         for cut in range(len(path), 0, -1):
             if path[:cut] in raw.origin:
                 file, line = raw.origin[path[:cut]]
                 break
-        msg = err["msg"]
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key (not in the schema)"
-        elif err["type"] == "union_tag_invalid":
-            given = err.get("input")
-            msg = f"unknown distribution {given.get('dist')!r}" if isinstance(given, dict) else msg
         problems.append(Problem(file, ".".join(path), msg, line))
     return problems
 
@@ -219,10 +230,10 @@ def parse_override(text: str) -> tuple[KeyPath, Any]:
     if not all(path):
         raise ScenarioError([Problem("--set", key, "empty part in key path")])
     try:
-        value = _yaml().load(value_text) if value_text.strip() else ""
-    except (YAMLError, ValueError) as exc:
-        raise ScenarioError([Problem("--set", key, f"value is not valid YAML: {exc}")]) from None
-    return path, _plain(value, (), "--set", {})
+        value = yamlsafe.read_value(value_text)
+    except yamlsafe.YamlFault as exc:
+        raise ScenarioError([Problem("--set", key, f"value is not valid: {exc.message}")]) from None
+    return path, value
 
 
 def _check_kind(path: KeyPath, old: Any, new: Any) -> None:
@@ -262,7 +273,7 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
         try:
             scenario = Scenario.model_validate(updated)
         except ValidationError as exc:
-            problems = [Problem("--set", ".".join(_loc_to_path(e["loc"], updated)), e["msg"]) for e in exc.errors()]
+            problems = [Problem("--set", ".".join(path), msg) for path, msg in _faults(exc, updated)]
             raise ScenarioError(problems) from None
     return scenario
 

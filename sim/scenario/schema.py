@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationInfo, field_validator, model_validator
 
 from sim.scenario.distributions import Distribution
+from sim.scenario.references import check_references
 
 Count = Annotated[int, Field(ge=0, le=100_000)]
 Probability = Annotated[float, Field(ge=0, le=1)]
@@ -21,7 +22,14 @@ _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    """Base of every scenario model: unknown keys refused, immutable, strict types.
+
+    Strict: text is never read as a number ("6"), nor a boolean as a count
+    (``true`` is not 1), nor a fraction as a whole number; infinities and NaN
+    are refused.  Lists stand for the two tuple fields, as YAML has no tuples.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
 
 
 class Urgency(Frozen):
@@ -65,13 +73,13 @@ class Hospital(Frozen):
 class Route(Frozen):
     """Road travel between two hospitals, both directions."""
 
-    between: tuple[str, str]
+    between: tuple[str, str] = Field(strict=False)
     off_peak: Distribution
     peak: Distribution
 
 
 class Travel(Frozen):
-    peaks: list[tuple[str, str]] = Field(
+    peaks: list[Annotated[tuple[str, str], Strict(False)]] = Field(
         default_factory=lambda: [("07:30", "08:30"), ("17:30", "18:30")],
         description="clock windows (HH:MM) when the peak distribution applies",
     )
@@ -120,15 +128,20 @@ class Demand(Frozen):
     weekday_profile: list[Annotated[float, Field(ge=0)]] | None = Field(None, min_length=7, max_length=7)
     urgency_mix: dict[str, Probability] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _mix_sums_to_one(self) -> Demand:
-        total = sum(self.urgency_mix.values())
+    @field_validator("urgency_mix")
+    @classmethod
+    def _mix_sums_to_one(cls, mix: dict[str, float]) -> dict[str, float]:
+        total = sum(mix.values())
         if abs(total - 1) > 1e-6:
             raise ValueError(f"urgency_mix must sum to 1 (sums to {total:g})")
-        for name, profile in (("hourly_profile", self.hourly_profile), ("weekday_profile", self.weekday_profile)):
-            if profile is not None and sum(profile) <= 0:
-                raise ValueError(f"{name} must have a positive weight somewhere")
-        return self
+        return mix
+
+    @field_validator("hourly_profile", "weekday_profile")
+    @classmethod
+    def _some_weight(cls, profile: list[float] | None) -> list[float] | None:
+        if profile is not None and sum(profile) <= 0:
+            raise ValueError("a profile must have a positive weight somewhere")
+        return profile
 
 
 class OutreachDemand(Demand):
@@ -202,6 +215,14 @@ class RunSettings(Frozen):
     replications: int = Field(30, ge=1, le=1_000_000)
     seed: int = Field(12345, ge=0, le=2**63 - 1)
 
+    @field_validator("warmup_days")
+    @classmethod
+    def _warmup_inside_run(cls, warmup: float, info: ValidationInfo) -> float:
+        horizon = info.data.get("horizon_days")
+        if horizon is not None and warmup >= horizon:
+            raise ValueError(f"warm-up ({warmup:g} d) must be shorter than the horizon ({horizon:g} d)")
+        return warmup
+
 
 class Scenario(Frozen):
     """A whole scenario file, after ``extends`` and ``--set`` are applied."""
@@ -223,79 +244,3 @@ class Scenario(Frozen):
     def _references_exist(self) -> Scenario:
         return check_references(self)
 
-
-def check_references(sc: Scenario) -> Scenario:
-    """Refuse names that point nowhere; list every problem at once."""
-    problems: list[str] = []
-    hospitals, urgencies = sc.hospitals, sc.urgency
-
-    def need_hospital(hid: str | None, where: str) -> None:
-        if hid is not None and hid not in hospitals:
-            problems.append(f"{where}: unknown hospital {hid!r} (known: {', '.join(hospitals)})")
-
-    def need_urgency(names: object, where: str) -> None:
-        for name in names:  # type: ignore[attr-defined]
-            if name not in urgencies:
-                problems.append(f"{where}: unknown urgency {name!r} (known: {', '.join(urgencies)})")
-
-    home = sc.team.home
-    need_hospital(home, "team.home")
-    if home in hospitals:
-        staff, items = hospitals[home].staff, hospitals[home].equipment
-        for role in [*sc.team.composition, *sc.transfer.escort, *sc.transfer.surgical_team]:
-            if role not in staff:
-                problems.append(f"team/transfer role {role!r} is not staffed at {home}")
-        for role, n in sc.team.neonatal_roles.items():
-            if sc.team.composition.get(role, 0) < n:
-                problems.append(f"team.neonatal_roles.{role}: more than the team composition holds")
-        for item in sc.team.equipment:
-            if item not in items:
-                problems.append(f"team.equipment.{item}: {home} has no such equipment")
-        if sc.team.incubator and sc.team.incubator not in sc.team.equipment:
-            problems.append(f"team.incubator: {sc.team.incubator!r} is not in team.equipment")
-        if sc.clinical.consult_roles.get("home") not in staff:
-            problems.append(f"clinical.consult_roles.home: role not staffed at {home}")
-    for host in sc.demand.outreach.hosts:
-        need_hospital(host, f"demand.outreach.hosts.{host}")
-        if host in hospitals and sc.clinical.consult_roles.get("host") not in hospitals[host].staff:
-            problems.append(f"clinical.consult_roles.host: role not staffed at host {host}")
-    linked = {frozenset(r.between) for r in sc.travel.routes}
-    for r in sc.travel.routes:
-        for hid in r.between:
-            need_hospital(hid, "travel.routes")
-    for host in sc.demand.outreach.hosts:
-        if host != home and frozenset((host, home)) not in linked:
-            problems.append(f"travel.routes: no route between {host} and {home}")
-    need_urgency(sc.demand.outreach.urgency_mix, "demand.outreach.urgency_mix")
-    need_urgency(sc.policies.pathway, "policies.pathway")
-    need_urgency(sc.clinical.stabilisation, "clinical.stabilisation")
-    need_urgency(sc.clinical.anaesthesia, "clinical.anaesthesia")
-    need_urgency([sc.clinical.deterioration_urgency], "clinical.deterioration_urgency")
-    for name in urgencies:
-        for table, where in ((sc.policies.pathway, "policies.pathway"), (sc.clinical.stabilisation,
-                             "clinical.stabilisation"), (sc.clinical.anaesthesia, "clinical.anaesthesia")):
-            if name not in table:
-                problems.append(f"{where}: urgency {name!r} has no entry")
-    if sc.policies.planned_urgency is not None:
-        need_urgency([sc.policies.planned_urgency], "policies.planned_urgency")
-    home_demand = sc.demand.home_emergency
-    if home_demand is not None:
-        need_hospital(home_demand.hospital, "demand.home_emergency.hospital")
-        need_urgency(home_demand.urgency_mix, "demand.home_emergency.urgency_mix")
-        need_urgency(home_demand.decision_to_theatre, "demand.home_emergency.decision_to_theatre")
-        for u in home_demand.urgency_mix:
-            if u not in home_demand.decision_to_theatre:
-                problems.append(f"demand.home_emergency.decision_to_theatre: no entry for {u!r}")
-        if home_demand.hospital in hospitals:
-            for role in home_demand.team:
-                if role not in hospitals[home_demand.hospital].staff:
-                    problems.append(f"demand.home_emergency.team.{role}: not staffed there")
-    if sc.policies.nicu_full == "divert":
-        if sc.policies.divert_to is None:
-            problems.append("policies.divert_to: required when nicu_full is 'divert'")
-        elif frozenset((sc.policies.divert_to, home)) not in linked:
-            problems.append("policies.divert_to: no travel route from the team's home")
-    need_hospital(sc.policies.divert_to, "policies.divert_to")
-    if problems:
-        raise ValueError("; ".join(problems))
-    return sc
