@@ -57,9 +57,12 @@ def test_run_refuses_bad_input_cleanly_in_a_real_process(tmp_path, name):
     assert_refused(done.returncode, done.stdout + done.stderr, path, name, out)
 
 
-@pytest.mark.parametrize(("override", "key"), [("run.horizon_dayz=3", "run.horizon_dayz"),
-                                               ("hospitals.NHOG.operating_rooms=-1", "hospitals.NHOG.operating_rooms"),
-                                               ("hospitals.NHOG.operating_rooms=many", "hospitals.NHOG.operating_rooms")])
+BAD_SETS = [("run.horizon_dayz=3", "run.horizon_dayz"),
+            ("hospitals.NHOG.operating_rooms=-1", "hospitals.NHOG.operating_rooms"),
+            ("hospitals.NHOG.operating_rooms=many", "hospitals.NHOG.operating_rooms")]
+
+
+@pytest.mark.parametrize(("override", "key"), BAD_SETS)
 def test_run_refuses_a_bad_set(tmp_path, override, key):
     out = tmp_path / "results"
     result = invoke("run", str(SCENARIOS / "baseline.yaml"), "--set", override, "--out", str(out))
