@@ -52,9 +52,10 @@ def test_every_problem_is_listed_at_once(tmp_path):
 
 
 def test_problem_in_the_base_file_points_at_the_base_file(tmp_path):
+    text = BASELINE.read_text(encoding="utf-8")
+    assert text.count("operating_rooms: 3 ") == 1, "the baseline changed: pick another value to break"
     base = tmp_path / "base.yaml"
-    base.write_text(BASELINE.read_text(encoding="utf-8").replace("operating_rooms: 3 ", "operating_rooms: -3 "),
-                    encoding="utf-8")
+    base.write_text(text.replace("operating_rooms: 3 ", "operating_rooms: -3 "), encoding="utf-8")
     variant = tmp_path / "variant.yaml"
     variant.write_text("extends: base.yaml\nname: variant\n", encoding="utf-8")
     with pytest.raises(ScenarioError) as caught:
