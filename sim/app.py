@@ -130,7 +130,7 @@ def run_loaded(scenario: Scenario, opts: RunOptions) -> Path:
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     with store.results_folder(out, force=opts.force, resume=opts.resume) as tmp:
         done = store.finished_replications(tmp) if opts.resume else set()
-        runner = {"workers": opts.workers, "engine": opts.engine, "scheduler": opts.scheduler,
+        runner: dict[str, Any] = {"workers": opts.workers, "engine": opts.engine, "scheduler": opts.scheduler,
                   "progress": opts.progress}
         if opts.max_replications:  # add replications until the headline KPIs meet the precision
             from sim.experiment.sequential import run_to_precision

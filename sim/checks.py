@@ -58,7 +58,7 @@ def regress(base_dir: Path, cand_dir: Path, rule: rules.Rule, mode: str = "auto"
     base = store.read_table(base_dir, "replications")
     cand = store.read_table(cand_dir, "replications")
     if mode == "statistical" or (mode == "auto" and not ok):
-        verdicts = rules.statistical_verdicts(base, cand, rule)
+        verdicts = rules.statistical_verdicts(base, cand, rule, paired=base_m.get("seed") == cand_m.get("seed"))
         return RegressReport("statistical", reasons, verdicts, [], rules.regressions(verdicts))
     diffs = []
     for name in EXACT_TABLES:
@@ -78,8 +78,6 @@ def update_baseline(base_dir: Path, cand_dir: Path, report: RegressReport | None
     with store.results_folder(Path(base_dir), force=True) as tmp:
         store.copy_files(cand_dir, tmp, REFERENCE_FILES)
     ledger = ledger or Path(base_dir).parent / "ledger.csv"
-    from sim.app import git_commit
-
     store.append_csv_row(ledger, {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "baseline": str(base_dir),
         "reason": reason.strip(), "mode": report.mode if report else "new baseline",
@@ -87,7 +85,7 @@ def update_baseline(base_dir: Path, cand_dir: Path, report: RegressReport | None
         "old_sha256": old_m.get("scenario_sha256"), "new_sha256": cand_m.get("scenario_sha256"),
         "old_seed": old_m.get("seed"), "new_seed": cand_m.get("seed"),
         "old_version": old_m.get("ihsim_version"), "new_version": cand_m.get("ihsim_version"),
-        "replications": cand_m.get("replications"), "git_commit": git_commit(),
+        "replications": cand_m.get("replications"), "git_commit": cand_m.get("git_commit"),
     })
     return ledger
 
@@ -99,12 +97,13 @@ def format_verdicts(report: RegressReport, all_rows: bool = False) -> list[str]:
     t = report.verdicts
     if not all_rows:
         t = t[t["kpi"].isin(HEADLINE) | ~t["verdict"].isin(["ok", "identical", "not tested"])]
-    head = f"{'kpi':<40} {'baseline':>11} {'candidate':>11} {'diff %':>8} {'p (Holm)':>9} {'verdict':>10}"
+    head = f"{'kpi':<40} {'baseline':>11} {'candidate':>11} {'diff %':>8} {'test':>8} {'p (Holm)':>9} {'verdict':>10}"
     lines = [head, "-" * len(head)]
     for r in t.itertuples(index=False):
         p = "" if pd.isna(r.p_holm) else f"{r.p_holm:.3g}"
         rel = "" if pd.isna(r.rel_diff_pct) else f"{r.rel_diff_pct:+.1f}"
-        lines.append(f"{r.kpi:<40} {r.base_mean:>11.4g} {r.cand_mean:>11.4g} {rel:>8} {p:>9} {r.verdict:>10}")
+        test = "" if pd.isna(r.test) else r.test
+        lines.append(f"{r.kpi:<40} {r.base_mean:>11.4g} {r.cand_mean:>11.4g} {rel:>8} {test:>8} {p:>9} {r.verdict:>10}")
     return lines
 
 

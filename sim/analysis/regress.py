@@ -11,9 +11,13 @@ is reported and counts as a regression.
 **Statistical** applies otherwise.  The rule, per KPI (a column of
 ``replications.csv`` present in both runs):
 
-1. Welch's t-test on the per-replication values (``scipy.stats.ttest_ind``
-   with ``equal_var=False``) gives a two-sided p-value; KPIs with fewer
-   than two finite values in either run are "not tested".
+1. A two-sided p-value for equal means.  Runs with different seeds are
+   independent: Welch's t-test on the per-replication values
+   (``scipy.stats.ttest_ind`` with ``equal_var=False``).  Runs with the same
+   seed share their random numbers replication by replication (common
+   random numbers), so the paired t-test on the per-replication differences
+   (``scipy.stats.ttest_rel``) is valid and far more sensitive.  KPIs with
+   fewer than two values (or pairs) are "not tested".
 2. Holm's step-down correction across all tested KPIs, so the chance of
    any false alarm in one check (family-wise error) is at most ``alpha``.
 3. A KPI *regressed* only if its Holm-adjusted p-value is below ``alpha``
@@ -24,8 +28,9 @@ is reported and counts as a regression.
    a new KPI is reported, not counted.
 
 A change of seed leaves the verdict "no regression" with probability at
-least ``1 - alpha``; a real change larger than the tolerance is flagged once
-the replications resolve it.
+least ``1 - alpha`` (Holm bounds the family-wise error under any dependence
+between KPIs); a real change larger than the tolerance is flagged once the
+replications resolve it.
 """
 
 from __future__ import annotations
@@ -41,7 +46,7 @@ from scipy import stats
 from sim.analysis.kpis import unit_of
 
 VERDICT_COLUMNS = ["kpi", "unit", "base_mean", "cand_mean", "diff", "rel_diff_pct", "n_base", "n_cand",
-                   "p_value", "p_holm", "tolerance", "verdict"]
+                   "test", "p_value", "p_holm", "tolerance", "verdict"]
 EXACT_KEYS = ("scenario_sha256", "seed", "replications", "ihsim_version")
 
 
@@ -78,6 +83,18 @@ def welch_p(base: np.ndarray, cand: np.ndarray) -> float:
     return float(stats.ttest_ind(y, x, equal_var=False).pvalue)
 
 
+def paired_p(base: np.ndarray, cand: np.ndarray) -> float:
+    """Two-sided paired t p-value over finite pairs; constant differences give 1 (all zero) or 0."""
+    x, y = np.asarray(base, dtype=float), np.asarray(cand, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    d = y[ok] - x[ok]
+    if len(d) < 2:
+        return math.nan
+    if np.all(d == d[0]):
+        return 1.0 if d[0] == 0 else 0.0
+    return float(stats.ttest_rel(y[ok], x[ok]).pvalue)
+
+
 def exact_mode(base: dict[str, Any], cand: dict[str, Any]) -> tuple[bool, list[str]]:
     """Whether two manifests allow the exact mode, and the reasons when they do not."""
     reasons = [f"{k}: {base.get(k)} vs {cand.get(k)}" for k in EXACT_KEYS if base.get(k) != cand.get(k)]
@@ -95,16 +112,25 @@ def _row(kpi: str, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
             "rel_diff_pct": 100 * (cm - bm) / abs(bm) if bm else math.nan, "n_base": len(xf), "n_cand": len(yf)}
 
 
-def statistical_verdicts(base: pd.DataFrame, cand: pd.DataFrame, rule: Rule = Rule()) -> pd.DataFrame:
-    """Per-KPI verdicts (``ok``, ``regressed``, ``not tested``, ``missing``, ``new``) by the rule above."""
+def statistical_verdicts(base: pd.DataFrame, cand: pd.DataFrame, rule: Rule = Rule(),
+                         paired: bool = False) -> pd.DataFrame:
+    """Per-KPI verdicts (``ok``, ``regressed``, ``not tested``, ``missing``, ``new``) by the rule above.
+
+    ``paired`` (same seed) matches replications by their ``replication`` number.
+    """
     kpis = [k for k in base.columns if k != "replication"]
+    matched = base.merge(cand, on="replication", suffixes=("@b", "@c")) if paired else None
     rows = []
     for kpi in kpis:
         if kpi not in cand.columns:
             rows.append({**_row(kpi, base[kpi].to_numpy(float), np.array([])), "verdict": "missing"})
             continue
         x, y = base[kpi].to_numpy(float), cand[kpi].to_numpy(float)
-        rows.append({**_row(kpi, x, y), "p_value": welch_p(x, y)})
+        if matched is not None:
+            p = paired_p(matched[f"{kpi}@b"].to_numpy(float), matched[f"{kpi}@c"].to_numpy(float))
+        else:
+            p = welch_p(x, y)
+        rows.append({**_row(kpi, x, y), "test": "paired t" if paired else "Welch t", "p_value": p})
     rows += [{**_row(k, np.array([]), cand[k].to_numpy(float)), "verdict": "new"}
              for k in cand.columns if k != "replication" and k not in base.columns]
     table = pd.DataFrame(rows).reindex(columns=VERDICT_COLUMNS)

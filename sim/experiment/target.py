@@ -108,7 +108,7 @@ def lookup(data: dict[str, Any], key: str) -> Any:
     return node
 
 
-def search(lever: Lever, evaluate: Callable[[float], Trial]) -> tuple[float | None, str]:
+def search(lever: Lever, evaluate: Callable[..., Trial]) -> tuple[float | None, str]:
     """Bisection for the boundary; returns ``(answer or None, how it was found)``."""
     lo, hi = evaluate(lever.low), evaluate(lever.high)
     if lo.holds and hi.holds:
@@ -175,7 +175,7 @@ def known_kpis(scenario: Any) -> set[str]:
 
 
 def evaluator(path: Path, overrides: list[str], lever: Lever, goal: Goal, opts: Any, folder: Path,
-              seed: int) -> tuple[Callable[[float], Trial], list[Trial]]:
+              seed: int) -> tuple[Callable[..., Trial], list[Trial]]:
     """A cached function lever value -> :class:`Trial` that runs into ``folder`` and records each trial."""
     from sim import store
     from sim.app import run_loaded

@@ -70,9 +70,9 @@ def distribution_plot(reps: dict[str, pd.DataFrame], kpis: list[str]) -> Figure:
     """Per-replication values by scenario (box and points); grey lines join one replication across scenarios."""
     names = list(reps)
     kpis = [k for k in kpis if all(k in r.columns for r in reps.values())]
-    fig, axes = plt.subplots(1, max(len(kpis), 1), figsize=(3.2 * max(len(kpis), 1), 4), layout="constrained",
+    fig, grid = plt.subplots(1, max(len(kpis), 1), figsize=(3.2 * max(len(kpis), 1), 4), layout="constrained",
                              squeeze=False)
-    axes = list(axes[0])
+    axes = list(grid[0])
     if not kpis:
         return _empty(fig, axes[0], "no KPI common to all scenarios")
     for ax, kpi in zip(axes, kpis, strict=True):
@@ -95,9 +95,9 @@ def distribution_plot(reps: dict[str, pd.DataFrame], kpis: list[str]) -> Figure:
 def sweep_chart(table: pd.DataFrame, key: str, kpis: list[str], hue: str | None = None) -> Figure:
     """Each KPI's mean against the swept ``key`` with a 95% CI band; one line per value of ``hue``."""
     kpis = [k for k in kpis if k in set(table["kpi"])]
-    fig, axes = plt.subplots(1, max(len(kpis), 1), figsize=(3.4 * max(len(kpis), 1), 3.6), layout="constrained",
+    fig, grid = plt.subplots(1, max(len(kpis), 1), figsize=(3.4 * max(len(kpis), 1), 3.6), layout="constrained",
                              squeeze=False)
-    axes = list(axes[0])
+    axes = list(grid[0])
     if not kpis:
         return _empty(fig, axes[0], "no KPI to plot")
     numeric = pd.api.types.is_numeric_dtype(table[key])
@@ -110,7 +110,7 @@ def sweep_chart(table: pd.DataFrame, key: str, kpis: list[str], hue: str | None 
             x = grp[key].to_numpy(float) if numeric else np.array([levels.index(v) for v in grp[key]])
             colour = OKABE_ITO[i % len(OKABE_ITO)]
             ax.fill_between(x, grp["ci_low"], grp["ci_high"], color=colour, alpha=0.2)
-            ax.plot(x, grp["mean"], "o-", color=colour, label=None if h is None else f"{hue.split('.')[-1]}={h}")
+            ax.plot(x, grp["mean"], "o-", color=colour, label=None if hue is None else f"{hue.split('.')[-1]}={h}")
         if not numeric:
             ax.set_xticks(range(len(levels)), [str(v) for v in levels])
         ax.set_xlabel(key.split(".", 1)[-1], fontsize=8)

@@ -54,6 +54,8 @@ def changes(a: Any, b: Any, path: tuple[str, ...] = ()) -> list[Change]:
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             out.extend(changes(x, y, (*path, _key(x, i))))
         return out
+    assert isinstance(a, dict)
+    assert isinstance(b, dict)
     out = []
     for key in [*a, *(k for k in b if k not in a)]:
         if not path and key in SKIP:

@@ -14,6 +14,7 @@ from sim.analysis.regress import (
     exact_mode,
     exact_verdicts,
     holm,
+    paired_p,
     regressions,
     statistical_verdicts,
     table_differences,
@@ -34,6 +35,28 @@ def test_welch_p_matches_the_formula():
     t = (y.mean() - x.mean()) / math.sqrt(vx + vy)
     df = (vx + vy) ** 2 / (vx**2 / (len(x) - 1) + vy**2 / (len(y) - 1))
     assert welch_p(x, y) == pytest.approx(2 * stats.t.sf(abs(t), df))
+
+
+def test_paired_p_matches_the_formula_on_differences():
+    rng = np.random.default_rng(9)
+    x = rng.normal(50, 10, 15)
+    y = x + rng.normal(0.5, 1, 15)
+    d = y - x
+    t = d.mean() / (d.std(ddof=1) / math.sqrt(len(d)))
+    assert paired_p(x, y) == pytest.approx(2 * stats.t.sf(abs(t), len(d) - 1))
+    assert paired_p(x, x.copy()) == 1.0
+    assert paired_p(x, x + 1) == 0.0
+
+
+def test_pairing_by_replication_finds_a_change_welch_misses():
+    rng = np.random.default_rng(10)
+    shared = rng.normal(100, 15, 8)  # common random numbers: both runs see the same luck
+    base = pd.DataFrame({"replication": range(8), "x_min": shared})
+    cand = pd.DataFrame({"replication": range(8), "x_min": shared * 1.08 + rng.normal(0, 0.5, 8)})
+    assert statistical_verdicts(base, cand).iloc[0]["verdict"] == "ok"
+    paired = statistical_verdicts(base, cand, paired=True).iloc[0]
+    assert paired["verdict"] == "regressed"
+    assert paired["test"] == "paired t"
 
 
 def test_constant_samples_are_equal_or_different_without_a_warning():

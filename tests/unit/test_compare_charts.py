@@ -1,0 +1,54 @@
+"""Comparison charts take DataFrames and return Figures with one panel per KPI."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from sim.analysis.warmup import mser
+from sim.report.compare_charts import distribution_plot, forest_plot, plt, sweep_chart, warmup_chart
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_forest_plot_draws_paired_and_unpaired_intervals_per_kpi():
+    diff = pd.DataFrame({"scenario": ["a", "b", "a"], "kpi": ["x_min", "x_min", "y_pct"],
+                         "diff_mean": [1.0, -2.0, 0.5], "diff_ci_low": [0.5, -3.0, 0.0],
+                         "diff_ci_high": [1.5, -1.0, 1.0], "unpaired_ci_low": [-5.0, -8.0, -3.0],
+                         "unpaired_ci_high": [7.0, 4.0, 4.0]})
+    fig = forest_plot(diff, ["x_min", "y_pct", "absent"])
+    assert isinstance(fig, Figure)
+    assert len(fig.axes) == 2
+    labels = dict(zip([t.get_text() for t in fig.axes[0].get_yticklabels()], fig.axes[0].get_yticks(), strict=True))
+    assert labels["a"] > labels["b"]  # scenarios listed top down in their order
+
+
+def test_distribution_plot_has_a_panel_per_common_kpi():
+    reps = {n: pd.DataFrame({"replication": range(5), "x_min": np.arange(5.0) + i, "z": 1.0})
+            for i, n in enumerate(["base", "other"])}
+    reps["other"] = reps["other"].drop(columns="z")
+    assert len(distribution_plot(reps, ["x_min", "z"]).axes) == 1
+
+
+def test_sweep_chart_draws_one_line_per_hue_value():
+    table = pd.DataFrame({"k": [1, 2, 1, 2], "h": ["p", "p", "q", "q"], "kpi": ["x_min"] * 4,
+                          "mean": [1.0, 2.0, 3.0, 4.0], "ci_low": [0.5, 1.5, 2.5, 3.5],
+                          "ci_high": [1.5, 2.5, 3.5, 4.5]})
+    fig = sweep_chart(table, "k", ["x_min"], hue="h")
+    assert len(fig.axes[0].get_lines()) == 2
+
+
+def test_warmup_chart_marks_the_truncation_point():
+    rng = np.random.default_rng(1)
+    per_rep = pd.DataFrame({0: np.r_[np.linspace(0, 5, 20), 5 + rng.normal(0, 0.2, 80)]}, index=np.arange(100.0))
+    result = mser(per_rep[0].to_numpy())
+    fig = warmup_chart(per_rep, per_rep[0], result.statistic, float(result.truncate_obs), 1.0, "units")
+    assert len(fig.axes) == 2
+    vertical = [line for line in fig.axes[0].get_lines() if len(set(line.get_xdata())) == 1]
+    assert vertical[0].get_xdata()[0] == result.truncate_obs
