@@ -129,7 +129,8 @@ def run_loaded(scenario: Scenario, opts: RunOptions) -> Path:
     out = opts.out or default_out(scenario)
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     with store.results_folder(out, force=opts.force, resume=opts.resume) as tmp:
-        done = store.finished_replications(tmp) if opts.resume else set()
+        run_key = {"scenario_sha256": scenario_hash(scenario), "seed": seed, "ihsim_version": __version__}
+        done = store.claim_parts(tmp, run_key, resume=opts.resume)
         runner: dict[str, Any] = {"workers": opts.workers, "engine": opts.engine, "scheduler": opts.scheduler,
                   "progress": opts.progress}
         if opts.max_replications:  # add replications until the headline KPIs meet the precision
@@ -142,7 +143,8 @@ def run_loaded(scenario: Scenario, opts: RunOptions) -> Path:
         finish_folder(tmp, scenario, n, opts.precision)
         sim_events = sum(r.sim_events for r in results)
         store.write_json(tmp, "manifest.json",
-                         manifest(scenario, opts, n, seed, started, time.perf_counter() - t0, sim_events))
+                         {**manifest(scenario, opts, n, seed, started, time.perf_counter() - t0, sim_events),
+                          "resumed_replications": len(done & set(range(n)))})
         if opts.report:
             from sim.report import build_report
 

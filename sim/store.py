@@ -35,6 +35,14 @@ class ResultsExistError(Exception):
     """The output folder exists and neither ``force`` nor ``resume`` was given."""
 
 
+class ResumeMismatchError(ResultsExistError):
+    """``--resume`` found the parts of a different run (scenario, seed or version)."""
+
+
+RUN_KEY = "run-key.json"
+"""In ``parts/``: what made the parts (scenario hash, seed, version), checked by ``--resume``."""
+
+
 def partial_dir(out: Path) -> Path:
     return out.with_name(out.name + ".partial")
 
@@ -47,17 +55,18 @@ def results_folder(out: Path, *, force: bool = False, resume: bool = False) -> I
     ``*.partial``) so that a later ``resume`` can reuse finished replications.
     """
     out = Path(out)
-    if out.exists() and not (force or resume):
-        raise ResultsExistError(f"{out} exists; use --force to replace it")
     tmp = partial_dir(out)
+    if out.exists() and not (force or (resume and tmp.exists())):
+        raise ResultsExistError(f"{out} exists and is complete; use --force to replace it"
+                                + (" (--resume continues only an interrupted run)" if resume else ""))
     if tmp.exists() and not resume:
         shutil.rmtree(tmp)
     tmp.mkdir(parents=True, exist_ok=True)
     try:
         yield tmp
     except BaseException:
-        if not any(tmp.iterdir()):  # failed before writing anything (e.g. no Dask scheduler): leave no trace
-            tmp.rmdir()
+        if not finished_replications(tmp):  # nothing worth resuming (e.g. no Dask scheduler): leave no trace
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
     old = out.with_name(out.name + ".old")
     if out.exists():
@@ -88,6 +97,30 @@ def write_replication(folder: Path, replication: int, tables: dict[str, pd.DataF
         if name != "kpis":
             write_part(folder, name, replication, tables[name])
     write_part(folder, "kpis", replication, tables["kpis"])
+
+
+def claim_parts(folder: Path, key: dict[str, Any], *, resume: bool) -> set[int]:
+    """Record which run fills ``folder``; with ``resume``, check the parts there are from the same run.
+
+    ``key`` names the run (scenario hash, seed, version): replications are
+    reused only if they came from an identical one, otherwise they would mix
+    two models' outputs.  Returns the replications already finished.
+    """
+    path = Path(folder) / "parts" / RUN_KEY
+    done = finished_replications(folder) if resume else set()
+    if resume and path.exists():
+        old = json.loads(path.read_text(encoding="utf-8"))
+        changed = [k for k in key if old.get(k) != key[k]]
+        if changed:
+            raise ResumeMismatchError(f"cannot resume {folder}: its replications were made with another "
+                                      f"{', '.join(changed)}; run with --force instead of --resume to start again")
+        return done
+    if done:
+        raise ResumeMismatchError(f"cannot resume {folder}: it does not say which run made its replications; "
+                                  "run with --force instead of --resume to start again")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(key, sort_keys=True) + "\n", encoding="utf-8")
+    return done
 
 
 def finished_replications(folder: Path) -> set[int]:

@@ -10,6 +10,7 @@ the number of workers or the order in which tasks finish.
 from __future__ import annotations
 
 import multiprocessing
+import signal
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -81,8 +82,30 @@ def executor(engine: str, workers: int, scheduler: str | None) -> Iterator[tuple
         yield None, 1
     else:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=ignore_interrupts)
+        try:
             yield pool, workers
+        except BaseException:
+            stop_pool(pool)
+            raise
+        pool.shutdown(wait=True)
+
+
+def ignore_interrupts() -> None:
+    """Worker initialiser: Ctrl-C reaches every process of the terminal's group; only the
+    driver handles it (and stops the workers), so workers print no tracebacks of their own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop at once: cancel queued batches and end running ones.  A batch cut short leaves
+    no finished replication behind (its ``kpis`` part, written last, is missing)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=10)
 
 
 def check_parts(folder: Path, todo: list[int]) -> None:

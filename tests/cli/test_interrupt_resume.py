@@ -1,0 +1,161 @@
+"""Interrupted runs: no folder that looks complete, and ``--resume`` ends with the same tables.
+
+A real ``ihsim run`` is started in its own process group, stopped once a few
+replications are on disk (Ctrl-C to the whole group, as a terminal sends it,
+or SIGKILL), then resumed; its tables must equal an uninterrupted run's.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from sim import app, store
+from sim.cli import cli
+from tests.conftest import SCENARIOS
+
+BASELINE = str(SCENARIOS / "baseline.yaml")
+N = 16
+TABLES = ("events", "cases", "resources")
+
+
+def start_run(out: Path, *args: str) -> subprocess.Popen:
+    """``ihsim run`` in a new process group, with Ctrl-C handled as in a terminal (a shell
+    running these tests in the background may have set SIGINT to be ignored)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", BASELINE, "-n", str(N), "--seed", "11", "--out", str(out),
+         "--set", "run.horizon_days=60", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        process_group=0, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def stop_midway(proc: subprocess.Popen, out: Path, sig: signal.Signals, at_least: int = 2) -> tuple[str, int]:
+    """Send ``sig`` to the run's group once ``at_least`` replications are finished; returns (stderr, done)."""
+    partial = store.partial_dir(out)
+    deadline = time.monotonic() + 300
+    while len(store.finished_replications(partial)) < at_least:
+        assert proc.poll() is None, f"the run ended before it could be interrupted: {proc.stderr.read()}"
+        assert time.monotonic() < deadline, "no replication finished in time"
+        time.sleep(0.05)
+    os.killpg(proc.pid, sig)
+    _, err = proc.communicate(timeout=120)
+    return err, len(store.finished_replications(partial))
+
+
+def run_cli(*args: str, days: int = 60) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["run", BASELINE, "-n", str(N), "--seed", "11", "--set",
+                                      f"run.horizon_days={days}", *args])
+    return result.exit_code, result.output
+
+
+def assert_same_tables(folder: Path, reference: Path) -> None:
+    pd.testing.assert_frame_equal(pd.read_csv(folder / "replications.csv"), pd.read_csv(reference / "replications.csv"))
+    for table in TABLES:
+        pd.testing.assert_frame_equal(pd.read_parquet(folder / f"{table}.parquet"),
+                                      pd.read_parquet(reference / f"{table}.parquet"))
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An uninterrupted run to compare with."""
+    out = tmp_path_factory.mktemp("reference") / "res"
+    code, output = run_cli("--out", str(out), "-w", "1")
+    assert code == 0, output
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("sig", "workers"), [(signal.SIGINT, "2"), (signal.SIGKILL, "1"), (signal.SIGKILL, "2")],
+                         ids=["ctrl-c-2-workers", "kill-9-1-worker", "kill-9-2-workers"])
+def test_interrupted_run_resumes_to_identical_tables(tmp_path: Path, reference: Path, sig: signal.Signals,
+                                                     workers: str) -> None:
+    out = tmp_path / "res"
+    err, done = stop_midway(start_run(out, "-w", workers), out, sig)
+    assert "Traceback" not in err
+    if sig == signal.SIGINT:
+        assert "interrupted" in err
+    assert not out.exists(), "an interrupted run must not leave a folder that looks complete"
+    assert 0 < done < N
+    code, output = run_cli("--out", str(out), "--resume", "-w", workers)
+    assert code == 0, output
+    assert not store.partial_dir(out).exists()
+    assert store.read_json(out)["resumed_replications"] >= done
+    assert_same_tables(out, reference)
+
+
+def test_ctrl_c_exits_130_with_a_message_and_no_traceback(tmp_path: Path) -> None:
+    out = tmp_path / "res"
+    proc = start_run(out, "-w", "2")
+    err, done = stop_midway(proc, out, signal.SIGINT, at_least=1)
+    assert proc.returncode == 130
+    assert "interrupted" in err
+    assert "Traceback" not in err
+    assert "KeyboardInterrupt" not in err
+    assert not out.exists()
+    assert done >= 1
+
+
+def _interrupt_before_finishing(monkeypatch: pytest.MonkeyPatch, out: Path, *args: str) -> None:
+    """A run stopped after its replications but before combining them (every part on disk)."""
+    def stop(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+    monkeypatch.setattr(app, "finish_folder", stop)
+    code, _ = run_cli("--out", str(out), "-n", "3", *args, days=10)
+    monkeypatch.undo()
+    assert code == 130
+    assert len(store.finished_replications(store.partial_dir(out))) == 3
+
+
+@pytest.mark.parametrize(("change", "named"), [(("--seed", "12"), "seed"),
+                                                (("--set", "hospitals.NHOG.icu_beds=7"), "scenario")])
+def test_resume_refuses_the_parts_of_a_different_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     change: tuple[str, str], named: str) -> None:
+    out = tmp_path / "res"
+    _interrupt_before_finishing(monkeypatch, out)
+    code, output = run_cli("--out", str(out), "-n", "3", "--resume", *change, days=10)
+    assert code == 2, output
+    assert named in output
+    assert "Traceback" not in output
+    assert not out.exists()
+    assert len(store.finished_replications(store.partial_dir(out))) == 3, "the other run's parts are kept"
+
+
+def test_resume_reuses_every_finished_replication(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "res"
+    _interrupt_before_finishing(monkeypatch, out)
+    code, output = run_cli("--out", str(out), "-n", "3", "--resume", days=10)
+    assert code == 0, output
+    assert store.read_json(out)["resumed_replications"] == 3
+
+
+def test_writing_over_results_needs_force(tmp_path: Path) -> None:
+    out = tmp_path / "res"
+    assert run_cli("--out", str(out), "-n", "2", days=10)[0] == 0
+    before = (out / "manifest.json").read_text(encoding="utf-8")
+    code, output = run_cli("--out", str(out), "-n", "2", days=10)
+    assert code == 2
+    assert "--force" in output
+    assert (out / "manifest.json").read_text(encoding="utf-8") == before
+    code, output = run_cli("--out", str(out), "-n", "2", "--resume", days=10)
+    assert code == 2, "a complete folder has nothing to resume"
+    code, output = run_cli("--out", str(out), "-n", "2", "--force", days=10)
+    assert code == 0, output
+    assert (out / "manifest.json").read_text(encoding="utf-8") != before
+
+
+def test_interrupt_before_any_replication_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def stop(*_: object, **__: object) -> None:
+        raise KeyboardInterrupt
+    monkeypatch.setattr(app, "run_replications", stop)
+    out = tmp_path / "res"
+    code, _ = run_cli("--out", str(out), "-n", "2", days=10)
+    assert code == 130
+    assert not out.exists()
+    assert not store.partial_dir(out).exists()
