@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+import logging
 import platform
 import re
 import subprocess
@@ -21,11 +22,14 @@ from typing import Any
 import pandas as pd
 
 from sim import __version__, store
+from sim.analysis.feasibility import unserved_summary
 from sim.analysis.kpis import CASE_KPIS
 from sim.analysis.stats import summarise
 from sim.experiment.runner import run_replications
 from sim.scenario import Scenario, load_scenario, scenario_dict, scenario_hash
+from sim.scenario.feasibility import scenario_warnings
 
+log = logging.getLogger("sim")
 DEPENDENCIES = ("simpy", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "ruamel.yaml", "matplotlib", "click")
 
 
@@ -95,8 +99,16 @@ def finish_folder(folder: Path, scenario: Scenario, n: int, precision: float) ->
     store.write_csv(folder, "replications.csv", kpis)
     summary = summarise(kpis, case_values(folder), precision=precision)
     store.write_csv(folder, "summary.csv", summary)
+    store.write_csv(folder, "unserved.csv", store.read_parts(folder, "unserved", reps))
     store.remove_parts(folder)
     return summary
+
+
+def warn_all(notes: list[str]) -> list[str]:
+    """Log each feasibility note as a warning (the CLI prints them); returns them."""
+    for note in notes:
+        log.warning("%s", note)
+    return notes
 
 
 def manifest(scenario: Scenario, opts: RunOptions, n: int, seed: int, started: dt.datetime, wall_s: float,
@@ -128,6 +140,7 @@ def run_loaded(scenario: Scenario, opts: RunOptions) -> Path:
     seed = scenario.run.seed if opts.seed is None else opts.seed
     out = opts.out or default_out(scenario)
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
+    notes = warn_all(scenario_warnings(scenario))
     with store.results_folder(out, force=opts.force, resume=opts.resume) as tmp:
         run_key = {"scenario_sha256": scenario_hash(scenario), "seed": seed, "ihsim_version": __version__}
         done = store.claim_parts(tmp, run_key, resume=opts.resume)
@@ -141,10 +154,11 @@ def run_loaded(scenario: Scenario, opts: RunOptions) -> Path:
         else:
             results = run_replications(scenario, seed, n, tmp, skip=done, **runner)
         finish_folder(tmp, scenario, n, opts.precision)
+        notes += warn_all(unserved_summary(store.read_table(tmp, "unserved"), n))
         sim_events = sum(r.sim_events for r in results)
         store.write_json(tmp, "manifest.json",
                          {**manifest(scenario, opts, n, seed, started, time.perf_counter() - t0, sim_events),
-                          "resumed_replications": len(done & set(range(n)))})
+                          "resumed_replications": len(done & set(range(n))), "warnings": notes})
         if opts.report:
             from sim.report import build_report
 

@@ -108,6 +108,7 @@ def run(scenario: Path, overrides: tuple[str, ...], **opts: Any) -> None:
 def validate(scenarios: tuple[Path, ...], overrides: tuple[str, ...], show: bool) -> None:
     """Check scenario files; exit 2 and list every problem if one is invalid."""
     from sim.scenario import ScenarioError, load_scenario, scenario_dict
+    from sim.scenario.feasibility import scenario_warnings
 
     problems = []
     for path in scenarios:
@@ -117,6 +118,8 @@ def validate(scenarios: tuple[Path, ...], overrides: tuple[str, ...], show: bool
             problems.extend(exc.problems)
             continue
         click.echo(f"ok: {path} ({sc.name})")
+        for note in scenario_warnings(sc):
+            click.echo(f"warning: {path}: {note}", err=True)
         if show:
             click.echo(json.dumps(scenario_dict(sc), indent=2))
     if problems:

@@ -26,8 +26,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-TABLES = ("events", "cases", "resources", "kpis")
-"""Per-replication parts; ``kpis`` become ``replications.csv``, the rest parquet files."""
+TABLES = ("events", "cases", "resources", "unserved", "kpis")
+"""Per-replication parts; ``kpis`` become ``replications.csv``, ``unserved`` becomes
+``unserved.csv`` (requests still waiting at the horizon), the rest parquet files."""
 COMPRESSION = "zstd"
 
 
@@ -145,6 +146,12 @@ def combine_parts(folder: Path, table: str, replications: list[int]) -> Path:
         for f in files:
             writer.write_table(pq.read_table(f).cast(schema))
     return out
+
+
+def read_parts(folder: Path, table: str, replications: list[int]) -> pd.DataFrame:
+    """The parts of a small per-replication table (``unserved``), in replication order."""
+    frames = [pd.read_parquet(f) for f in _part_files(Path(folder), table, replications)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def read_kpis(folder: Path, replications: list[int]) -> pd.DataFrame:

@@ -20,11 +20,13 @@ from pathlib import Path
 import pandas as pd
 
 from sim import store
+from sim.analysis.feasibility import unserved_requests
 from sim.analysis.kpis import replication_kpis
 from sim.analysis.tables import cases_table, events_frame, resources_table
 from sim.errors import InputError
 from sim.experiment.progress import Progress
 from sim.model import simulate
+from sim.scenario.feasibility import limit_table
 from sim.scenario.schema import Scenario
 
 
@@ -48,7 +50,9 @@ def replication_tables(scenario: Scenario, seed: int, replication: int) -> tuple
     resources = resources_table(events, horizon, warmup)
     kpis = replication_kpis(cases, resources, list(scenario.urgency), warmup)
     kpi_frame = pd.DataFrame([{"replication": replication, **kpis}])
-    return {"events": events, "cases": cases, "resources": resources, "kpis": kpi_frame}, out.sim_events
+    unserved = unserved_requests(events, horizon, limit_table(scenario))
+    return {"events": events, "cases": cases, "resources": resources, "unserved": unserved,
+            "kpis": kpi_frame}, out.sim_events
 
 
 def run_batch(scenario: Scenario, seed: int, replications: tuple[int, ...], folder: str) -> BatchResult:

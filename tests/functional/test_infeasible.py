@@ -1,0 +1,128 @@
+"""Infeasible scenarios: the run ends at its horizon, warns beforehand, and says which
+cases could not be served and why.
+
+Each scenario is the baseline with one capacity taken away (or demand far above
+capacity), over a few days with more outreach cases than usual so that every
+pathway is exercised.  A timeout guards against a hang.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from sim.analysis.feasibility import unserved_requests, unserved_summary
+from sim.cli import cli
+from sim.experiment.runner import replication_tables
+from sim.scenario import load_scenario
+from sim.scenario.feasibility import offered_loads, scenario_warnings
+from tests.conftest import SCENARIOS
+
+BUSY = ["run.horizon_days=15", "demand.outreach.rate_per_day=1"]
+NO_ANAESTHETIST = "hospitals.NHOG.staff.anaesthetist={day: 0, night: 0, weekend: 0, on_call: 0}"
+
+# kind -> (overrides, key the warning names, pool left waiting, reason)
+INFEASIBLE = {
+    "team never assembled": ([NO_ANAESTHETIST], "team.composition.anaesthetist", "NHOG/anaesthetist", "never"),
+    "no ambulance": (["hospitals.NHOG.ambulances=0"], "team.ambulances", "NHOG/ambulance", "never"),
+    "NICU without cots": (["hospitals.NHOG.nicu_cots=0"], "hospitals.NHOG.nicu_cots", "NHOG/nicu_cot", "never"),
+    "no theatre at the host": (["hospitals.CLH.operating_rooms=0"], "hospitals.CLH.operating_rooms",
+                               "CLH/operating_room", "never"),
+    "no ICU bed at the host": (["hospitals.CLH.icu_beds=0"], "hospitals.CLH.icu_beds", "CLH/icu_bed", "never"),
+    "demand far above capacity": (["demand.outreach.rate_per_day=40"], "demand.outreach.rate_per_day",
+                                  "NHOG/transport_incubator", "busy"),
+}
+
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("kind", list(INFEASIBLE))
+def test_infeasible_scenario_runs_to_its_horizon_and_says_why(kind: str) -> None:
+    overrides, key, pool, reason = INFEASIBLE[kind]
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", [*BUSY, *overrides])
+    warnings = scenario_warnings(scenario)
+    assert any(w.startswith(f"{key}: ") for w in warnings), warnings
+    tables, _ = replication_tables(scenario, 4, 0)
+    horizon = scenario.run.horizon_days * 1440
+    assert tables["events"]["time_min"].max() <= horizon
+    unserved = tables["unserved"]
+    mine = unserved[unserved["pool"] == pool]
+    assert len(mine) > 0, unserved
+    assert set(mine["reason"]) == {reason}
+    in_progress = tables["cases"].query("status == 'in_progress'")["case_id"]
+    assert set(mine["case_id"]) <= set(in_progress), "an unserved case cannot have closed"
+    assert (mine["waited_min"] > 0).all()
+    assert (mine["requested_min"] + mine["waited_min"] == horizon).all()
+
+
+def test_feasible_baseline_gives_no_warning_and_nothing_never_served() -> None:
+    assert scenario_warnings(load_scenario(SCENARIOS / "baseline.yaml")) == []
+    tables, _ = replication_tables(load_scenario(SCENARIOS / "baseline.yaml", BUSY), 4, 0)
+    assert "never" not in set(tables["unserved"]["reason"])
+
+
+def test_shift_gap_is_a_warning_of_its_own() -> None:
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", ["hospitals.NHOG.staff.anaesthetist.night=0",
+                                                           "hospitals.NHOG.staff.anaesthetist.on_call=0"])
+    warnings = scenario_warnings(scenario)
+    assert any("team.composition.anaesthetist" in w and "night shift" in w for w in warnings), warnings
+    assert not any("can never be served" in w for w in warnings)
+
+
+def test_offered_load_matches_a_hand_calculation_for_nicu_cots() -> None:
+    """Lower bound of NICU load = (outreach births + home births needing a cot) x mean stay / cots."""
+    scenario = load_scenario(SCENARIOS / "baseline.yaml")
+    demand = scenario.demand
+    per_day = demand.outreach.rate_per_day + demand.home_emergency.rate_per_day * demand.home_emergency.nicu_probability
+    expected = per_day / 1440 * scenario.clinical.nicu_stay.mean() / scenario.hospitals["NHOG"].nicu_cots
+    loads = {key: load for key, _, load in offered_loads(scenario)}
+    assert loads["hospitals.NHOG.nicu_cots"] == pytest.approx(expected, rel=1e-12)
+
+
+def _log(rows: list[tuple]) -> pd.DataFrame:
+    cols = ["case_id", "time_min", "event", "hospital", "resource", "value", "detail"]
+    return pd.DataFrame(rows, columns=cols).assign(replication=0)
+
+
+def test_unserved_names_only_the_pools_that_hold_a_request_back() -> None:
+    """A request for a room (free) and two surgeons (one exists) waits for the surgeons only."""
+    events = _log([
+        (-1, 0.0, "capacity", "H", "operating_room", 1, ""), (-1, 0.0, "capacity", "H", "surgeon", 1, ""),
+        (1, 0.0, "case_created", "H", "", float("nan"), "home"), (1, 0.0, "urgency", "H", "", float("nan"), "cat1"),
+        (1, 5.0, "request", "H", "operating_room", 1, ""), (1, 5.0, "request", "H", "surgeon", 2, ""),
+    ])
+    limits = {"H/operating_room": (1, 0, False), "H/surgeon": (1, 0, True)}
+    out = unserved_requests(events, 100.0, limits)
+    assert list(out["pool"]) == ["H/surgeon"]
+    row = out.iloc[0]
+    assert (row["reason"], row["needed"], row["free_at_horizon"], row["waited_min"]) == ("never", 2, 1, 95)
+    assert row["case_type"] == "home"
+    assert "1 on duty at most and 0 on call; 2 needed" in row["message"]
+    limits["H/surgeon"] = (1, 1, True)  # an on-call surgeon exists: busy, not impossible
+    assert unserved_requests(events, 100.0, limits)["reason"].tolist() == ["busy"]
+    assert len(unserved_summary(out, 1)) == 1
+
+
+@pytest.mark.timeout(300)
+def test_cli_run_warns_and_writes_unserved_csv(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    out = tmp_path / "res"
+    result = CliRunner().invoke(cli, ["run", str(SCENARIOS / "baseline.yaml"), "-n", "2", "--out", str(out),
+                                      *[x for s in [*BUSY, "hospitals.NHOG.ambulances=0"] for x in ("--set", s)]])
+    assert result.exit_code == 0, result.output
+    logged = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(m.startswith("team.ambulances: ") for m in logged), "warned before the run"
+    unserved = pd.read_csv(out / "unserved.csv")
+    assert {"NHOG/ambulance"} <= set(unserved["pool"])
+    warnings = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["warnings"]
+    assert any(w.startswith("team.ambulances: ") for w in warnings)
+    assert any(w.startswith("NHOG/ambulance: ") and "unserved.csv" in w for w in warnings)
+
+
+def test_validate_prints_feasibility_warnings() -> None:
+    result = CliRunner().invoke(cli, ["validate", str(SCENARIOS / "baseline.yaml"), "--set", NO_ANAESTHETIST])
+    assert result.exit_code == 0, result.output
+    assert "team.composition.anaesthetist" in result.output
+    assert "can never be served" in result.output
