@@ -30,6 +30,9 @@ from sim.report import charts, narrative
 OCCUPANCY_POOLS = 6
 """How many of the busiest pools the time-of-day chart shows."""
 HOME_WAIT_ROWS = 8
+CHART_REPLICATIONS = 100
+"""Charts and wait tables draw on at most this many replications (the first), so that building the
+report takes the same memory however many replications ran; KPIs and the resources table use all."""
 
 
 def save_figure(fig: Figure, folder: Path, name: str) -> str:
@@ -82,13 +85,16 @@ def busiest_pools(resources: pd.DataFrame, n: int = OCCUPANCY_POOLS) -> list[tup
 
 
 def load(folder: Path) -> RunData:
-    """Read a results folder and derive waits, team-away flags and occupancy by hour."""
+    """Read a results folder and derive waits, team-away flags and occupancy by hour.
+
+    Cases and events are read for the first :data:`CHART_REPLICATIONS` only.
+    """
     manifest = store.read_json(folder)
     run = manifest["scenario"]["run"]
     start, end = 1440.0 * float(run.get("warmup_days", 0.0)), 1440.0 * float(run["horizon_days"])
-    cases = store.read_table(folder, "cases")
+    cases = store.read_replications(folder, "cases", CHART_REPLICATIONS)
     resources = store.read_table(folder, "resources")
-    events = store.read_table(folder, "events")
+    events = store.read_replications(folder, "events", CHART_REPLICATIONS)
     waits = attribution.case_waits(events, cases, end_min=end)
     home = cases[cases["case_type"] == "home"].copy()
     home["team_away"] = occupancy.flag_team_away(home, occupancy.team_away_intervals(cases, end))
@@ -189,7 +195,9 @@ def context(folder: Path, data: RunData) -> dict[str, Any]:
         "hospitals": narrative.hospitals(sc), "rosters": narrative.rosters(sc), "team": narrative.team(sc),
         "demand": narrative.demand(sc),
         "policies": narrative.policies(sc), "sources": sorted((sc.get("sources") or {}).items()),
-        "outreach_cases": int((data.cases["case_type"] == "outreach").sum()),
+        "outreach_cases": sum(int((part["case_type"] == "outreach").sum())
+                              for part in store.iter_table(folder, "cases", ["case_type"])),
+        "chart_replications": min(CHART_REPLICATIONS, int(m["replications"])),
         "stress_reference": narrative.STRESS_REFERENCE,
     }
 

@@ -1,0 +1,47 @@
+"""Reading results a part at a time gives the same data as reading whole tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim import store
+from sim.analysis.kpis import CASE_KPIS
+from sim.app import RunOptions, case_values, run_loaded
+from sim.scenario import load_scenario
+from tests.conftest import SCENARIOS
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", ["run.horizon_days=10"])
+    out = tmp_path_factory.mktemp("streaming") / "res"
+    return run_loaded(scenario, RunOptions(replications=4, seed=3, out=out, progress=False, report=False))
+
+
+def test_row_groups_concatenate_to_the_whole_table(folder: Path) -> None:
+    whole = store.read_table(folder, "cases", ["replication", "case_type", "decision_to_delivery_min"])
+    parts = list(store.iter_table(folder, "cases", ["replication", "case_type", "decision_to_delivery_min"]))
+    assert len(parts) >= 4
+    pd.testing.assert_frame_equal(pd.concat(parts, ignore_index=True), whole)
+
+
+def test_first_replications_are_exactly_the_rows_of_those_replications(folder: Path) -> None:
+    whole = store.read_table(folder, "events")
+    first = store.read_replications(folder, "events", 2)
+    assert set(first["replication"]) == {0, 1}
+    pd.testing.assert_frame_equal(first.reset_index(drop=True),
+                                  whole[whole["replication"] < 2].reset_index(drop=True))
+
+
+def test_streamed_case_values_are_the_pooled_case_values(folder: Path) -> None:
+    cases = store.read_table(folder, "cases")
+    found = case_values(folder)
+    assert set(found) == set(CASE_KPIS)
+    for kpi, (ctype, column) in CASE_KPIS.items():
+        expected = cases.loc[cases["case_type"] == ctype, column].to_numpy(dtype="float64")
+        np.testing.assert_array_equal(found[kpi].to_numpy(), expected)
+    assert len(found["home_decision_to_delivery_min"]) > 20
