@@ -194,6 +194,18 @@ def read_table(folder: Path, name: str, columns: list[str] | None = None) -> pd.
     return pd.read_csv(folder / f"{name}.csv", usecols=columns)
 
 
+def iter_table(folder: Path, name: str, columns: list[str]) -> Iterator[pd.DataFrame]:
+    """A parquet table of a results folder, one row group at a time (a replication's part is one or more)."""
+    parquet = pq.ParquetFile(Path(folder) / f"{name}.parquet")
+    for group in range(parquet.num_row_groups):
+        yield parquet.read_row_group(group, columns=columns).to_pandas()
+
+
+def read_replications(folder: Path, name: str, first: int, columns: list[str] | None = None) -> pd.DataFrame:
+    """Rows of the first ``first`` replications of a parquet table (only their row groups are read)."""
+    return pd.read_parquet(Path(folder) / f"{name}.parquet", columns=columns, filters=[("replication", "<", first)])
+
+
 def copy_files(src: Path, dst: Path, names: list[str]) -> None:
     """Copy the named files of folder ``src`` into folder ``dst`` (both exist)."""
     for name in names:
