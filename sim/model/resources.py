@@ -182,7 +182,11 @@ class Broker:
         self._waiting.add(grant)
         for pool in grant.need:
             if pool.on_call > 0:
-                self._callers.setdefault(pool, set()).add(grant)
+                callers = self._callers.setdefault(pool, set())
+                for later in [g for g in callers if g.key > grant.key]:
+                    later.may_call = True  # it now queues behind one more claim on this pool
+                    self._mark(later)
+                callers.add(grant)
         grant.queued = True
         heapq.heappush(self._due, (*grant.key, grant))
 
@@ -229,10 +233,16 @@ class Broker:
         callers = self._callers.get(pool)
         if callers and pool.on_call_left > 0:
             enough = pool.free + pool.calling
-            for grant in callers:
-                if grant.need[pool] > enough:
+            claimed = 0
+            for grant in sorted(callers):
+                claimed += grant.need[pool]
+                if claimed > enough:
                     grant.may_call = True
                     self._mark(grant)
+
+    def _claimed_before(self, grant: Grant, pool: Pool) -> int:
+        """Units of ``pool`` that waiting requests served before ``grant`` still need."""
+        return sum(g.need[pool] for g in self._callers.get(pool, ()) if g.key < grant.key)
 
     def _take(self, grant: Grant) -> None:
         now, append = self.env.now, self._append
@@ -265,8 +275,12 @@ class Broker:
         self._current = None
 
     def _call_in_for(self, grant: Grant) -> None:
+        """Call in on-call staff for what ``grant`` lacks once the free units and
+        the people already on their way have gone to the requests ahead of it."""
         for pool, n in grant.need.items():
-            short = n - pool.free - pool.calling
+            if pool.on_call_left <= 0:
+                continue
+            short = self._claimed_before(grant, pool) + n - pool.free - pool.calling
             calls = min(short, pool.on_call_left)
             for _ in range(max(calls, 0)):
                 pool.calling += 1

@@ -137,8 +137,6 @@ def test_with_on_call_exhausted_a_request_waits_for_a_release():
     assert len(w.events("call_in")) == 1
 
 
-@pytest.mark.xfail(strict=True, reason="Broker._call_in_for counts people already on their way for an earlier "
-                                       "request against a later one, so the second call waits for the first arrival")
 def test_two_waiting_requests_call_in_two_people_at_once():
     w = World({"S": 0}, on_call={"S": 2}, call_in_min=30)
     w.use(1, {"S": 1}, start=0, hold=100)

@@ -75,18 +75,19 @@ class ScanBroker:
         grant.event.succeed(grant)
 
     def _serve(self) -> None:
-        still = []
+        still: list[Grant] = []
         for grant in self.waiting:
             if self._fits(grant.need):
                 self._take(grant)
             else:
-                self._call_in_for(grant)
+                self._call_in_for(grant, still)
                 still.append(grant)
         self.waiting = still
 
-    def _call_in_for(self, grant: Grant) -> None:
+    def _call_in_for(self, grant: Grant, ahead: list[Grant]) -> None:
         for pool, n in grant.need.items():
-            for _ in range(max(min(n - pool.free - pool.calling, pool.on_call_left), 0)):
+            claimed = sum(g.need.get(pool, 0) for g in ahead)
+            for _ in range(max(min(claimed + n - pool.free - pool.calling, pool.on_call_left), 0)):
                 pool.calling += 1
                 self.log.record(grant.case_id, self.env.now, "call_in", pool.hospital, pool.name, 1)
                 self.env.process(self._arrive(pool, grant.case_id))
