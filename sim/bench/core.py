@@ -163,7 +163,7 @@ class BenchResult:
     machine: dict[str, Any]
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: round(v, 4) if isinstance(v, float) else v for k, v in asdict(self).items()}
+        return {k: float(f"{v:.6g}") if isinstance(v, float) else v for k, v in asdict(self).items()}
 
 
 def run_bench(stress: Scenario, baseline: Scenario, replications: int = 12, repeats: int = 3,
