@@ -300,5 +300,21 @@ def bench(as_json: bool, replications: int, repeats: int, stress: Path | None, b
         click.echo(json.dumps(result.as_dict()))
 
 
+@cli.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("docs/validation.md"),
+              show_default=True, help="Where to write the page.")
+@click.option("--quick", is_flag=True, help="Small runs, a one-year soak: a smoke test of the page, not a validation.")
+@handle_errors
+def validation(out: Path, quick: bool) -> None:
+    """Run the validation checks from fresh runs and write the validation page."""
+    from sim.validation.page import QUICK, Scale, build_page
+
+    command = f"ihsim validation --out {out}" + (" --quick" if quick else "")
+    text = build_page(QUICK if quick else Scale(), command)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    click.echo(f"validation page: {out}")
+
+
 def main() -> None:
     cli(prog_name="ihsim")

@@ -7,7 +7,7 @@ scenarios run with one seed share every stream (common random numbers).
 Stream names in use (the list only grows):
 
 ``outreach_arrivals``, ``outreach_cases``, ``home_arrivals``, ``home_cases``,
-``travel``, ``call_in``, ``team``.
+``travel``, ``call_in``, ``team``, ``scripted_cases``.
 """
 
 from __future__ import annotations

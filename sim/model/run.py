@@ -15,6 +15,7 @@ from sim.model.eventlog import EventLog
 from sim.model.processes.case import outreach_case
 from sim.model.processes.demand import arrivals, new_home_case, new_outreach_case
 from sim.model.processes.home import home_emergency
+from sim.model.processes.scripted import scripted_arrivals
 from sim.model.resources import Broker, Pool
 from sim.model.rng import Streams
 from sim.scenario.schema import Scenario
@@ -81,6 +82,9 @@ def start_processes(ctx: SimContext) -> None:
     if home is not None:
         env.process(arrivals(ctx, home, "home_arrivals",
                              lambda c: c.env.process(home_emergency(c, new_home_case(c, home)))))
+    if demand.outreach.scripted:
+        env.process(scripted_arrivals(ctx, demand.outreach.scripted,
+                                      lambda c, case: c.env.process(outreach_case(c, case))))
 
 
 @contextmanager

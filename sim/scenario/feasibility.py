@@ -82,17 +82,20 @@ def limit_table(sc: Scenario) -> dict[str, tuple[int, int, bool]]:
 
 def pathways(sc: Scenario) -> set[str]:
     """Pathways that outreach cases can take (by urgency, including after deterioration)."""
-    mix = sc.demand.outreach.urgency_mix
-    used = {u for u, share in mix.items() if share > 0} | {sc.clinical.deterioration_urgency}
-    if not sc.demand.outreach.rate_per_day:
+    out = sc.demand.outreach
+    used = {u for u, share in out.urgency_mix.items() if share > 0} if out.rate_per_day else set()
+    used |= {entry.urgency for entry in out.scripted}
+    if not used:
         return set()
-    return {sc.policies.pathway[u] for u in used if u in sc.policies.pathway}
+    return {sc.policies.pathway[u] for u in used | {sc.clinical.deterioration_urgency} if u in sc.policies.pathway}
 
 
 def needs(sc: Scenario) -> list[Need]:
     """Every kind of request the model makes for this scenario's demand and pathways."""
     home, team, out = sc.team.home, sc.team, []
-    hosts = [h for h, w in sc.demand.outreach.hosts.items() if w > 0] if sc.demand.outreach.rate_per_day else []
+    out_demand = sc.demand.outreach
+    hosts = [h for h, w in out_demand.hosts.items() if w > 0] if out_demand.rate_per_day else []
+    hosts += [e.host for e in out_demand.scripted if e.host not in hosts]
     roles = sc.clinical.consult_roles
     for host in hosts:
         out += [Need("clinical.consult_roles.home", home, roles["home"], 1, "the consultation"),

@@ -81,8 +81,10 @@ def _hosts(found: _Found) -> None:
     for i, route in enumerate(sc.travel.routes):
         for hid in route.between:
             found.hospital(hid, f"travel.routes.{i}.between")
-    for host in sc.demand.outreach.hosts:
-        key = f"demand.outreach.hosts.{host}"
+    hosts = {host: f"demand.outreach.hosts.{host}" for host in sc.demand.outreach.hosts}
+    for i, entry in enumerate(sc.demand.outreach.scripted):
+        hosts.setdefault(entry.host, f"demand.outreach.scripted.{i}.host")
+    for host, key in hosts.items():
         found.hospital(host, key)
         if host not in sc.hospitals:
             continue
@@ -97,6 +99,9 @@ def _urgencies(found: _Found) -> None:
     sc = found.sc
     clinical, policies = sc.clinical, sc.policies
     found.urgencies(sc.demand.outreach.urgency_mix, "demand.outreach.urgency_mix")
+    for i, entry in enumerate(sc.demand.outreach.scripted):
+        if entry.urgency not in sc.urgency:
+            found.add(f"demand.outreach.scripted.{i}.urgency", f"unknown urgency {entry.urgency!r}")
     tables = {"policies.pathway": policies.pathway, "clinical.stabilisation": clinical.stabilisation,
               "clinical.anaesthesia": clinical.anaesthesia}
     for key, table in tables.items():

@@ -144,9 +144,20 @@ class Demand(Frozen):
         return profile
 
 
+class ScriptedCase(Frozen):
+    """One outreach case at a given time (a replay of a real case); durations are still drawn."""
+
+    time_min: Minutes = Field(description="when the referral arrives (minutes from Monday 00:00)")
+    host: str = Field(description="hospital id where the mother is")
+    urgency: str
+    gestation_weeks: float = Field(ge=22, le=44)
+    birth_weight_g: float | None = Field(None, ge=400, le=6000, description="fixes the newborn's weight (g)")
+
+
 class OutreachDemand(Demand):
     hosts: dict[str, Annotated[float, Field(gt=0)]] = Field(min_length=1, description="host id -> relative weight")
     gestation_weeks: Distribution
+    scripted: list[ScriptedCase] = Field(default_factory=list, description="cases at given times, besides the stream")
 
 
 class HomeDemand(Demand):
