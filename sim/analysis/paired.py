@@ -17,6 +17,7 @@ exactly zero the difference is known, not estimated: the interval is
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -63,7 +64,9 @@ def paired_difference(base: np.ndarray, other: np.ndarray, confidence: float = 0
     elif np.all(d == d[0]):
         low = high = mean_d
     else:
-        ci = stats.ttest_rel(y, x).confidence_interval(confidence)
+        with warnings.catch_warnings():  # nearly constant differences: scipy warns of precision loss
+            warnings.filterwarnings("ignore", "Precision loss", RuntimeWarning)
+            ci = stats.ttest_rel(y, x).confidence_interval(confidence)
         low, high = float(ci.low), float(ci.high)
     corr = float(np.corrcoef(x, y)[0, 1]) if n > 2 and x.std() > 0 and y.std() > 0 else math.nan
     return Paired(n, float(x.mean()), float(y.mean()), mean_d, low, high, corr)
@@ -78,7 +81,9 @@ def unpaired_interval(base: np.ndarray, other: np.ndarray, confidence: float = 0
     if x.std() == 0 and y.std() == 0:
         diff = float(y.mean() - x.mean())
         return diff, diff
-    ci = stats.ttest_ind(y, x, equal_var=False).confidence_interval(confidence)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Precision loss", RuntimeWarning)
+        ci = stats.ttest_ind(y, x, equal_var=False).confidence_interval(confidence)
     return float(ci.low), float(ci.high)
 
 

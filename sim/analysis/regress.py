@@ -36,6 +36,7 @@ replications resolve it.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,7 +81,9 @@ def welch_p(base: np.ndarray, cand: np.ndarray) -> float:
         return math.nan
     if x.std() == 0 and y.std() == 0:
         return 1.0 if x[0] == y[0] else 0.0
-    return float(stats.ttest_ind(y, x, equal_var=False).pvalue)
+    with warnings.catch_warnings():  # nearly constant samples: scipy warns of precision loss
+        warnings.filterwarnings("ignore", "Precision loss", RuntimeWarning)
+        return float(stats.ttest_ind(y, x, equal_var=False).pvalue)
 
 
 def paired_p(base: np.ndarray, cand: np.ndarray) -> float:
@@ -92,7 +95,9 @@ def paired_p(base: np.ndarray, cand: np.ndarray) -> float:
         return math.nan
     if np.all(d == d[0]):
         return 1.0 if d[0] == 0 else 0.0
-    return float(stats.ttest_rel(y[ok], x[ok]).pvalue)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Precision loss", RuntimeWarning)
+        return float(stats.ttest_rel(y[ok], x[ok]).pvalue)
 
 
 def exact_mode(base: dict[str, Any], cand: dict[str, Any]) -> tuple[bool, list[str]]:

@@ -92,6 +92,8 @@ def label(path: tuple[str, ...]) -> str:
         if p[4] in SHIFTS:
             return f"{role} {SHIFTS[p[4]]} at {p[1]}"
         return f"{role} {words(p[4])} at {p[1]}"
+    if len(p) == 4 and p[0] == "hospitals" and p[2] == "staff":
+        return f"{words(p[3])}s at {p[1]}"
     if len(p) == 4 and p[0] == "hospitals" and p[2] == "equipment":
         return f"{words(p[3])}s at {p[1]}"
     if len(p) == 3 and p[0] == "hospitals" and p[2] in FIELDS:

@@ -28,6 +28,12 @@ def test_routes_are_named_by_their_hospitals_and_added_keys_show_none():
                                       "outreach kits at A (none) -> 1"]
 
 
+def test_a_new_staff_role_reads_as_a_role_at_its_hospital():
+    a = {"hospitals": {"H": {"staff": {}}}}
+    b = {"hospitals": {"H": {"staff": {"outreach_anaesthetist": {"day": 0, "on_call": 2}}}}}
+    assert describe_changes(a, b) == ["outreach anaesthetists at H (none) -> {day: 0, on_call: 2}"]
+
+
 def test_a_scenario_against_itself_has_no_changes():
     base = scenario_dict(load_scenario(SCENARIOS / "baseline.yaml"))
     assert describe_changes(base, dict(base)) == []
