@@ -12,7 +12,8 @@ stands:
 - binary values and sets;
 - nesting deeper than :data:`MAX_DEPTH` and documents that expand, through
   aliases, to more than :data:`MAX_NODES` values ("billion laughs");
-- bytes that are not UTF-8.
+- bytes that are not UTF-8, and control characters in text (escape
+  sequences would act on the terminal that prints an error message).
 
 Dates are kept as the ISO text that was written.
 """
@@ -20,6 +21,7 @@ Dates are kept as the ISO text that was written.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -100,8 +102,8 @@ class _Plain:
     def _mapping(self, node: dict, path: KeyPath) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in node.items():
-            sub = (*path, str(_scalar(key, path, None)))
             line = _line(node, "key", key)
+            sub = (*path, str(_scalar(key, path, line)))
             self.lines[sub] = line
             out[sub[-1]] = self.convert(value, sub, line)
         return out
@@ -134,13 +136,22 @@ def _scalar(node: Any, path: KeyPath, line: int | None) -> Any:
     if isinstance(node, float):
         return float(node)
     if isinstance(node, str):
-        return str(node)
+        return _text(str(node), path, line)
     if isinstance(node, dt.date):
         return node.isoformat()
     if type(node).__name__ == "TaggedScalar":  # an explicit !!str (others were refused above)
-        return str(node.value)
+        return _text(str(node.value), path, line)
     kind = "binary data" if isinstance(node, bytes) else f"a YAML {type(node).__name__}"
     raise YamlFault(f"{kind} is not allowed here: use a number, text, a list or a mapping", line, path)
+
+
+def _text(text: str, path: KeyPath, line: int | None) -> str:
+    """Text without control characters (tab and newline aside): scenario text is printed on
+    terminals and in reports, where escape sequences could disguise or rewrite the output."""
+    bad = next((ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"), None)
+    if bad is not None:
+        raise YamlFault(f"control character U+{ord(bad):04X} is not allowed in scenario text", line, path)
+    return text
 
 
 def to_plain(node: Any) -> tuple[Any, dict[KeyPath, int | None]]:

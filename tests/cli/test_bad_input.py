@@ -139,6 +139,8 @@ CASES: list[Bad] = [
     mutate("python name tag", "name: baseline", "name: !!python/name:os.system", "name", says=("tag",)),
     mutate("custom tag", "  horizon_days: 365", "  horizon_days: !days 365", "run.horizon_days", says=("tag",)),
     mutate("binary value", "name: baseline", "name: !!binary aGVsbG8=", "name"),
+    mutate("control characters in text", "name: baseline", 'name: "\\e[2J\\e[32mok"', "name",
+           says=("control character",)),
     # --- unknown keys at every level
     mutate("unknown top-level key", "name: baseline", "name: baseline\ncolour: red", "colour", line_offset=1,
            says=("unknown key",)),
