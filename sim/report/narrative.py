@@ -141,10 +141,10 @@ def policies(sc: dict[str, Any]) -> list[str]:
     full = "waits for a cot" if p.get("nicu_full") == "wait" else f"is diverted to {p.get('divert_to')}"
     lines.append(f"When the neonatal unit is full the newborn {full}.")
     if p.get("planned_urgency"):
-        lines.append(f"{words(p['planned_urgency']).capitalize()} cases operate at {p.get('planned_start')} at least "
-                     f"{num(p.get('planned_min_lead_min', 0) / 60, 1)} h after the decision; their team is requested "
-                     f"{num(p.get('planned_dispatch_lead_min', 0) / 60, 1)} h before surgery, earlier if the mother "
-                     "deteriorates.")
+        lines.append(f"{words(p['planned_urgency']).capitalize()} cases are booked for {p.get('planned_start')} at "
+                     f"least {num(p.get('planned_min_lead_min', 0) / 60, 1)} h after the decision; their team is "
+                     f"requested {num(p.get('planned_dispatch_lead_min', 0) / 60, 1)} h before that time, and not "
+                     "before the mother is stable, or at once if she deteriorates.")
     return lines
 
 
