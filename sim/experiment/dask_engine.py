@@ -34,7 +34,7 @@ def check_workers(client: Any) -> int:
     """Threads across the cluster's workers (at least 1); refuse workers on another ihsim version."""
     try:
         found = client.run(worker_version)
-    except Exception as exc:
+    except Exception as exc:  # whatever stops a worker importing ihsim (missing, broken, other Python)
         raise InputError(f"Dask workers cannot run ihsim ({type(exc).__name__}: {exc}); "
                          f"install ihsim {__version__} on every worker") from None
     other = {addr: v for addr, v in found.items() if v != __version__}
