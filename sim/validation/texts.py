@@ -134,7 +134,8 @@ One replication of `scenarios/double-demand.yaml` (twice the baseline's
 outreach referrals and home emergencies) over {years} years, stepped a year at
 a time.  After each year: event rows logged so far, SimPy events processed,
 events still scheduled, requests waiting at the broker (and how many of them
-wait for a NICU cot), and the process's resident memory.
+wait for a NICU cot), and the resident memory of the process, which runs
+the soak alone.
 
 {yearly}
 
