@@ -10,6 +10,7 @@ import textwrap
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from sim.analysis.kpis import unit_of
 from sim.analysis.labels import kpi_label
@@ -110,9 +111,12 @@ def sweep_chart(table: pd.DataFrame, key: str, kpis: list[str], hue: str | None 
             x = grp[key].to_numpy(float) if numeric else np.array([levels.index(v) for v in grp[key]])
             colour = OKABE_ITO[i % len(OKABE_ITO)]
             ax.fill_between(x, grp["ci_low"], grp["ci_high"], color=colour, alpha=0.2)
-            ax.plot(x, grp["mean"], "o-", color=colour, label=None if hue is None else f"{hue.split('.')[-1]}={h}")
+            label = None if hue is None else f"{'.'.join(hue.split('.')[-2:])}={h}"
+            ax.plot(x, grp["mean"], "o-", color=colour, label=label)
         if not numeric:
             ax.set_xticks(range(len(levels)), [str(v) for v in levels])
+        elif pd.api.types.is_integer_dtype(table[key]):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel(key.split(".", 1)[-1], fontsize=8)
         ax.set_ylabel(VALUE_AXIS.get(unit_of(kpi), ""), fontsize=8)
         ax.set_title(_title(kpi), fontsize=9)
