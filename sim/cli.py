@@ -280,7 +280,7 @@ def warmup(results_dir: Path, pool: str | None, kpi: str | None, bin_days: float
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="End with one line of JSON holding every figure.")
-@click.option("--replications", type=click.IntRange(1, 10_000), default=12, show_default=True,
+@click.option("--replications", type=click.IntRange(1, 10_000), default=16, show_default=True,
               help="Baseline replications timed on 1 and on 2 workers.")
 @click.option("--repeats", type=click.IntRange(1, 100), default=3, show_default=True,
               help="Timed runs of the model and the reference (the best counts).")

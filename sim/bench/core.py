@@ -166,7 +166,7 @@ class BenchResult:
         return {k: float(f"{v:.6g}") if isinstance(v, float) else v for k, v in asdict(self).items()}
 
 
-def run_bench(stress: Scenario, baseline: Scenario, replications: int = 12, repeats: int = 3,
+def run_bench(stress: Scenario, baseline: Scenario, replications: int = 16, repeats: int = 3,
               note: Callable[[str], None] = log.info) -> BenchResult:
     """Measure the cost per event on ``stress`` and the throughput on ``baseline`` (see the module doc).
 
