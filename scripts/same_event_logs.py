@@ -53,7 +53,7 @@ def main(argv: list[str]) -> int:
         match = before[key] == after[key]
         same &= match
         verdict = "same     " if match else "DIFFERENT"
-        print(f"{verdict} {Path(key).name}: rows/events {before[key][1:]} -> {after[key][1:]}")  # noqa: T201
+        print(f"{verdict} {Path(key).name}: rows/events {before[key][1:]} -> {after[key][1:]}")
     return 0 if same else 1
 
 

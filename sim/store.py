@@ -15,7 +15,6 @@ Layout of a finished folder::
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -73,8 +72,8 @@ def results_folder(out: Path, *, force: bool = False, resume: bool = False) -> I
     if out.exists():
         if old.exists():
             shutil.rmtree(old)
-        os.replace(out, old)
-    os.replace(tmp, out)
+        out.replace(old)
+    tmp.replace(out)
     if old.exists():
         shutil.rmtree(old)
 
@@ -89,7 +88,7 @@ def write_part(folder: Path, table: str, replication: int, df: pd.DataFrame) -> 
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     df.to_parquet(tmp, index=False, compression=COMPRESSION)
-    os.replace(tmp, path)
+    tmp.replace(path)
 
 
 def write_replication(folder: Path, replication: int, tables: dict[str, pd.DataFrame]) -> None:

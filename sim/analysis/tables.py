@@ -160,7 +160,8 @@ def _resources_one(ev: pd.DataFrame, horizon: float, warmup: float) -> pd.DataFr
     waits = request_waits(ev, horizon)
     waits = waits[waits["time_min_request"] >= warmup]
     queue = pd.concat([
-        waits[["hospital", "resource", "time_min_request"]].rename(columns={"time_min_request": "time_min"}).assign(d=1),
+        waits[["hospital", "resource", "time_min_request"]].rename(
+            columns={"time_min_request": "time_min"}).assign(d=1),
         waits[waits["granted"]][["hospital", "resource", "time_min_acquire"]].rename(
             columns={"time_min_acquire": "time_min"}).assign(d=-1),
     ], ignore_index=True)

@@ -29,8 +29,8 @@ class Progress:
         now = time.monotonic()
         if self._plain and (now - self._last >= self.every_s or self.done == self.total):
             self._last = now
-            print(f"{self.label}: {self.done}/{self.total} replications, {now - self._start:.0f} s",
-                  file=sys.stderr, flush=True)
+            sys.stderr.write(f"{self.label}: {self.done}/{self.total} replications, {now - self._start:.0f} s\n")
+            sys.stderr.flush()
 
     def close(self) -> None:
         self._bar.close()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 
-import pytest
 import simpy
 
 from sim.model.eventlog import EventLog
