@@ -8,7 +8,7 @@ was written, so the loader can point at its file and line.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -69,9 +69,9 @@ def _team(found: _Found) -> None:
             found.add(f"team.equipment.{item}", f"{home} has no such equipment (has: {', '.join(items) or 'none'})")
     if team.incubator and team.incubator not in team.equipment:
         found.add("team.incubator", f"{team.incubator!r} is not in team.equipment")
-    role = sc.clinical.consult_roles.get("home")
-    if role not in sc.hospitals[home].staff:
-        found.add("clinical.consult_roles.home", f"role {role!r} is not staffed at {home}")
+    consult = sc.clinical.consult_roles.get("home")
+    if consult not in sc.hospitals[home].staff:
+        found.add("clinical.consult_roles.home", f"role {consult!r} is not staffed at {home}")
 
 
 def _hosts(found: _Found) -> None:
@@ -102,8 +102,9 @@ def _urgencies(found: _Found) -> None:
     for i, entry in enumerate(sc.demand.outreach.scripted):
         if entry.urgency not in sc.urgency:
             found.add(f"demand.outreach.scripted.{i}.urgency", f"unknown urgency {entry.urgency!r}")
-    tables = {"policies.pathway": policies.pathway, "clinical.stabilisation": clinical.stabilisation,
-              "clinical.anaesthesia": clinical.anaesthesia}
+    tables: dict[str, Mapping[str, object]] = {"policies.pathway": policies.pathway,
+                                               "clinical.stabilisation": clinical.stabilisation,
+                                               "clinical.anaesthesia": clinical.anaesthesia}
     for key, table in tables.items():
         found.urgencies(table, key)
         for name in sc.urgency:

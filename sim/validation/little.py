@@ -42,7 +42,7 @@ def pool_rows(pairs: pd.DataFrame, resources: pd.DataFrame, start: float, end: f
         granted = grp["time_min_acq"].notna() & (grp["time_min_acq"] < end)
         times = np.concatenate([grp["time_min_req"], grp.loc[granted, "time_min_acq"]])
         steps = np.concatenate([np.ones(len(grp)), -np.ones(int(granted.sum()))])
-        rebuilt = theory.time_average(times, steps, start, end)
+        rebuilt = theory.time_average(times.tolist(), steps.tolist(), start, end)
         reported = float(table.loc[(hospital, pool), "mean_queue"])
         little = theory.little_number(lam, wait)
         rows.append({"pool": f"{hospital}/{pool}", "requests": len(grp), "λ (per day)": lam * 1440,

@@ -9,6 +9,7 @@ the audit comparison, why the model differs where it does.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import multiprocessing
 import subprocess
 import time
@@ -112,7 +113,9 @@ def _soak(scale: Scale) -> str:
 
 def build_page(scale: Scale = Scale(), command: str = "ihsim validation --out docs/validation.md") -> str:
     """Run every check at ``scale`` and return ``docs/validation.md`` as text."""
-    started, wall = dt.datetime.now(dt.UTC), {}
-    sections = [_timed(wall, name, lambda f=f: f(scale)) for name, f in
-                (("M/M/c", _mmc), ("Little", _little), ("replay", _replay), ("audit", _audit), ("soak", _soak))]
+    started = dt.datetime.now(dt.UTC)
+    wall: dict[str, float] = {}
+    checks: list[tuple[str, Callable[[Scale], str]]] = [
+        ("M/M/c", _mmc), ("Little", _little), ("replay", _replay), ("audit", _audit), ("soak", _soak)]
+    sections = [_timed(wall, name, functools.partial(check, scale)) for name, check in checks]
     return "\n\n".join([HEAD.format(provenance=provenance(command, started, wall)), *sections]) + "\n"

@@ -37,7 +37,7 @@ def new_scripted_case(ctx: SimContext, entry: ScriptedCase) -> Case:
 
 
 def scripted_arrivals(ctx: SimContext, entries: list[ScriptedCase],
-                      start_case: Callable[[SimContext, Case], None]) -> Generator:
+                      start_case: Callable[[SimContext, Case], object]) -> Generator:
     """Start each scripted case at its ``time_min`` (in time order)."""
     for entry in sorted(entries, key=lambda e: e.time_min):
         yield ctx.env.timeout(entry.time_min - ctx.env.now)
