@@ -199,7 +199,9 @@ def context(folder: Path, data: RunData) -> dict[str, Any]:
                               for part in store.iter_table(folder, "cases", ["case_type"])),
         "chart_replications": min(CHART_REPLICATIONS, int(m["replications"])),
         "stress_reference": narrative.STRESS_REFERENCE,
+        "warnings": list(m.get("warnings") or []),
     }
+
 
 
 def _num(x: Any, digits: int = 1) -> str:
