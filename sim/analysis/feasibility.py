@@ -95,8 +95,16 @@ def _typed(df: pd.DataFrame) -> pd.DataFrame:
     return df.astype(types)
 
 
-def unserved_summary(unserved: pd.DataFrame, replications: int) -> list[str]:
-    """Sentences for the run's warnings: what could not be served, how often, and why."""
+def unserved_summary(unserved: pd.DataFrame, replications: int, min_busy_wait_min: float = 1440.0) -> list[str]:
+    """Sentences for the run's warnings: what could not be served, how often, and why.
+
+    A request that can never be served is always reported.  One that was only
+    waiting for busy units is reported when it had waited at least
+    ``min_busy_wait_min`` (a day by default): a short wait cut off by the end
+    of the run is ordinary and stays in ``unserved.csv`` only.
+    """
+    keep = (unserved["reason"] == "never") | (unserved["waited_min"] >= min_busy_wait_min)
+    unserved = unserved[keep] if len(unserved) else unserved
     if unserved.empty:
         return []
     notes = []

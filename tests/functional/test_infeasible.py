@@ -126,3 +126,12 @@ def test_validate_prints_feasibility_warnings() -> None:
     assert result.exit_code == 0, result.output
     assert "team.composition.anaesthetist" in result.output
     assert "can never be served" in result.output
+
+
+def test_a_short_busy_wait_cut_off_by_the_horizon_is_not_a_warning() -> None:
+    row = {"replication": 0, "case_id": 1, "case_type": "home", "urgency": "cat2", "pool": "H/surgeon",
+           "needed": 1, "free_at_horizon": 0, "most_on_duty": 1, "on_call": 0, "requested_min": 90.0,
+           "waited_min": 10.0, "reason": "busy", "message": "still waiting at the horizon"}
+    assert unserved_summary(pd.DataFrame([row]), 1) == []
+    assert len(unserved_summary(pd.DataFrame([{**row, "waited_min": 2000.0}]), 1)) == 1
+    assert len(unserved_summary(pd.DataFrame([{**row, "reason": "never"}]), 1)) == 1
