@@ -140,7 +140,7 @@ def _warmup_series(folder: Path, manifest: dict[str, Any], pool: str | None, kpi
 def warmup(folder: Path, pool: str | None = None, kpi: str | None = None, bin_days: float = 1.0) -> WarmupReport:
     """MSER-5 on the ensemble-averaged series; saves ``figures/warmup_<series>.png`` in ``folder``."""
     from sim.report.compare_charts import warmup_chart
-    from sim.report.compare_html import save_figure
+    from sim.report.html import save_figure
 
     manifest = _results(folder)
     name, label, per_rep = _warmup_series(Path(folder), manifest, pool, kpi, bin_days * 1440.0)

@@ -9,8 +9,6 @@ PNG at 300 dpi and SVG, and inlined as base64) and renders
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 from pathlib import Path
 from typing import Any
@@ -23,19 +21,7 @@ from sim import store
 from sim.analysis.kpis import HEADLINE
 from sim.analysis.labels import kpi_label
 from sim.report import compare_charts
-from sim.report.compare_charts import plt
-
-
-def save_figure(fig: Figure, folder: Path, name: str) -> str:
-    """Save ``figures/<name>.png`` (300 dpi) and ``.svg``; return the PNG as base64."""
-    figures = Path(folder) / "figures"
-    figures.mkdir(exist_ok=True)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=300)
-    (figures / f"{name}.png").write_bytes(buf.getvalue())
-    fig.savefig(figures / f"{name}.svg", format="svg", metadata={"Date": None})
-    plt.close(fig)
-    return base64.b64encode(buf.getvalue()).decode("ascii")
+from sim.report.html import save_figure
 
 
 def _figures(folder: Path, record: dict[str, Any], diff: pd.DataFrame) -> list[dict[str, str]]:

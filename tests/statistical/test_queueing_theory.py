@@ -15,7 +15,6 @@ the outcome only changes when the model's random-number use changes.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -25,37 +24,14 @@ from scipy import stats
 from sim.analysis import theory
 from sim.experiment.runner import replication_tables
 from sim.scenario import Scenario, load_scenario
+from sim.validation import little
+from sim.validation.mmc import WARMUP_DAYS, Setting
 from tests.conftest import SCENARIOS
 
 MMC = SCENARIOS / "validation" / "mmc.yaml"
 SEED = 1
 REPLICATIONS = 10
-WARMUP_DAYS = 5.0
 TAIL_DAYS = 1.0  # arrivals in the last day are left out, so no wait is cut short by the horizon
-
-
-@dataclass(frozen=True)
-class Setting:
-    """One M/M/c queue: arrivals per day, mean busy time (min), servers, horizon (days)."""
-
-    rate_per_day: float
-    service_mean_min: float
-    servers: int
-    horizon_days: float
-
-    @property
-    def lam(self) -> float:
-        return self.rate_per_day / 1440.0
-
-    @property
-    def mu(self) -> float:
-        return 1.0 / self.service_mean_min
-
-    def scenario(self) -> Scenario:
-        staff = [f"hospitals.HOME.staff.team_member.{shift}={self.servers}" for shift in ("day", "night", "weekend")]
-        return load_scenario(MMC, [f"run.horizon_days={self.horizon_days}", f"run.warmup_days={WARMUP_DAYS}",
-                                   f"demand.outreach.rate_per_day={self.rate_per_day}",
-                                   f"clinical.closure={{dist: exponential, mean: {self.service_mean_min}}}", *staff])
 
 
 SETTINGS = {
@@ -68,7 +44,7 @@ SETTINGS = {
 @pytest.fixture(scope="module", params=list(SETTINGS), ids=list(SETTINGS))
 def runs(request) -> tuple[Setting, list[dict[str, pd.DataFrame]]]:
     setting = SETTINGS[request.param]
-    scenario = setting.scenario()
+    scenario = load_scenario(MMC, setting.overrides())
     return setting, [replication_tables(scenario, SEED, rep)[0] for rep in range(REPLICATIONS)]
 
 
@@ -131,14 +107,7 @@ def little_check(events: pd.DataFrame, resources: pd.DataFrame, start: float, en
     and the waits taken from the event log (waits still open at ``end`` are cut there).
     Returns the number of pools checked.
     """
-    keys = ["case_id", "hospital", "resource"]
-    req = events[events["event"] == "request"][[*keys, "time_min"]].copy()
-    acq = events[events["event"] == "acquire"][[*keys, "time_min"]].copy()
-    req["k"] = req.groupby(keys).cumcount()  # a case's k-th request of a pool meets its k-th grant
-    acq["k"] = acq.groupby(keys).cumcount()
-    pairs = req.merge(acq, on=[*keys, "k"], how="left", suffixes=("_req", "_acq"))
-    pairs = pairs[pairs["time_min_req"] >= start]
-    pairs["end"] = pairs["time_min_acq"].fillna(end).clip(upper=end)
+    pairs = little.request_pairs(events, start, end)
     table = resources.set_index(["hospital", "resource"])
     checked = 0
     for (hospital, pool), grp in pairs.groupby(["hospital", "resource"]):
