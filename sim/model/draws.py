@@ -34,9 +34,13 @@ def birth_weight_g(clinical: Clinical, gestation_weeks: float, u: float) -> floa
     The line is fitted through INTERGROWTH-21st medians near 35 weeks (see the
     scenario's sources); it is meant for about 32 to 38 weeks.
     """
-    median = clinical.birth_weight_median_35w_g + clinical.birth_weight_g_per_week * (gestation_weeks - 35)
     z = float(special.ndtri(min(max(u, 1e-9), 1 - 1e-9)))
-    return max(400.0, median + clinical.birth_weight_sd_g * z)
+    return max(400.0, median_birth_weight_g(clinical, gestation_weeks) + clinical.birth_weight_sd_g * z)
+
+
+def median_birth_weight_g(clinical: Clinical, gestation_weeks: float) -> float:
+    """Median birth weight (g) at a gestation (weeks): linear through the 35-week median."""
+    return clinical.birth_weight_median_35w_g + clinical.birth_weight_g_per_week * (gestation_weeks - 35)
 
 
 def poisson_gap_min(rate_per_min: float, u: float) -> float:

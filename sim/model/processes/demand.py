@@ -29,8 +29,12 @@ def arrivals(ctx: SimContext, demand: Demand, stream: str, start_case: Callable[
 def new_outreach_case(ctx: SimContext, demand: OutreachDemand) -> Case:
     """An outreach case with its uniforms drawn now from the ``outreach_cases`` stream."""
     u = tuple(ctx.streams["outreach_cases"].random(len(CASE_DRAWS)).tolist())
-    case = Case(ctx.new_case_id(), "outreach", draws.pick(demand.hosts, u[0]),
-                draws.pick(demand.urgency_mix, u[1]), demand.gestation_weeks.ppf(u[2]), u)
+    return with_signals(ctx, Case(ctx.new_case_id(), "outreach", draws.pick(demand.hosts, u[0]),
+                                  draws.pick(demand.urgency_mix, u[1]), demand.gestation_weeks.ppf(u[2]), u))
+
+
+def with_signals(ctx: SimContext, case: Case) -> Case:
+    """Give an outreach case the events its steps wait on: deterioration and a stable mother."""
     case.deteriorated = ctx.env.event()
     case.stabilised = ctx.env.event()
     return case

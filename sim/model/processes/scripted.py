@@ -14,14 +14,16 @@ from collections.abc import Callable, Generator
 
 from scipy import special
 
+from sim.model import draws
 from sim.model.context import SimContext
 from sim.model.entities import CASE_DRAWS, DRAW_INDEX, Case
+from sim.model.processes.demand import with_signals
 from sim.scenario.schema import Clinical, ScriptedCase
 
 
 def weight_uniform(clinical: Clinical, gestation_weeks: float, weight_g: float) -> float:
     """The uniform that ``draws.birth_weight_g`` maps to ``weight_g`` at this gestation."""
-    median = clinical.birth_weight_median_35w_g + clinical.birth_weight_g_per_week * (gestation_weeks - 35)
+    median = draws.median_birth_weight_g(clinical, gestation_weeks)
     return float(special.ndtr((weight_g - median) / clinical.birth_weight_sd_g))
 
 
@@ -30,10 +32,8 @@ def new_scripted_case(ctx: SimContext, entry: ScriptedCase) -> Case:
     u = ctx.streams["scripted_cases"].random(len(CASE_DRAWS)).tolist()
     if entry.birth_weight_g is not None:
         u[DRAW_INDEX["weight_z"]] = weight_uniform(ctx.scenario.clinical, entry.gestation_weeks, entry.birth_weight_g)
-    case = Case(ctx.new_case_id(), "outreach", entry.host, entry.urgency, entry.gestation_weeks, tuple(u))
-    case.deteriorated = ctx.env.event()
-    case.stabilised = ctx.env.event()
-    return case
+    return with_signals(ctx, Case(ctx.new_case_id(), "outreach", entry.host, entry.urgency,
+                                  entry.gestation_weeks, tuple(u)))
 
 
 def scripted_arrivals(ctx: SimContext, entries: list[ScriptedCase],
