@@ -33,14 +33,22 @@ class SimContext:
     routes: dict[frozenset[str], Route]
     peak_windows: list[tuple[int, int]]
     next_case_id: int = 0
-    open_cases: set[int] = field(default_factory=set)
+    needs: dict[tuple, dict[Pool, int]] = field(default_factory=dict)  # cache of ``need``
 
     def pool(self, hospital: str, name: str) -> Pool:
         return self.pools[(hospital, name)]
 
     def need(self, hospital: str, counts: dict[str, int]) -> dict[Pool, int]:
-        """Turn ``{name: count}`` at one hospital into a broker request."""
-        return {self.pools[(hospital, name)]: n for name, n in counts.items()}
+        """Turn ``{name: count}`` at one hospital into a broker request.
+
+        Requests repeat (the same team, a cot, a bed), so each one is built once
+        and shared: callers must not change the dict they get.
+        """
+        key = (hospital, *counts.items())
+        need = self.needs.get(key)
+        if need is None:
+            need = self.needs[key] = {self.pools[(hospital, name)]: n for name, n in counts.items()}
+        return need
 
     def priority(self, urgency: str) -> int:
         return self.scenario.urgency[urgency].priority

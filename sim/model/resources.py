@@ -104,6 +104,7 @@ class Broker:
         self.pools = pools
         self.fifo = fifo
         self._seq = itertools.count()
+        self._called_in = 0  # on-call people on site, over all pools
         self._on_call_pools = [p for p in pools if p.on_call > 0]
         self._append = log.rows.append
         self._waiting: set[Grant] = set()
@@ -139,8 +140,15 @@ class Broker:
         now, append = self.env.now, self._append
         for pool, n in need.items():
             append((case_id, now, "request", pool.hospital, pool.name, n, ""))
-        if not self._waiting and self._lacking(need) is None:
+        if not self._next_round and self._lacking(need) is None:
+            # A scan would find nothing to do ahead of this request (no waiting
+            # request fits, and none is due), so take it where it stands in the
+            # scan, then look at the requests behind it that the take affects.
+            self._current = grant.key
             self._take(grant)
+            if self._due:
+                self._serve_due()
+            self._current = None
         else:
             self._enqueue(grant)
             self._serve()
@@ -149,22 +157,32 @@ class Broker:
     def release(self, grant: Grant, part: dict[Pool, int] | None = None) -> None:
         """Give back everything ``grant`` holds, or only ``part`` (pool -> units)."""
         now, append, held = self.env.now, self._append, grant.held
-        freed = []
-        for pool, n in (dict(held) if part is None else part).items():
-            n = min(n, held.get(pool, 0))
-            if n:
+        if part is None:
+            freed, grant.held = list(held), {}
+            for pool, n in held.items():
                 pool.busy -= n
-                left = held[pool] - n
-                if left:
-                    held[pool] = left
-                else:
-                    del held[pool]
                 append((grant.case_id, now, "release", pool.hospital, pool.name, n, ""))
-                freed.append(pool)
+        else:
+            freed = []
+            for pool, n in part.items():
+                n = min(n, held.get(pool, 0))
+                if n:
+                    pool.busy -= n
+                    left = held[pool] - n
+                    if left:
+                        held[pool] = left
+                    else:
+                        del held[pool]
+                    append((grant.case_id, now, "release", pool.hospital, pool.name, n, ""))
+                    freed.append(pool)
+        watchers = self._watchers
         for pool in freed:
-            self._freed(pool)
-        self._serve()
-        self._send_home()
+            if watchers.get(pool):
+                self._freed(pool)
+        if self._due or self._next_round:
+            self._serve()
+        if self._called_in:
+            self._send_home()
 
     @staticmethod
     def _fits(need: dict[Pool, int]) -> bool:
@@ -251,8 +269,10 @@ class Broker:
             append((grant.case_id, now, "acquire", pool.hospital, pool.name, n, ""))
         grant.held = dict(grant.need)
         grant.event.succeed(grant)
+        callers = self._callers
         for pool in grant.need:
-            self._taken(pool)
+            if callers.get(pool):
+                self._taken(pool)
 
     def _serve(self) -> None:
         """Grant every marked request that fits, in order; call in staff for the rest."""
@@ -260,6 +280,11 @@ class Broker:
         for grant in self._next_round:
             heapq.heappush(due, (*grant.key, grant))
         self._next_round = []
+        self._serve_due()
+
+    def _serve_due(self) -> None:
+        """The rest of a round: the marked requests, in order."""
+        due = self._due
         while due:
             grant = heapq.heappop(due)[2]
             self._current = grant.key
@@ -292,6 +317,7 @@ class Broker:
         yield self.env.timeout(pool.call_in_delay())
         pool.calling -= 1
         pool.called_in += 1
+        self._called_in += 1
         self._append((case_id, self.env.now, "call_in_arrival", pool.hospital, pool.name, 1, ""))
         self._freed(pool)
         self._serve()
@@ -303,4 +329,5 @@ class Broker:
             if pool.called_in and not self._callers.get(pool):
                 while pool.called_in and pool.free > 0:
                     pool.called_in -= 1
+                    self._called_in -= 1
                     self._append((-1, self.env.now, "call_in_home", pool.hospital, pool.name, 1, ""))

@@ -18,8 +18,7 @@ def consult(ctx: SimContext, case: Case) -> Generator:
     """
     sc = ctx.scenario
     roles = sc.clinical.consult_roles
-    need = ctx.need(sc.team.home, {roles["home"]: 1})
-    need.update(ctx.need(case.hospital, {roles["host"]: 1}))
+    need = {**ctx.need(sc.team.home, {roles["home"]: 1}), **ctx.need(case.hospital, {roles["host"]: 1})}
     grant = ctx.broker.request(need, ctx.priority(case.urgency), case.id)
     yield grant.event
     ctx.log.record(case.id, ctx.env.now, "consult_start", case.hospital)
