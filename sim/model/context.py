@@ -30,7 +30,7 @@ class SimContext:
     log: EventLog
     broker: Broker
     pools: dict[tuple[str, str], Pool]
-    routes: dict[frozenset[str], Route]
+    routes: dict[tuple[str, str], Route]  # both directions
     peak_windows: list[tuple[int, int]]
     next_case_id: int = 0
     needs: dict[tuple, dict[Pool, int]] = field(default_factory=dict)  # cache of ``need``
@@ -65,7 +65,7 @@ class SimContext:
         """
         if origin == dest:
             return 0.0
-        route = self.routes.get(frozenset((origin, dest)))
+        route = self.routes.get((origin, dest))
         if route is None:
             home = self.scenario.team.home
             return self.travel_min(origin, home) + self.travel_min(home, dest)

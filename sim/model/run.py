@@ -66,7 +66,7 @@ def build_context(scenario: Scenario, seed: int, replication: int) -> SimContext
     streams = Streams(seed, replication)
     pools = build_pools(scenario, streams)
     broker = Broker(env, log, list(pools.values()), fifo=scenario.policies.dispatch == "fifo")
-    routes = {frozenset(r.between): r for r in scenario.travel.routes}
+    routes = {(a, b): r for r in scenario.travel.routes for a, b in (r.between, r.between[::-1])}
     windows = [(clock.clock_to_min(a), clock.clock_to_min(b)) for a, b in scenario.travel.peaks]
     return SimContext(env, scenario, streams, log, broker, pools, routes, windows)
 
