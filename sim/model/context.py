@@ -71,4 +71,4 @@ class SimContext:
             return self.travel_min(origin, home) + self.travel_min(home, dest)
         peak = clock.in_windows(self.env.now, self.peak_windows)
         dist = route.peak if peak else route.off_peak
-        return dist.ppf(float(self.streams["travel"].random()))
+        return dist.ppf(self.streams["travel"].random())

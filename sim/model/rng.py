@@ -13,6 +13,7 @@ Stream names in use (the list only grows):
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 import numpy as np
 
@@ -28,6 +29,34 @@ def stream(seed: int, replication: int, name: str) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(seq))
 
 
+class Uniforms:
+    """Uniform numbers on [0, 1) from one stream, as Python floats.
+
+    numpy draws them a block at a time, which removes its per-call overhead
+    from the model's hot path; the numbers and their order are those of
+    drawing them one call at a time (each uniform uses the next 64 bits of
+    the stream), so outputs do not depend on the block size.
+    """
+
+    __slots__ = ("_block", "_buffer", "_gen", "_pos")
+
+    def __init__(self, gen: np.random.Generator, block: int = 1024):
+        self._gen = gen
+        self._block = block
+        self._buffer: list[float] = []
+        self._pos = 0
+
+    def random(self, n: int | None = None) -> Any:
+        """The next uniform (a float), or the next ``n`` of them (a list)."""
+        count = 1 if n is None else n
+        if self._pos + count > len(self._buffer):
+            self._buffer = self._buffer[self._pos:] + self._gen.random(max(self._block, count)).tolist()
+            self._pos = 0
+        start = self._pos
+        self._pos = start + count
+        return self._buffer[start] if n is None else self._buffer[start:self._pos]
+
+
 class Streams:
     """The named streams of one replication, created on first use."""
 
@@ -36,10 +65,10 @@ class Streams:
     def __init__(self, seed: int, replication: int):
         self.seed = seed
         self.replication = replication
-        self._cache: dict[str, np.random.Generator] = {}
+        self._cache: dict[str, Uniforms] = {}
 
-    def __getitem__(self, name: str) -> np.random.Generator:
+    def __getitem__(self, name: str) -> Uniforms:
         gen = self._cache.get(name)
         if gen is None:
-            gen = self._cache[name] = stream(self.seed, self.replication, name)
+            gen = self._cache[name] = Uniforms(stream(self.seed, self.replication, name))
         return gen

@@ -46,7 +46,7 @@ def build_pools(scenario: Scenario, streams: Streams) -> dict[tuple[str, str], P
         for item, n in h.equipment.items():
             pools[(hid, item)] = Pool(hid, item, dict.fromkeys(("day", "night", "weekend"), n))
         for role, r in h.staff.items():
-            delay = (lambda d=r.call_in: d.ppf(float(call_rng.random()))) if r.call_in else None
+            delay = (lambda d=r.call_in: d.ppf(call_rng.random())) if r.call_in else None
             pools[(hid, role)] = Pool(hid, role, {"day": r.day, "night": r.night, "weekend": r.weekend},
                                       r.on_call, delay)
     return pools

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from sim.model import clock
-from sim.model.rng import Streams, stable_hash, stream
+from sim.model.rng import Streams, Uniforms, stable_hash, stream
 from tests.conftest import ROOT
 
 DAY = 1440.0
@@ -117,6 +117,20 @@ def test_a_stream_is_created_once_and_continues():
     first = streams["team"].random(3)
     follow = streams["team"].random(3)
     np.testing.assert_array_equal(np.concatenate([first, follow]), stream(1, 0, "team").random(6))
+
+
+@pytest.mark.parametrize("block", [1, 3, 7, 1024])
+def test_block_drawn_uniforms_are_the_stream_drawn_one_call_at_a_time(block: int):
+    sizes = [1, 2, None, 21, 5, None, 40, 1, None, 13] * 3
+    uniforms = Uniforms(stream(5, 2, "home_cases"), block=block)
+    got: list[float] = []
+    for n in sizes:
+        value = uniforms.random(n)
+        assert isinstance(value, float) if n is None else (isinstance(value, list) and len(value) == n)
+        got += [value] if n is None else value
+    one_by_one = stream(5, 2, "home_cases")
+    expected = [float(one_by_one.random()) for _ in range(len(got))]
+    assert got == expected
 
 
 def test_sibling_streams_are_uncorrelated():

@@ -20,7 +20,7 @@ def arrivals(ctx: SimContext, demand: Demand, stream: str, start_case: Callable[
         return
     rng, env = ctx.streams[stream], ctx.env
     while True:
-        gap, keep = rng.random(2).tolist()  # Python floats: cheaper arithmetic, same values
+        gap, keep = rng.random(2)
         yield env.timeout(draws.poisson_gap_min(rate_max, gap))
         if keep * rate_max < rate_at(env.now):
             start_case(ctx)
@@ -28,7 +28,7 @@ def arrivals(ctx: SimContext, demand: Demand, stream: str, start_case: Callable[
 
 def new_outreach_case(ctx: SimContext, demand: OutreachDemand) -> Case:
     """An outreach case with its uniforms drawn now from the ``outreach_cases`` stream."""
-    u = tuple(ctx.streams["outreach_cases"].random(len(CASE_DRAWS)).tolist())
+    u = tuple(ctx.streams["outreach_cases"].random(len(CASE_DRAWS)))
     return with_signals(ctx, Case(ctx.new_case_id(), "outreach", draws.pick(demand.hosts, u[0]),
                                   draws.pick(demand.urgency_mix, u[1]), demand.gestation_weeks.ppf(u[2]), u))
 
@@ -42,6 +42,6 @@ def with_signals(ctx: SimContext, case: Case) -> Case:
 
 def new_home_case(ctx: SimContext, demand: HomeDemand) -> Case:
     """A home emergency caesarean with its uniforms from the ``home_cases`` stream."""
-    u = tuple(ctx.streams["home_cases"].random(len(CASE_DRAWS)).tolist())
+    u = tuple(ctx.streams["home_cases"].random(len(CASE_DRAWS)))
     return Case(ctx.new_case_id(), "home", demand.hospital, draws.pick(demand.urgency_mix, u[1]),
                 ctx.scenario.demand.outreach.gestation_weeks.ppf(u[2]), u)

@@ -29,7 +29,7 @@ def weight_uniform(clinical: Clinical, gestation_weeks: float, weight_g: float) 
 
 def new_scripted_case(ctx: SimContext, entry: ScriptedCase) -> Case:
     """An outreach case with the host, urgency, gestation (and birth weight) of ``entry``."""
-    u = ctx.streams["scripted_cases"].random(len(CASE_DRAWS)).tolist()
+    u = ctx.streams["scripted_cases"].random(len(CASE_DRAWS))
     if entry.birth_weight_g is not None:
         u[DRAW_INDEX["weight_z"]] = weight_uniform(ctx.scenario.clinical, entry.gestation_weeks, entry.birth_weight_g)
     return with_signals(ctx, Case(ctx.new_case_id(), "outreach", entry.host, entry.urgency,
