@@ -134,8 +134,12 @@ class Broker:
         self._serve()
 
     def request(self, need: dict[Pool, int], priority: int, case_id: int) -> Grant:
-        """Ask for every unit in ``need`` at once; ``yield grant.event`` to wait."""
-        need = {p: n for p, n in need.items() if n > 0}
+        """Ask for every unit in ``need`` at once; ``yield grant.event`` to wait.
+
+        The grant keeps ``need`` (without zero counts) as it is: do not change it afterwards.
+        """
+        if 0 in need.values():
+            need = {p: n for p, n in need.items() if n > 0}
         grant = Grant(need, 0 if self.fifo else priority, next(self._seq), case_id, self.env.event())
         now, append = self.env.now, self._append
         for pool, n in need.items():
