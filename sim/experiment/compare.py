@@ -27,6 +27,7 @@ from sim import __version__, store
 from sim.analysis.kpis import HEADLINE
 from sim.analysis.paired import DIFFERENCE_COLUMNS, differences
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_dict, scenario_hash
+from sim.experiment.runner import shared_executor
 from sim.scenario.diff import describe_changes
 
 
@@ -84,10 +85,11 @@ def run_set(named: list[Named], opts: Any, folder: Path) -> tuple[int, int]:
     first = named[0].scenario.run
     seed = first.seed if opts.seed is None else opts.seed
     n = opts.replications or first.replications
-    for item in named:
-        sub = dataclasses.replace(opts, out=Path(folder) / item.folder, seed=seed, replications=n,
-                                  force=False, resume=False, report=False)
-        run_loaded(item.scenario, sub)
+    with shared_executor(opts.engine, opts.workers, opts.scheduler):
+        for item in named:
+            sub = dataclasses.replace(opts, out=Path(folder) / item.folder, seed=seed, replications=n,
+                                      force=False, resume=False, report=False)
+            run_loaded(item.scenario, sub)
     return seed, n
 
 

@@ -74,10 +74,34 @@ def batches(todo: list[int], workers: int, max_size: int = 25) -> list[tuple[int
     return [tuple(todo[i:i + size]) for i in range(0, len(todo), size)]
 
 
+_shared: list[tuple[tuple[str, int, str | None], tuple[Executor | None, int]]] = []
+"""Executors kept open by :func:`shared_executor`, innermost last."""
+
+
+@contextmanager
+def shared_executor(engine: str, workers: int, scheduler: str | None) -> Iterator[None]:
+    """Keep one executor open for every run inside the block that asks for the same one.
+
+    A study runs many scenarios, a sequential run several rounds, a target
+    search many trials; without this each would start its own worker
+    processes or LocalCluster (a few seconds each, the imports of every
+    worker included).  Results do not change: a task depends only on its
+    scenario, seed and replications.
+    """
+    with executor(engine, workers, scheduler) as opened:
+        _shared.append(((engine, workers, scheduler), opened))
+        try:
+            yield
+        finally:
+            _shared.pop()
+
+
 @contextmanager
 def executor(engine: str, workers: int, scheduler: str | None) -> Iterator[tuple[Executor | None, int]]:
     """``(executor, parallel slots)``; a ``None`` executor means this process (one local worker)."""
-    if engine == "dask":
+    if _shared and _shared[-1][0] == (engine, workers, scheduler):
+        yield _shared[-1][1]  # opened, and closed, by shared_executor
+    elif engine == "dask":
         from sim.experiment.dask_engine import dask_executor
 
         with dask_executor(workers, scheduler) as (pool, slots):

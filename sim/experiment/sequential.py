@@ -24,7 +24,7 @@ from sim import store
 from sim.analysis.kpis import HEADLINE
 from sim.analysis.precision import unmet
 from sim.analysis.stats import summarise
-from sim.experiment.runner import BatchResult, run_replications
+from sim.experiment.runner import BatchResult, run_replications, shared_executor
 from sim.scenario.schema import Scenario
 
 log = logging.getLogger(__name__)
@@ -52,7 +52,13 @@ def next_n(n: int, short: list[float], max_n: int) -> int:
 def run_to_precision(scenario: Scenario, seed: int, n0: int, max_n: int, folder: Path, precision: float,
                      lookahead: int = 5, kpis: list[str] | None = None, **runner: Any) -> Sequence:
     """Run ``n0`` replications, then more until ``kpis`` (default: headline) meet ``precision`` (or ``max_n``)."""
-    seq, n, confirm_at, kpis = Sequence(), min(n0, max_n), None, kpis or HEADLINE
+    with shared_executor(runner.get("engine", "local"), runner.get("workers", 1), runner.get("scheduler")):
+        return _rounds(scenario, seed, n0, max_n, folder, precision, lookahead, kpis or HEADLINE, runner)
+
+
+def _rounds(scenario: Scenario, seed: int, n0: int, max_n: int, folder: Path, precision: float, lookahead: int,
+            kpis: list[str], runner: dict[str, Any]) -> Sequence:
+    seq, n, confirm_at = Sequence(), min(n0, max_n), None
     while True:
         done = store.finished_replications(folder)
         seq.results += run_replications(scenario, seed, n, folder, skip=done, **runner)

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
+from sim.experiment.runner import shared_executor
 
 GOAL = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(>=|<=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 
@@ -218,10 +219,11 @@ def solve(path: Path, overrides: list[str], lever_key: str, range_text: str, goa
     out = opts.out or Path("results") / f"target-{safe_name(scenario.name)}"
     with store.results_folder(out, force=opts.force) as tmp:
         evaluate, order = evaluator(Path(path), overrides, lever, goal, opts, tmp, seed)
-        answer, how = search(lever, evaluate)
-        outcome = Outcome(goal, lever, answer, how, list(order))
-        if answer is not None and confirm:
-            outcome.confirm = evaluate(answer, seed + 1)
+        with shared_executor(opts.engine, opts.workers, opts.scheduler):
+            answer, how = search(lever, evaluate)
+            outcome = Outcome(goal, lever, answer, how, list(order))
+            if answer is not None and confirm:
+                outcome.confirm = evaluate(answer, seed + 1)
         _write(tmp, outcome)
     return out, outcome
 

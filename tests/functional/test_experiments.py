@@ -121,3 +121,31 @@ def test_sequential_run_stops_at_the_maximum_and_says_so(tmp_path):
     assert not seq["met"]
     assert seq["replications"] == 4
     assert isinstance(pd.DataFrame(seq["rounds"]), pd.DataFrame)
+
+
+def test_a_study_and_a_sequential_run_start_their_worker_processes_once(tmp_path, monkeypatch):
+    """Every scenario of a comparison, and every round of a sequential run, share one process pool;
+    the results equal those of separate runs, which start a pool each."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from sim.experiment import runner
+
+    started: list[int] = []
+
+    class CountingPool(ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            started.append(kwargs.get("max_workers", 0))
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "ProcessPoolExecutor", CountingPool)
+    base = load_scenario(BASELINE, ["run.horizon_days=5"])
+    other = load_scenario(BASELINE, ["run.horizon_days=5", "name=other", "hospitals.NHOG.operating_rooms=2"])
+    out = compare_scenarios([base, other], RunOptions(replications=2, seed=4, workers=2, out=tmp_path / "c", **QUIET))
+    assert started == [2]
+    alone = run_loaded(other, RunOptions(replications=2, seed=4, workers=2, out=tmp_path / "alone", **QUIET))
+    assert started == [2, 2]
+    pd.testing.assert_frame_equal(store.read_table(out / "other", "replications"),
+                                  store.read_table(alone, "replications"))
+    seq = run_to_precision(base, 4, 2, 6, tmp_path / "seq", 1e-6, lookahead=1, workers=2, progress=False)
+    assert len(seq.rounds) > 1
+    assert started == [2, 2, 2]
