@@ -31,6 +31,7 @@ from typing import Any
 
 from sim.errors import InputError
 from sim.experiment.runner import shared_executor
+from sim.scenario.load import child_key, missing_child
 
 GOAL = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(>=|<=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 
@@ -102,10 +103,12 @@ def parse_lever(key: str, text: str, current: Any, tolerance: float | None = Non
 def lookup(data: dict[str, Any], key: str) -> Any:
     """The value at dotted ``key`` of a resolved scenario dict; :class:`InputError` if absent."""
     node: Any = data
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            raise InputError(f"--lever {key}: no such key in the scenario (stopped at {part!r})")
-        node = node[part]
+    path = tuple(key.split("."))
+    for i, part in enumerate(path):
+        child = child_key(node, part)
+        if child is None:
+            raise InputError(f"--lever {key}: {missing_child(path, i, node)}")
+        node = node[child]
     return node
 
 

@@ -245,21 +245,43 @@ def _check_kind(path: KeyPath, old: Any, new: Any) -> None:
                                  f"expected {_kind(old)} like the current value {old!r}, got {_kind(new)} {new!r}")])
 
 
+def child_key(node: Any, part: str) -> str | int | None:
+    """How ``part`` of a dotted key path indexes ``node``: a mapping key, a list
+    position (``0``, ``1``, ...), or None when ``node`` has no such child."""
+    if isinstance(node, dict):
+        return part if part in node else None
+    if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+        return int(part)
+    return None
+
+
+def missing_child(path: KeyPath, i: int, node: Any) -> str:
+    """Why ``path[i]`` is not found under ``path[:i]``, for an error message."""
+    done = ".".join(path[:i]) or "(top level)"
+    if isinstance(node, list):
+        return f"no item {path[i]!r} under {done}, a list of {len(node)} (items are numbered from 0)"
+    return f"no key {path[i]!r} under {done}"
+
+
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
-    """Set each ``key.path=value``; every key must already exist in ``data``."""
+    """Set each ``key.path=value``; every key must already exist in ``data``.
+
+    A part of the path that is a number picks an item of a list, so
+    ``travel.routes.0.off_peak`` is the first route's off-peak journey time.
+    """
     out = copy.deepcopy(data)
     for text in overrides:
         path, value = parse_override(text)
         node: Any = out
         for i, part in enumerate(path):
-            if not isinstance(node, dict) or part not in node:
-                done = ".".join(path[:i]) or "(top level)"
-                raise ScenarioError([Problem("--set", ".".join(path), f"no key {part!r} under {done}")])
+            key = child_key(node, part)
+            if key is None:
+                raise ScenarioError([Problem("--set", ".".join(path), missing_child(path, i, node))])
             if i == len(path) - 1:
-                _check_kind(path, node[part], value)
-                node[part] = value
+                _check_kind(path, node[key], value)
+                node[key] = value
             else:
-                node = node[part]
+                node = node[key]
     return out
 
 

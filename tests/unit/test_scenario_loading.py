@@ -133,6 +133,10 @@ BAD_SETS = {
     "fractional count": ("hospitals.NHOG.operating_rooms=2.5", "hospitals.NHOG.operating_rooms"),
     "invalid distribution": ("team.mobilisation={dist: uniform, low: 9, high: 1}", "team.mobilisation"),
     "no equals sign": ("run.horizon_days", "run.horizon_days"),
+    "list item out of range": ("travel.routes.99.off_peak={dist: fixed, value: 5}", "travel.routes.99.off_peak"),
+    "list item not a number": ("travel.routes.first.off_peak={dist: fixed, value: 5}",
+                               "travel.routes.first.off_peak"),
+    "negative list item": ("travel.routes.-1.off_peak={dist: fixed, value: 5}", "travel.routes.-1.off_peak"),
 }
 
 
@@ -141,6 +145,21 @@ def test_bad_set_is_refused_with_its_key(override, key):
     with pytest.raises(ScenarioError) as caught:
         load_scenario(BASELINE, [override])
     assert [(p.file, p.key) for p in caught.value.problems][:1] == [("--set", key)]
+
+
+def test_set_picks_a_list_item_by_its_position(baseline):
+    sc = load_scenario(BASELINE, ["travel.routes.1.off_peak={dist: fixed, value: 17}",
+                                  "travel.peaks.1.0=17:00"])
+    assert sc.travel.routes[1].off_peak.ppf(0.9) == 17
+    assert sc.travel.routes[1].between == baseline.travel.routes[1].between
+    assert sc.travel.routes[0] == baseline.travel.routes[0]
+    assert sc.travel.peaks == [baseline.travel.peaks[0], ("17:00", baseline.travel.peaks[1][1])]
+
+
+def test_a_missing_list_item_names_the_list_and_its_length():
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(BASELINE, ["travel.routes.7.peak={dist: fixed, value: 5}"])
+    assert "a list of 3 (items are numbered from 0)" in str(caught.value)
 
 
 def test_set_accepts_an_integer_for_a_float_and_null_for_an_optional():
