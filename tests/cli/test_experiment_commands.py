@@ -106,7 +106,7 @@ def test_compare_baseline_with_itself_prints_zero_differences(tmp_path):
     (["target", BASELINE, "--lever", "hospitals.NHOG.ambulances", "--range", "1..3", "--goal", "nope_min <= 3"],
      "unknown KPI 'nope_min'"),
     (["target", BASELINE, "--lever", "hospitals.NHOG.nothing", "--range", "1..3", "--goal", "call_ins <= 3"],
-     "no such key"),
+     "no key 'nothing' under hospitals.NHOG"),
     (["target", BASELINE, "--lever", "hospitals.NHOG.ambulances", "--range", "3..1", "--goal", "call_ins <= 3"],
      "--range"),
 ])
