@@ -256,7 +256,7 @@ def regress(baseline_dir: Path, candidate_dir: Path, mode: str, alpha: float, to
     if update:
         ledger_path = checks.update_baseline(baseline_dir, candidate_dir, report, reason, ledger)
         click.echo(f"updated {baseline_dir}; recorded in {ledger_path}")
-    elif report.regressions:
+    elif report is not None and report.regressions:
         sys.exit(EXIT_PROBLEM)
 
 
@@ -292,9 +292,9 @@ def bench(as_json: bool, replications: int, repeats: int, stress: Path | None, b
     from sim.bench import default_scenario, format_result, run_bench
     from sim.scenario import load_scenario
 
-    loaded = [load_scenario(path or default_scenario(f"{name}.yaml"))
-              for path, name in ((stress, "stress"), (baseline, "baseline"))]
-    result = run_bench(*loaded, replications, repeats, note=lambda line: click.echo(line, err=True))
+    stress_sc, baseline_sc = (load_scenario(path or default_scenario(f"{name}.yaml"))
+                              for path, name in ((stress, "stress"), (baseline, "baseline")))
+    result = run_bench(stress_sc, baseline_sc, replications, repeats, note=lambda line: click.echo(line, err=True))
     click.echo("\n".join(format_result(result)))
     if as_json:
         click.echo(json.dumps(result.as_dict()))

@@ -26,8 +26,8 @@ import pandas as pd
 from sim import __version__, store
 from sim.analysis.kpis import HEADLINE
 from sim.analysis.paired import DIFFERENCE_COLUMNS, differences
-from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_dict, scenario_hash
 from sim.experiment.runner import shared_executor
+from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_dict, scenario_hash
 from sim.scenario.diff import describe_changes
 
 

@@ -13,7 +13,7 @@ Stream names in use (the list only grows):
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from typing import overload
 
 import numpy as np
 
@@ -46,7 +46,13 @@ class Uniforms:
         self._buffer: list[float] = []
         self._pos = 0
 
-    def random(self, n: int | None = None) -> Any:
+    @overload
+    def random(self, n: None = None) -> float: ...
+
+    @overload
+    def random(self, n: int) -> list[float]: ...
+
+    def random(self, n: int | None = None) -> float | list[float]:
         """The next uniform (a float), or the next ``n`` of them (a list)."""
         count = 1 if n is None else n
         if self._pos + count > len(self._buffer):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from typing import TYPE_CHECKING
 
 from sim.model import clock
 from sim.model.context import SimContext
@@ -14,6 +15,10 @@ from sim.model.processes.newborn import transport_newborn
 from sim.model.processes.operate import operate
 from sim.model.processes.stabilise import recover_mother, stabilise_mother
 from sim.model.processes.transfer import fetch_mother, move_mother
+from sim.model.resources import Grant
+
+if TYPE_CHECKING:
+    import simpy
 
 
 def schedule_planned(ctx: SimContext, case: Case) -> None:
@@ -25,6 +30,13 @@ def schedule_planned(ctx: SimContext, case: Case) -> None:
     case.scheduled_min = clock.next_clock_time(ctx.env.now, clock.clock_to_min(policies.planned_start),
                                                policies.planned_min_lead_min)
     ctx.log.record(case.id, ctx.env.now, "surgery_scheduled", case.hospital, value=case.scheduled_min)
+
+
+def granted(step: simpy.Process) -> Grant:
+    """The grant that a finished step returned, still held (an ICU bed, a team, an escort)."""
+    grant = step.value
+    assert isinstance(grant, Grant)
+    return grant
 
 
 def wait_for_scheduled_time(ctx: SimContext, case: Case) -> Generator:
@@ -59,7 +71,7 @@ def outreach_pathway(ctx: SimContext, case: Case) -> Generator:
     stabilising = env.process(stabilise_mother(ctx, case, case.hospital))
     dispatching = env.process(dispatch_team(ctx, case))
     yield stabilising & dispatching
-    bed, team = stabilising.value, dispatching.value
+    bed, team = granted(stabilising), granted(dispatching)
     yield from wait_for_scheduled_time(ctx, case)
     branches = []
 
@@ -78,7 +90,7 @@ def transfer_pathway(ctx: SimContext, case: Case) -> Generator:
     stabilising = env.process(stabilise_mother(ctx, case, case.hospital))
     fetching = env.process(fetch_mother(ctx, case))
     yield stabilising & fetching
-    yield from move_mother(ctx, case, fetching.value, stabilising.value)
+    yield from move_mother(ctx, case, granted(fetching), granted(stabilising))
     yield from wait_for_scheduled_time(ctx, case)
     branches = []
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 from sim.model.context import SimContext
 from sim.model.entities import Case
 
+if TYPE_CHECKING:
+    import simpy
 
-def consult(ctx: SimContext, case: Case) -> Generator:
+
+def consult(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, str]:
     """A senior at each hospital confer, then decide the pathway.
 
     Steps: request one senior at the home hospital and one at the host (all or

@@ -10,7 +10,7 @@ from sim.model.entities import CASE_DRAWS, Case
 from sim.scenario.schema import Demand, HomeDemand, OutreachDemand
 
 
-def arrivals(ctx: SimContext, demand: Demand, stream: str, start_case: Callable[[SimContext], None]) -> Generator:
+def arrivals(ctx: SimContext, demand: Demand, stream: str, start_case: Callable[[SimContext], object]) -> Generator:
     """Start a case at each arrival of a non-homogeneous Poisson process.
 
     Uses the ``stream`` random stream only for arrival times and thinning.

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 from sim.model.context import SimContext
 from sim.model.entities import Case
 from sim.model.resources import Grant, Pool
+
+if TYPE_CHECKING:
+    import simpy
 
 
 def team_request(ctx: SimContext) -> dict[Pool, int]:
@@ -28,7 +32,7 @@ def wait_for_dispatch_time(ctx: SimContext, case: Case) -> Generator:
         yield case.stabilised | case.deteriorated
 
 
-def dispatch_team(ctx: SimContext, case: Case) -> Generator:
+def dispatch_team(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, Grant]:
     """Assemble the whole team and send it to the host.
 
     Steps: (planned cases) wait for the dispatch time and a stable mother; request every role,

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 from sim.model.context import SimContext
 from sim.model.entities import Case
 from sim.model.resources import Grant
+
+if TYPE_CHECKING:
+    import simpy
 
 
 def stabilisation_plan(ctx: SimContext, case: Case) -> tuple[float | None, float]:
@@ -21,7 +25,7 @@ def stabilisation_plan(ctx: SimContext, case: Case) -> tuple[float | None, float
     return at, at + min(total - at, rest)
 
 
-def stabilise_mother(ctx: SimContext, case: Case, hospital: str) -> Generator:
+def stabilise_mother(ctx: SimContext, case: Case, hospital: str) -> Generator[simpy.Event, Any, Grant]:
     """Preoperative stabilisation in an ICU bed at ``hospital``.
 
     Steps: take an ICU bed; stabilise; with the scenario's probability the

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
 
 from sim.model.context import SimContext
 from sim.model.entities import Case
 from sim.model.processes.dispatch import wait_for_dispatch_time
 from sim.model.resources import Grant
 
+if TYPE_CHECKING:
+    import simpy
 
-def fetch_mother(ctx: SimContext, case: Case) -> Generator:
+
+def fetch_mother(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, Grant]:
     """Send an ambulance with its escort from the obstetric hospital to the host.
 
     Steps: (planned cases) wait for the dispatch time and a stable mother;
