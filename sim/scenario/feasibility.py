@@ -6,7 +6,7 @@ handle.  The model then runs to its horizon with cases waiting (the broker
 never deadlocks), which is a legitimate answer to "what if", but a planner
 should be told before reading the numbers.  These are warnings, not errors.
 
-Three checks, from the scenario alone:
+Four checks, from the scenario alone:
 
 - **never served**: a request needs more units of a pool than its largest
   shift plus its on-call staff hold (e.g. the team needs 2 anaesthetists, the
@@ -15,15 +15,22 @@ Three checks, from the scenario alone:
   wait for the next shift or for call-ins;
 - **overload**: a lower bound of the offered load (arrival rate x mean time
   a unit is held, per unit) is at least 1 for the outreach team, theatres,
-  NICU cots or host ICU beds, so queues grow without bound.
+  NICU cots or host ICU beds, so queues grow without bound;
+- **start-up bias**: NICU cots start empty and newborns stay for days, so
+  the occupancy takes weeks to reach its long-run level; when the warm-up is
+  shorter than that, NICU figures are biased low (see :func:`fill_time`).
 
 Units: rates per day, durations minutes.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
+import numpy as np
+
+from sim.scenario.distributions import Distribution
 from sim.scenario.schema import Scenario
 
 SHIFTS = ("day", "night", "weekend")
@@ -211,6 +218,51 @@ def overload(sc: Scenario) -> list[str]:
             for key, what, load in offered_loads(sc) if load >= 1]
 
 
+FILLED = 0.95
+"""Share of the long-run occupancy that counts as warmed up."""
+MATERIAL_LOAD = 0.1
+"""Offered load per cot below which a start-up bias is too small to mention."""
+
+
+def fill_time(stay: Distribution, fraction: float = FILLED, points: int = 20_000) -> float:
+    """Minutes from an empty start until the expected occupancy reaches ``fraction`` of its long-run level.
+
+    For an infinite-server queue that starts empty, with Poisson arrivals at
+    rate lambda and stays S, E[N(t)] = lambda E[min(S, t)] while the long-run
+    level is lambda E[S] (Eick, Massey and Whitt 1993, "The physics of the
+    Mt/G/inf queue", Operations Research 41(4):731-742), so the share reached
+    at t is E[min(S, t)] / E[S] whatever the rate.  The expectations are
+    taken over ``points`` equally spaced quantiles of S.
+    """
+    s = np.sort([stay.ppf((i + 0.5) / points) for i in range(points)])
+    n = len(s)
+    below = np.concatenate([[0.0], np.cumsum(s)[:-1]])  # sum of the stays shorter than s[k]
+    reached = (below + (n - np.arange(n)) * s) / n  # E[min(S, s[k])]
+    target = fraction * s.mean()
+    k = int(np.searchsorted(reached, target))
+    if k == 0:
+        return float(target)  # every stay is longer than t: E[min(S, t)] = t
+    # between s[k-1] and s[k], E[min(S, t)] grows at the share of stays longer than t, (n - k) / n
+    return float(s[k - 1] + (target - reached[k - 1]) * n / (n - k))
+
+
+def startup_bias(sc: Scenario) -> list[str]:
+    """NICU cots that are busy enough to matter and still filling up when the warm-up ends."""
+    loads = {key: load for key, _, load in offered_loads(sc)}
+    key = f"hospitals.{sc.team.home}.nicu_cots"
+    if loads.get(key, 0.0) < MATERIAL_LOAD:
+        return []
+    days = fill_time(sc.clinical.nicu_stay) / 1440.0
+    if sc.run.warmup_days >= days:
+        return []
+    advice = (f"add --set run.warmup_days={math.ceil(days)} for them" if days < sc.run.horizon_days
+              else f"they need a horizon longer than {math.ceil(days)} days and that warm-up")
+    return [f"run.warmup_days: NICU cots at {sc.team.home} start empty, and their expected occupancy reaches "
+            f"{100 * FILLED:g}% of its long-run level only after about {days:.0f} days (mean stay "
+            f"{sc.clinical.nicu_stay.mean() / 1440:.1f} days); with a warm-up of {sc.run.warmup_days:g} days "
+            f"the NICU figures (cot use, waits for a cot) are biased low: {advice}"]
+
+
 def scenario_warnings(sc: Scenario) -> list[str]:
-    """Every feasibility warning of a scenario, each as ``key: message``."""
-    return [*never_served(sc), *shift_gaps(sc), *overload(sc)]
+    """Every pre-run warning of a scenario, each as ``key: message``."""
+    return [*never_served(sc), *shift_gaps(sc), *overload(sc), *startup_bias(sc)]
