@@ -38,6 +38,21 @@ def unit_of(kpi: str) -> str:
     return "count"
 
 
+POSSIBLE = {"min": (0.0, math.inf), "%": (0.0, 100.0), "fraction": (0.0, 1.0), "count": (0.0, math.inf)}
+"""The values a KPI of each unit can take: durations and counts are never negative, shares never above all."""
+
+
+def shown_interval(kpi: str, low: float, high: float) -> tuple[float, float, bool]:
+    """``(low, high, cut)``: a confidence interval cut to the values the KPI can take.
+
+    A t interval from few replications can reach a negative delay or a share
+    above 100%; reports show it cut to the possible range and say so (``cut``).
+    Verdicts and precision use the interval as computed.
+    """
+    lowest, highest = POSSIBLE[unit_of(kpi)]
+    return max(low, lowest), min(high, highest), bool(low < lowest or high > highest)
+
+
 def _mean(series: pd.Series) -> float:
     return float(series.mean()) if series.notna().any() else math.nan
 

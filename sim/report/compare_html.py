@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from matplotlib.figure import Figure
 
 from sim import store
-from sim.analysis.kpis import HEADLINE
+from sim.analysis.kpis import HEADLINE, shown_interval
 from sim.analysis.labels import kpi_label
 from sim.report import compare_charts
 from sim.report.html import save_figure
@@ -56,6 +56,8 @@ def render(folder: Path) -> str:
     diff = diff.assign(headline=diff["kpi"].isin(HEADLINE), label=diff["kpi"].map(kpi_label))
     diff = diff.sort_values(["headline", "scenario"], ascending=[False, True], kind="stable")
     head = summary[summary["kpi"].isin(HEADLINE)].assign(label=lambda d: d["kpi"].map(kpi_label))
+    shown = [shown_interval(*row) for row in zip(head["kpi"], head["ci_low"], head["ci_high"], strict=True)]
+    head = head.assign(ci_low=[s[0] for s in shown], ci_high=[s[1] for s in shown], ci_cut=[s[2] for s in shown])
     env = Environment(loader=PackageLoader("sim.report", "templates"), autoescape=select_autoescape(default=True))
     env.filters["num"] = _num
     return env.get_template("comparison.html.j2").render(

@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from sim import store
 from sim.analysis import attribution, occupancy
-from sim.analysis.kpis import HEADLINE
+from sim.analysis.kpis import HEADLINE, shown_interval
 from sim.analysis.labels import kpi_label
 from sim.report import charts, narrative
 
@@ -132,8 +132,10 @@ def figures_for(folder: Path, data: RunData | None = None) -> list[dict[str, str
 def _kpi_row(r: Any, targets: dict[str, float], within: dict[str, float]) -> dict[str, Any]:
     target = narrative.kpi_target(r.kpi, targets)
     urgency = r.kpi.rsplit("_", 1)[-1]
-    return {"kpi": r.kpi, "label": kpi_label(r.kpi), "unit": r.unit, "mean": r.mean, "ci_low": r.ci_low,
-            "ci_high": r.ci_high, "n": r.n, "p50": r.p50, "p90": r.p90, "precision_met": bool(r.precision_met),
+    low, high, cut = shown_interval(r.kpi, r.ci_low, r.ci_high)
+    return {"kpi": r.kpi, "label": kpi_label(r.kpi), "unit": r.unit, "mean": r.mean,
+            "ci_low": low, "ci_high": high, "ci_cut": cut,
+            "n": r.n, "p50": r.p50, "p90": r.p90, "precision_met": bool(r.precision_met),
             "needed": r.replications_needed, "headline": r.kpi in HEADLINE, "target": target,
             "within": within.get(urgency, math.nan) if r.kpi.startswith("decision_to_delivery_min_") else math.nan,
             "verdict": narrative.verdict(r.mean, r.ci_low, r.ci_high, target)}

@@ -105,6 +105,28 @@ def test_a_target_is_met_only_when_the_whole_interval_is_under_it(mean, low, hig
     assert narrative.verdict(mean, low, high, target) == verdict
 
 
+def test_an_interval_beyond_what_a_kpi_can_take_is_shown_cut_and_marked():
+    import pandas as pd
+
+    from sim.analysis.stats import SUMMARY_COLUMNS
+    from sim.report.html import kpi_rows
+
+    rows = [("ddi_within_target_pct", -110.1, 176.8), ("decision_to_delivery_min", -173.1, 2494.8),
+            ("utilisation_NHOG_operating_room", 0.1, 0.3), ("delivery_to_nicu_min", math.nan, math.nan),
+            ("decision_to_delivery_min_cat1", 20.0, 40.0)]
+    summary = pd.DataFrame([{c: math.nan for c in SUMMARY_COLUMNS} | {
+        "kpi": k, "unit": "", "mean": 1.0, "ci_low": lo, "ci_high": hi, "n": 3, "precision_met": False}
+        for k, lo, hi in rows])
+    shown = {r["kpi"]: (r["ci_low"], r["ci_high"], r["ci_cut"]) for r in kpi_rows(summary, {"cat1": 30.0})[1]}
+    assert shown["ddi_within_target_pct"] == (0.0, 100.0, True)
+    assert shown["decision_to_delivery_min"] == (0.0, 2494.8, True)
+    assert shown["utilisation_NHOG_operating_room"] == (0.1, 0.3, False)
+    assert str(shown["delivery_to_nicu_min"]) == "(nan, nan, False)"  # no interval stays no interval
+    assert shown["decision_to_delivery_min_cat1"] == (20.0, 40.0, False)
+    verdicts = {r["kpi"]: r["verdict"] for r in kpi_rows(summary, {"cat1": 30.0})[1]}
+    assert verdicts["decision_to_delivery_min_cat1"] == "uncertain"  # verdicts use the interval as computed
+
+
 def test_distributions_are_described_in_words():
     assert narrative.describe_dist({"dist": "triangular", "low": 15, "mode": 30, "high": 60}) == \
         "triangular 15 / 30 / 60 min (low / mode / high)"
