@@ -59,8 +59,12 @@ def cli(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(message)s")
 
 
-def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Options shared by commands that run replications."""
+def run_options(out_default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Options shared by commands that run replications; ``out_default`` is said in --out's help."""
+    return lambda func: _with_run_options(func, out_default)
+
+
+def _with_run_options(func: Callable[..., Any], out_default: str) -> Callable[..., Any]:
     for option in reversed([
         click.option("-n", "--replications", type=click.IntRange(1, 1_000_000), default=None,
                      help="Replications (default: the scenario's run.replications)."),
@@ -71,7 +75,7 @@ def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True),
         click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786."),
         click.option("--out", type=click.Path(path_type=Path), default=None,
-                     help="Results folder (default: results/<scenario name>)."),
+                     help=f"Results folder (default: {out_default})."),
         click.option("--force", is_flag=True, help="Replace an existing results folder."),
         click.option("--precision", type=click.FloatRange(0, 1, min_open=True), default=0.05, show_default=True,
                      help="Relative CI half-width asked of each KPI."),
@@ -82,7 +86,7 @@ def run_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 @cli.command()
 @click.argument("scenario", type=click.Path(path_type=Path))
-@run_options
+@run_options("results/<scenario name>")
 @click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
               help="Override a scenario key, e.g. --set hospitals.NHOG.ambulances=3 (repeatable).")
 @click.option("--resume", is_flag=True, help="Reuse replications finished by an interrupted run of --out.")
@@ -162,16 +166,18 @@ def timeline(results_dir: Path, replication: int, case_id: int, out: Path | None
     click.echo(f"timeline: {write_timeline(results_dir, replication, case_id, out)}")
 
 
-def study_options(func: Callable[..., Any]) -> Callable[..., Any]:
+def study_options(out_default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Options of commands that run several scenarios: the run options and --set."""
-    func = click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
-                        help="Override a key in every scenario (repeatable).")(func)
-    return run_options(func)
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        func = click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
+                            help="Override a key in every scenario (repeatable).")(func)
+        return _with_run_options(func, out_default)
+    return decorate
 
 
 @cli.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(path_type=Path))
-@study_options
+@study_options("results/compare-<first scenario name>")
 @handle_errors
 def compare(scenarios: tuple[Path, ...], overrides: tuple[str, ...], **opts: Any) -> None:
     """Compare SCENARIOS against the first, paired under common random numbers."""
@@ -189,7 +195,7 @@ def compare(scenarios: tuple[Path, ...], overrides: tuple[str, ...], **opts: Any
 @click.argument("scenario", type=click.Path(path_type=Path))
 @click.option("--vary", "varies", multiple=True, required=True, metavar="KEY=V1,V2,...",
               help="A key and its values (repeatable; the grid is every combination).")
-@study_options
+@study_options("results/sweep-<scenario name>")
 @handle_errors
 def sweep(scenario: Path, varies: tuple[str, ...], overrides: tuple[str, ...], **opts: Any) -> None:
     """Run a grid of variants of SCENARIO under common random numbers."""
@@ -209,7 +215,7 @@ def sweep(scenario: Path, varies: tuple[str, ...], overrides: tuple[str, ...], *
               help="Continuous levers: stop when the bracket is this narrow (default: range/64).")
 @click.option("--confirm/--no-confirm", default=True, show_default=True,
               help="Confirm the answer with an independent run (seed + 1).")
-@study_options
+@study_options("results/target-<scenario name>")
 @handle_errors
 def target(scenario: Path, lever: str, range_text: str, goal: str, tolerance: float | None, confirm: bool,
            overrides: tuple[str, ...], **opts: Any) -> None:

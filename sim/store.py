@@ -9,7 +9,8 @@ a killed run stay in ``DIR.partial/parts`` so ``--resume`` can skip them.
 Layout of a finished folder::
 
     manifest.json  events.parquet  cases.parquet  resources.parquet
-    replications.csv  summary.csv  figures/*.png|svg  report.html
+    replications.csv  summary.csv  unserved.csv  [sequential.json]
+    figures/*.png|svg  report.html
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Key performance indicators: one value per replication, from the tables.
 
-KPI names are a contract (``DESIGN.md`` section 3); :data:`UNITS` gives each
+KPI names are a contract (``docs/results.md``); :func:`unit_of` gives each
 one's unit.  Interval KPIs are means over the cases of one replication; a
 replication without such a case gives NaN, not zero.
 """

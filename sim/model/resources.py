@@ -29,8 +29,9 @@ class Pool:
     """Units of one kind at one hospital.
 
     ``roster`` maps shift name to on-duty headcount; a fixed pool has the same
-    number in every shift.  ``on_call`` people can be called in; each one is
-    present for ``call_in_delay()`` minutes after the call.
+    number in every shift.  ``on_call`` people can be called in; each one
+    arrives ``call_in_delay()`` minutes after the call and stays until nobody
+    waits for the role.
     """
 
     __slots__ = ("busy", "call_in_delay", "called_in", "calling", "capacity", "hospital", "name",

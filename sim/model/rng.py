@@ -7,7 +7,8 @@ scenarios run with one seed share every stream (common random numbers).
 Stream names in use (the list only grows):
 
 ``outreach_arrivals``, ``outreach_cases``, ``home_arrivals``, ``home_cases``,
-``travel``, ``call_in``, ``team``, ``scripted_cases``.
+``travel``, ``call_in``, ``scripted_cases``; ``team`` is reserved (named in
+earlier versions, drawn from by none).
 """
 
 from __future__ import annotations

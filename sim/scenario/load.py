@@ -2,8 +2,8 @@
 
 Every problem becomes a :class:`ScenarioError` that lists each fault with its
 file, key path and, where known, line.  Nothing here executes code from a file:
-ruamel.yaml's safe loader builds only plain mappings, lists and scalars, and
-refuses duplicate keys.
+:mod:`sim.scenario.yamlsafe` reads YAML 1.2 (refusing tags, alias bombs and
+duplicate keys) and hands over only plain mappings, lists and scalars.
 """
 
 from __future__ import annotations

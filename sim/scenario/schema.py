@@ -60,7 +60,7 @@ class Hospital(Frozen):
     """One hospital: capabilities and capacities."""
 
     name: str = Field(min_length=1)
-    obstetric: bool = Field(False, description="has an obstetric service (can send a team)")
+    obstetric: bool = Field(False, description="has an obstetric service (descriptive: the model does not read it)")
     nicu: bool = Field(False, description="has a neonatal intensive care unit")
     operating_rooms: Count = 0
     icu_beds: Count = 0
