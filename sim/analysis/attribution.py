@@ -35,11 +35,6 @@ PLANNED_TIME = "planned surgery time"
 MOTHER = "mother's stabilisation"
 
 
-def pool_key(hospital: str, resource: str) -> str:
-    """The name of a pool in attribution tables: ``HOSPITAL/pool``."""
-    return f"{hospital}/{resource}"
-
-
 def pool_words(name: str) -> str:
     """``nicu_cot`` -> ``NICU cot``: a pool name in words, with the usual capitals."""
     return " ".join(w.upper() if w in ("icu", "nicu") else w for w in str(name).split("_"))

@@ -50,14 +50,3 @@ def kpi_label(kpi: str) -> str:
     if match:
         return f"utilisation of {plural(match.group(2))} at {match.group(1)}"
     return kpi.replace("_", " ")
-
-
-def lower_is_better(kpi: str) -> bool | None:
-    """``True`` for times, ``False`` for shares within target, ``None`` where neither is better."""
-    if kpi.endswith("_min") or re.search(r"_min_\w+$", kpi):
-        return True
-    if "within_target_pct" in kpi:
-        return False
-    if kpi in ("deteriorations", "nicu_diversions", "outreach_in_progress_at_horizon"):
-        return True
-    return None

@@ -13,7 +13,7 @@ MIN_PER_HOUR = 60.0
 HOURS_PER_DAY = 24
 
 
-def _step_integral(times: np.ndarray, levels: np.ndarray, at: np.ndarray) -> np.ndarray:
+def step_integral(times: np.ndarray, levels: np.ndarray, at: np.ndarray) -> np.ndarray:
     """Integral from ``times[0]`` of a step function (``levels[i]`` from ``times[i]``), at each of ``at``."""
     widths = np.diff(times, append=times[-1])
     cum = np.concatenate(([0.0], np.cumsum(levels * widths)))[:-1]
@@ -64,7 +64,7 @@ def occupancy_by_hour(events: pd.DataFrame, pools: list[tuple[str, str]], start_
                 continue
             times = grp["time_min"].to_numpy(dtype=float)
             for measure in ("busy", "available"):
-                per_hour = np.diff(_step_integral(times, grp[measure].cumsum().to_numpy(), edges)) / MIN_PER_HOUR
+                per_hour = np.diff(step_integral(times, grp[measure].cumsum().to_numpy(), edges)) / MIN_PER_HOUR
                 rows.append(pd.DataFrame({"hospital": hosp, "resource": res, "measure": measure,
                                           "hour": hours, "units": per_hour}))
     if not rows:

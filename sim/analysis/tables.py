@@ -182,7 +182,7 @@ def _resources_one(ev: pd.DataFrame, horizon: float, warmup: float) -> pd.DataFr
         ["hospital", "resource"], observed=True).size()
     table["call_ins"] = call_ins
     table = table.reset_index()
-    fill = {"mean_queue": 0.0, "max_queue": 0, "requests": 0, "call_ins": 0, "not_granted": 0, "busy_min": 0.0}
+    fill = {"mean_queue": 0.0, "max_queue": 0, "requests": 0, "call_ins": 0, "not_granted": 0}
     table = table.fillna(fill)
     for col in ("requests", "call_ins", "not_granted", "max_queue"):
         table[col] = table[col].astype("int64")

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.analysis.occupancy import step_integral
+
 BATCH = 5
 
 
@@ -66,14 +68,8 @@ def pool_busy_series(events: pd.DataFrame, hospital: str, resource: str, bin_min
 
 def _bin_average(t: np.ndarray, level: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Time average per bin of a step function that takes ``level[i]`` from ``t[i]`` on (0 before)."""
-    knots = np.concatenate([[0.0], t])
-    values = np.concatenate([[0.0], level])
-    grid = np.union1d(knots, edges)
-    grid = grid[(grid >= edges[0]) & (grid <= edges[-1])]
-    at = values[np.searchsorted(knots, grid[:-1], side="right") - 1]
-    area = np.cumsum(np.concatenate([[0.0], at * np.diff(grid)]))
-    cum = np.interp(edges, grid, area)
-    return np.diff(cum) / np.diff(edges)
+    area = step_integral(np.concatenate([[0.0], t]), np.concatenate([[0.0], level]), edges)
+    return np.diff(area) / np.diff(edges)
 
 
 def case_series(cases: pd.DataFrame, column: str, case_type: str | None, bin_min: float,

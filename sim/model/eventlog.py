@@ -2,8 +2,9 @@
 
 Each row is ``(case_id, time_min, event, hospital, resource, value, detail)``;
 the experiment layer adds ``replication``.  ``case_id`` is -1 for events that
-belong to no case (roster changes, called-in staff going home).  Appending a tuple to a list is the
-cheapest record Python offers, which keeps logging off the hot path.
+belong to no case (roster changes, called-in staff going home).  Appending a
+tuple to a list is the cheapest record Python offers, which keeps logging off
+the hot path.
 """
 
 from __future__ import annotations

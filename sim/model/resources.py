@@ -190,10 +190,6 @@ class Broker:
             self._send_home()
 
     @staticmethod
-    def _fits(need: dict[Pool, int]) -> bool:
-        return Broker._lacking(need) is None
-
-    @staticmethod
     def _lacking(need: dict[Pool, int]) -> Pool | None:
         """The first pool without enough free units for ``need``, or None when it all fits."""
         for pool, n in need.items():

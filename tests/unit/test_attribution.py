@@ -142,6 +142,15 @@ def test_binding_summary_counts_cases_once_per_cause(waits):
     assert summary["total_wait_min"].is_monotonic_decreasing
 
 
+def test_a_case_that_waits_twice_for_one_cause_counts_once_among_cases():
+    waits = pd.DataFrame({"replication": 0, "case_id": [1, 1, 2], "step": "assembling the team",
+                          "binding": "H/room", "wait_min": [10.0, 20.0, 30.0]})
+    row = attribution.binding_summary(waits, no_milestones([1, 2, 3, 4])).iloc[0]
+    assert row["waits"] == 3
+    assert row["cases_pct"] == pytest.approx(100 * 2 / 4)
+    assert row["total_wait_min"] == 60.0
+
+
 def test_every_wait_of_a_real_replication_is_explained(short_baseline):
     """On a model run, each wait at the broker names at least one binding pool among its short ones."""
     from sim.experiment.runner import replication_tables
