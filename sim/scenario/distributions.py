@@ -24,7 +24,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from scipy import special
 
 Z90 = 1.2815515655446004  # standard normal 90th percentile
-DERIVED = ("normal_params", "shape_scale")
+DERIVED = ("mu_sigma", "shape_scale")
 """Cached properties derived from a distribution's fields (kept in the instance ``__dict__``)."""
 
 
@@ -82,11 +82,6 @@ class LogNormal(_Dist):
     mean_: float | None = Field(None, alias="mean", gt=0)
     sd: float | None = Field(None, gt=0)
 
-    @functools.cached_property
-    def normal_params(self) -> tuple[float, float]:
-        """``mu_sigma``, computed once (``ppf`` runs on every draw)."""
-        return self.mu_sigma
-
     @model_validator(mode="after")
     def _one_parametrisation(self) -> LogNormal:
         by_quantiles = self.median is not None and self.p90 is not None
@@ -97,9 +92,9 @@ class LogNormal(_Dist):
             raise ValueError("p90 must be greater than median")
         return self
 
-    @property
+    @functools.cached_property
     def mu_sigma(self) -> tuple[float, float]:
-        """Parameters of the underlying normal (log scale)."""
+        """Parameters of the underlying normal (log scale), computed once (``ppf`` runs on every draw)."""
         if self.median is not None and self.p90 is not None:
             mu = math.log(self.median)
             return mu, (math.log(self.p90) - mu) / Z90
@@ -109,7 +104,7 @@ class LogNormal(_Dist):
         return math.log(self.mean_) - sigma2 / 2, math.sqrt(sigma2)
 
     def ppf(self, u: float) -> float:
-        mu, sigma = self.normal_params
+        mu, sigma = self.mu_sigma
         return self.shift + math.exp(mu + sigma * float(special.ndtri(u)))
 
     def mean(self) -> float:

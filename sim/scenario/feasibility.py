@@ -211,11 +211,11 @@ def offered_loads(sc: Scenario) -> list[tuple[str, str, float]]:
     return loads
 
 
-def overload(sc: Scenario) -> list[str]:
+def overload(loads: list[tuple[str, str, float]]) -> list[str]:
     """Resources whose offered load (a lower bound) is 1 or more: queues grow without bound."""
     return [f"{key}: demand above capacity for {what}: offered load at least {load:.2f} per unit "
             "(1 or more: waits grow for as long as the run lasts)"
-            for key, what, load in offered_loads(sc) if load >= 1]
+            for key, what, load in loads if load >= 1]
 
 
 FILLED = 0.95
@@ -246,11 +246,10 @@ def fill_time(stay: Distribution, fraction: float = FILLED, points: int = 20_000
     return float(s[k - 1] + (target - reached[k - 1]) * n / (n - k))
 
 
-def startup_bias(sc: Scenario) -> list[str]:
+def startup_bias(sc: Scenario, loads: list[tuple[str, str, float]]) -> list[str]:
     """NICU cots that are busy enough to matter and still filling up when the warm-up ends."""
-    loads = {key: load for key, _, load in offered_loads(sc)}
     key = f"hospitals.{sc.team.home}.nicu_cots"
-    if loads.get(key, 0.0) < MATERIAL_LOAD:
+    if {k: load for k, _, load in loads}.get(key, 0.0) < MATERIAL_LOAD:
         return []
     days = fill_time(sc.clinical.nicu_stay) / 1440.0
     if sc.run.warmup_days >= days:
@@ -265,4 +264,5 @@ def startup_bias(sc: Scenario) -> list[str]:
 
 def scenario_warnings(sc: Scenario) -> list[str]:
     """Every pre-run warning of a scenario, each as ``key: message``."""
-    return [*never_served(sc), *shift_gaps(sc), *overload(sc), *startup_bias(sc)]
+    loads = offered_loads(sc)
+    return [*never_served(sc), *shift_gaps(sc), *overload(loads), *startup_bias(sc, loads)]

@@ -67,6 +67,7 @@ def test_control_characters_in_keys_are_refused(tmp_path: Path) -> None:
     path.write_text(BASE.replace("  CLH:\n", '  "CLH\\e[2J":\n', 1), encoding="utf-8")
     result = CliRunner().invoke(cli, ["validate", str(path)])
     assert result.exit_code == 2
+    assert "control character" in result.output
     assert "\x1b" not in result.output
 
 
