@@ -10,6 +10,9 @@ from sim.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
+RESULT_FILES = ["manifest.json", "events.parquet", "cases.parquet", "resources.parquet", "replications.csv",
+                "summary.csv", "unserved.csv", "report.html"]
+"""Every file of a finished results folder (docs/results.md), figures aside."""
 
 
 @pytest.fixture(scope="session")

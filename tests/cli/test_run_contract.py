@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from tests.conftest import ROOT, SCENARIOS
+from tests.conftest import RESULT_FILES, ROOT, SCENARIOS
 
 BASELINE = str(SCENARIOS / "baseline.yaml")
 SHORT = ("--set", "run.horizon_days=60")
@@ -54,8 +54,7 @@ def results_two_workers(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_run_writes_every_file_of_the_contract(results):
-    for name in ("manifest.json", "events.parquet", "cases.parquet", "resources.parquet", "replications.csv",
-                 "summary.csv", "report.html"):
+    for name in RESULT_FILES:
         assert (results / name).is_file(), name
     assert len(list((results / "figures").glob("*.png"))) >= 3
     assert list((results / "figures").glob("*.svg"))

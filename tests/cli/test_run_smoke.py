@@ -5,10 +5,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from sim.cli import cli
-from tests.conftest import SCENARIOS
-
-EXPECTED = ["manifest.json", "events.parquet", "cases.parquet", "resources.parquet", "replications.csv",
-            "summary.csv", "report.html"]
+from tests.conftest import RESULT_FILES, SCENARIOS
 
 
 def test_run_writes_every_results_file(tmp_path):
@@ -16,7 +13,7 @@ def test_run_writes_every_results_file(tmp_path):
     result = CliRunner().invoke(cli, ["run", str(SCENARIOS / "baseline.yaml"), "-n", "2", "--seed", "7",
                                       "--out", str(out), "--set", "run.horizon_days=30"])
     assert result.exit_code == 0, result.output
-    for name in EXPECTED:
+    for name in RESULT_FILES:
         assert (out / name).is_file(), name
     assert len(list((out / "figures").glob("*.png"))) >= 3
     assert not (tmp_path / "res.partial").exists()

@@ -120,7 +120,8 @@ def test_sequential_run_stops_at_the_maximum_and_says_so(tmp_path):
     seq = store.read_json(out, "sequential.json")
     assert not seq["met"]
     assert seq["replications"] == 4
-    assert isinstance(pd.DataFrame(seq["rounds"]), pd.DataFrame)
+    assert [r["n"] for r in seq["rounds"]] == [2, 4]
+    assert seq["rounds"][-1]["unmet"]  # it stopped short of the precision, and says which KPIs
 
 
 def test_a_study_and_a_sequential_run_start_their_worker_processes_once(tmp_path, monkeypatch):
