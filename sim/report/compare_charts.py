@@ -14,7 +14,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.analysis.kpis import unit_of
 from sim.analysis.labels import kpi_label
-from sim.report.charts import OKABE_ITO, TARGET_COLOUR, plt  # charts sets the Agg backend and the style
+from sim.report.charts import OKABE_ITO, TARGET_COLOUR, empty_figure, plt  # charts sets the Agg backend and the style
 
 UNIT_AXIS = {"min": "minutes", "%": "percentage points", "fraction": "fraction of capacity", "count": "count"}
 """Axis words for a difference of a KPI with that unit."""
@@ -24,12 +24,6 @@ VALUE_AXIS = {**UNIT_AXIS, "%": "percent"}
 
 def _title(kpi: str, width: int = 30) -> str:
     return textwrap.fill(kpi_label(kpi), width)
-
-
-def _empty(fig: Figure, ax: plt.Axes, message: str) -> Figure:
-    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes)
-    ax.set_axis_off()
-    return fig
 
 
 def _grid(n: int, width: float = 7.5, height: float = 1.9) -> tuple[Figure, list]:
@@ -46,9 +40,9 @@ def forest_plot(diff: pd.DataFrame, kpis: list[str]) -> Figure:
     pale bar behind it is the unpaired (Welch) interval of the same difference.
     """
     kpis = [k for k in kpis if k in set(diff["kpi"])]
-    fig, axes = _grid(len(kpis), height=0.9 + 0.3 * diff["scenario"].nunique())
     if not kpis:
-        return _empty(fig, axes[0], "no KPI has paired values")
+        return empty_figure("no KPI has paired values")
+    fig, axes = _grid(len(kpis), height=0.9 + 0.3 * diff["scenario"].nunique())
     for ax, kpi in zip(axes, kpis, strict=True):
         sel = diff[diff["kpi"] == kpi].reset_index(drop=True)
         y = np.arange(len(sel))[::-1]
@@ -71,11 +65,10 @@ def distribution_plot(reps: dict[str, pd.DataFrame], kpis: list[str]) -> Figure:
     """Per-replication values by scenario (box and points); grey lines join one replication across scenarios."""
     names = list(reps)
     kpis = [k for k in kpis if all(k in r.columns for r in reps.values())]
-    fig, grid = plt.subplots(1, max(len(kpis), 1), figsize=(3.2 * max(len(kpis), 1), 4), layout="constrained",
-                             squeeze=False)
-    axes = list(grid[0])
     if not kpis:
-        return _empty(fig, axes[0], "no KPI common to all scenarios")
+        return empty_figure("no KPI common to all scenarios")
+    fig, grid = plt.subplots(1, len(kpis), figsize=(3.2 * len(kpis), 4), layout="constrained", squeeze=False)
+    axes = list(grid[0])
     for ax, kpi in zip(axes, kpis, strict=True):
         table = pd.DataFrame({n: reps[n].set_index("replication")[kpi] for n in names})
         x = np.arange(len(names))
@@ -96,11 +89,10 @@ def distribution_plot(reps: dict[str, pd.DataFrame], kpis: list[str]) -> Figure:
 def sweep_chart(table: pd.DataFrame, key: str, kpis: list[str], hue: str | None = None) -> Figure:
     """Each KPI's mean against the swept ``key`` with a 95% CI band; one line per value of ``hue``."""
     kpis = [k for k in kpis if k in set(table["kpi"])]
-    fig, grid = plt.subplots(1, max(len(kpis), 1), figsize=(3.4 * max(len(kpis), 1), 3.6), layout="constrained",
-                             squeeze=False)
-    axes = list(grid[0])
     if not kpis:
-        return _empty(fig, axes[0], "no KPI to plot")
+        return empty_figure("no KPI to plot")
+    fig, grid = plt.subplots(1, len(kpis), figsize=(3.4 * len(kpis), 3.6), layout="constrained", squeeze=False)
+    axes = list(grid[0])
     numeric = pd.api.types.is_numeric_dtype(table[key])
     levels = list(dict.fromkeys(table[key]))
     for ax, kpi in zip(axes, kpis, strict=True):

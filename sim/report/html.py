@@ -180,7 +180,7 @@ def resource_rows(resources: pd.DataFrame, days: float) -> list[dict]:
     agg["call_ins_week"] = agg["call_ins"] * 7.0 / max(days, 1e-9)
     agg["utilisation"] = agg["utilisation"].where(agg["capacity"] <= 0, agg["utilisation"].fillna(0.0))
     agg = agg[(agg["capacity"] > 0) | (agg["requests"] > 0)]
-    agg["resource"] = agg["resource"].map(narrative.words)
+    agg["resource"] = agg["resource"].map(attribution.pool_words)
     return agg.sort_values("utilisation", ascending=False).to_dict("records")
 
 

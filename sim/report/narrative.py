@@ -22,11 +22,6 @@ STRESS_REFERENCE = ("Monks T, Currie CSM, Onggo BS, Robinson S, Kunc M, Taylor S
                     "2019;13(1):55-67. doi:10.1080/17477778.2018.1442155")
 
 
-def words(name: str) -> str:
-    """``obstetric_surgeon`` -> ``obstetric surgeon``; ``icu_bed`` -> ``ICU bed``."""
-    return pool_words(name)
-
-
 def num(x: float, digits: int = 0) -> str:
     """A number without a trailing ``.0`` for whole values."""
     x = float(x)
@@ -60,12 +55,12 @@ def describe_dist(d: dict[str, Any] | None, unit: str = "min") -> str:
 
 
 def _mix(shares: dict[str, float]) -> str:
-    return ", ".join(f"{words(k)} {100 * v:.0f}%" for k, v in shares.items())
+    return ", ".join(f"{pool_words(k)} {100 * v:.0f}%" for k, v in shares.items())
 
 
 def _counts(items: dict[str, int]) -> str:
     """``{"obstetric_surgeon": 2, "technician": 1}`` -> ``2 obstetric surgeons, 1 technician``."""
-    return ", ".join(f"{n} {plural(k) if n != 1 else words(k)}" for k, n in items.items() if n)
+    return ", ".join(f"{n} {plural(k) if n != 1 else pool_words(k)}" for k, n in items.items() if n)
 
 
 def hospitals(sc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -84,7 +79,7 @@ def hospitals(sc: dict[str, Any]) -> list[dict[str, Any]]:
 
 def rosters(sc: dict[str, Any]) -> list[dict[str, Any]]:
     """One row per hospital and staff role: headcount by shift, on call and the call-in time."""
-    return [{"hospital": hid, "role": words(role), "day": s.get("day", 0), "night": s.get("night", 0),
+    return [{"hospital": hid, "role": pool_words(role), "day": s.get("day", 0), "night": s.get("night", 0),
              "weekend": s.get("weekend", 0), "on_call": s.get("on_call", 0),
              "call_in": describe_dist(s.get("call_in")) if s.get("on_call") else ""}
             for hid, h in sc.get("hospitals", {}).items() for role, s in (h.get("staff") or {}).items()]
@@ -133,7 +128,8 @@ def demand(sc: dict[str, Any]) -> list[str]:
 def policies(sc: dict[str, Any]) -> list[str]:
     """Sentences on the policies in force."""
     p, urg = sc.get("policies", {}), sc.get("urgency", {})
-    lines = ["Pathway by urgency: " + ", ".join(f"{words(u)} {v}" for u, v in (p.get("pathway") or {}).items()) + "."]
+    pathway = (p.get("pathway") or {}).items()
+    lines = ["Pathway by urgency: " + ", ".join(f"{pool_words(u)} {v}" for u, v in pathway) + "."]
     lines.append("Urgency targets (decision to delivery): " + ", ".join(
         f"{v.get('label', u)} {num(v['target_min'])} min" for u, v in urg.items()) + ".")
     lines.append(f"Requests are served in {'priority' if p.get('dispatch') == 'priority' else 'arrival'} order, "
@@ -141,7 +137,8 @@ def policies(sc: dict[str, Any]) -> list[str]:
     full = "waits for a cot" if p.get("nicu_full") == "wait" else f"is diverted to {p.get('divert_to')}"
     lines.append(f"When the neonatal unit is full the newborn {full}.")
     if p.get("planned_urgency"):
-        lines.append(f"{words(p['planned_urgency']).capitalize()} cases are booked for {p.get('planned_start')} at "
+        planned = pool_words(p["planned_urgency"]).capitalize()
+        lines.append(f"{planned} cases are booked for {p.get('planned_start')} at "
                      f"least {num(p.get('planned_min_lead_min', 0) / 60, 1)} h after the decision; their team is "
                      f"requested {num(p.get('planned_dispatch_lead_min', 0) / 60, 1)} h before that time, and not "
                      "before the mother is stable, or at once if she deteriorates.")
@@ -198,7 +195,7 @@ def _objectives(m: dict[str, Any], sc: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _logic(sc: dict[str, Any]) -> list[tuple[str, str]]:
-    roles = sorted({words(r) for h in sc.get("hospitals", {}).values() for r in (h.get("staff") or {})})
+    roles = sorted({pool_words(r) for h in sc.get("hospitals", {}).values() for r in (h.get("staff") or {})})
     return [
         ("Base model", "Referral and consultation, then a decision: outreach (team to patient: assemble the whole "
                        "team and equipment, mobilise, travel, set up) in parallel with the mother's stabilisation in "

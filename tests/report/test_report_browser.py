@@ -81,7 +81,7 @@ def test_comparison_report_opens_in_chromium_with_every_image_and_the_difference
                                                                                         tmp_path):
     dialogs: list[str] = []
     page = open_page(browser, comparison / "comparison.html", dialogs)
-    assert check_images_and_table(page, "differences-table") >= 1
+    assert check_images_and_table(page, "differences-table") >= 2  # the forest and the distribution plots
     assert dialogs == []
     shot = tmp_path / "comparison.png"
     page.screenshot(path=str(shot), full_page=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 
@@ -26,11 +28,12 @@ def test_timeline_writes_png_and_svg_and_prints_the_path(results, outreach_case,
     assert out.with_suffix(".svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
 
 
-def test_timeline_defaults_to_the_figures_folder(results, outreach_case):
+def test_timeline_defaults_to_the_figures_folder(results, outreach_case, tmp_path):
     rep, case = outreach_case
-    result = run_cli(["timeline", str(results), "-r", str(rep), "-c", str(case)])
+    own = shutil.copytree(results, tmp_path / "results")  # the shared folder's figures stay the report's
+    result = run_cli(["timeline", str(own), "-r", str(rep), "-c", str(case)])
     assert result.exit_code == 0, result.output
-    assert (results / "figures" / f"timeline-r{rep}-c{case}.png").is_file()
+    assert (own / "figures" / f"timeline-r{rep}-c{case}.png").is_file()
 
 
 @pytest.mark.parametrize(("args", "message"), [

@@ -27,6 +27,9 @@ def test_forest_plot_draws_paired_and_unpaired_intervals_per_kpi():
     assert len(fig.axes) == 2
     labels = dict(zip([t.get_text() for t in fig.axes[0].get_yticklabels()], fig.axes[0].get_yticks(), strict=True))
     assert labels["a"] > labels["b"]  # scenarios listed top down in their order
+    unpaired, paired = fig.axes[0].collections[:2]  # the wide pale bars, then the thin dark ones
+    assert sorted(tuple(seg[:, 0]) for seg in unpaired.get_segments()) == [(-8.0, 4.0), (-5.0, 7.0)]
+    assert sorted(tuple(seg[:, 0]) for seg in paired.get_segments()) == [(-3.0, -1.0), (0.5, 1.5)]
 
 
 def test_distribution_plot_has_a_panel_per_common_kpi():
