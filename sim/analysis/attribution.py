@@ -10,10 +10,20 @@ Pure functions of the event log (and the cases table).  Three kinds of wait:
   ``release`` events, in log order.  A pool is *short* if its level was below
   the need at some moment of the wait; the *binding* pools are the short ones
   that were the last to become sufficient: the grant came when they did.
-* ``schedule``: a planned case waiting for its planned time (``decision`` ->
-  ``team_requested``, and a ready team and mother waiting for the surgery slot).
-* ``patient``: a team ready on site waiting for the mother's stabilisation
-  (``team_ready`` -> ``stabilisation_end``).
+* ``schedule``: a booked (planned) case waiting for its dispatch time (the
+  consultation's decision -> ``team_requested`` or ``crew_requested``), and a
+  ready team and mother waiting for the booked slot.
+* ``patient``: a team ready on site (outreach: ``team_ready``) or an ambulance
+  crew at the host (transfer: ``crew_on_site``) waiting until the mother can
+  go (``stabilisation_end``: her minimum resuscitation, or a booked mother's
+  capped stabilisation).
+
+The consultation is a telephone call and holds nobody, so it never waits at
+the broker.  A host ICU bed is asked for at the decision, for after surgery,
+and never delays theatre: only the part of its wait after ``surgery_end`` (she
+is cared for in recovery) is a wait.  A request withdrawn unserved
+(``withdraw``: a NICU cot when the newborn's wait reached the NICU-full limit)
+ends there, not granted.
 
 Pools are named ``HOSPITAL/pool`` (e.g. ``NHOG/anaesthetist``); times are
 minutes from the start of the run.
@@ -26,13 +36,13 @@ import math
 import numpy as np
 import pandas as pd
 
-POOL_EVENTS = ("capacity", "call_in_arrival", "call_in_home", "acquire", "release")
+POOL_EVENTS = ("capacity", "call_in_arrival", "call_in_home", "overtime_start", "overtime_end", "acquire", "release")
 WAIT_COLUMNS = ["replication", "case_id", "step", "cause", "start_min", "end_min", "wait_min", "granted",
                 "short", "binding"]
 STEP_POOLS = {"operating_room": "theatre", "nicu_cot": "NICU cot", "icu_bed": "ICU bed"}
-"""A request holding one of these pools is named after it; others are consultation or team."""
+"""A request holding one of these pools is named after it; others are the team's or the transfer crew's."""
 PLANNED_TIME = "planned surgery time"
-MOTHER = "mother's stabilisation"
+MOTHER = "mother's resuscitation or stabilisation"
 
 
 def pool_words(name: str) -> str:
@@ -58,7 +68,8 @@ def free_levels(events: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray,
     value = ev["value"].astype(float)
     is_cap = ev["event"] == "capacity"
     cap_step = value.where(is_cap).groupby(key[is_cap]).diff().fillna(value.where(is_cap))
-    sign = ev["event"].map({"call_in_arrival": 1.0, "call_in_home": -1.0, "acquire": -1.0, "release": 1.0})
+    sign = ev["event"].map({"call_in_arrival": 1.0, "call_in_home": -1.0, "overtime_start": 1.0,
+                            "overtime_end": -1.0, "acquire": -1.0, "release": 1.0})
     unit = ev["event"].isin(["call_in_arrival", "call_in_home"])
     delta = np.where(is_cap, cap_step.reindex(ev.index).fillna(0.0), sign * np.where(unit, 1.0, value))
     frame = pd.DataFrame({"key": key, "row": ev.index.to_numpy(), "time": ev["time_min"].to_numpy(),
@@ -70,24 +81,30 @@ def free_levels(events: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray,
 
 
 def pool_requests(events: pd.DataFrame) -> pd.DataFrame:
-    """Every request of a pool, matched to its grant, for one replication.
+    """Every request of a pool, matched to its grant or withdrawal, for one replication.
 
     Columns ``case_id, pool, need, request_row, request_min, acquire_row,
-    acquire_min`` (NaN when never granted).  A case's k-th request of a pool
-    is matched with its k-th acquisition of that pool (the broker takes a
-    grant's pools at once, and one case never queues the same pool twice).
+    acquire_min`` (NaN when not granted), ``withdraw_row, withdraw_min`` (NaN
+    unless withdrawn unserved).  A request ends in one grant or one
+    withdrawal; a case's k-th request of a pool is matched with its k-th such
+    end in that pool (the broker takes a grant's pools at once, and one case
+    never queues the same pool twice at once).
     """
     ev = events
     keys = ["case_id", "pool"]
-    sel = ev[ev["event"].isin(["request", "acquire"])]
+    sel = ev[ev["event"].isin(["request", "acquire", "withdraw"])]
     sel = sel.assign(pool=sel["hospital"].astype(str) + "/" + sel["resource"].astype(str), row=sel.index)
     req = sel[sel["event"] == "request"][[*keys, "value", "row", "time_min"]]
-    acq = sel[sel["event"] == "acquire"][[*keys, "row", "time_min"]]
+    end = sel[sel["event"] != "request"][[*keys, "event", "row", "time_min"]]
     req = req.assign(k=req.groupby(keys).cumcount())
-    acq = acq.assign(k=acq.groupby(keys).cumcount())
-    out = req.merge(acq, on=[*keys, "k"], how="left", suffixes=("_request", "_acquire"))
-    return out.rename(columns={"value": "need", "row_request": "request_row", "time_min_request": "request_min",
-                               "row_acquire": "acquire_row", "time_min_acquire": "acquire_min"}).drop(columns="k")
+    end = end.assign(k=end.groupby(keys).cumcount())
+    out = req.merge(end, on=[*keys, "k"], how="left", suffixes=("_request", "_end"))
+    granted, withdrawn = out["event"] == "acquire", out["event"] == "withdraw"
+    return pd.DataFrame({
+        "case_id": out["case_id"], "pool": out["pool"], "need": out["value"], "request_row": out["row_request"],
+        "request_min": out["time_min_request"], "acquire_row": out["row_end"].where(granted),
+        "acquire_min": out["time_min_end"].where(granted), "withdraw_row": out["row_end"].where(withdrawn),
+        "withdraw_min": out["time_min_end"].where(withdrawn)})
 
 
 def sufficient_from(levels: tuple[np.ndarray, np.ndarray, np.ndarray], need: float, start_row: int,
@@ -112,12 +129,17 @@ def sufficient_from(levels: tuple[np.ndarray, np.ndarray, np.ndarray], need: flo
     return math.inf if last + 1 >= len(seq_times) else float(seq_times[last + 1])
 
 
-def _step(pools: list[str], request_min: float, team_requested_min: float | None) -> str:
+def _step(pools: list[str], request_min: float, dispatch: tuple[float, float] | None) -> str:
+    """The step a request belongs to: its room, bed or cot; else the team's or the crew's dispatch
+    (``dispatch`` = the case's ``(team_requested, crew_requested)`` times)."""
     for pool in pools:
         name = pool.split("/", 1)[1]
         if name in STEP_POOLS:
             return STEP_POOLS[name]
-    return "team dispatch" if request_min == team_requested_min else "consultation"
+    team, crew = dispatch if dispatch is not None else (math.nan, math.nan)
+    if request_min == team:
+        return "team dispatch"
+    return "crew dispatch" if request_min == crew else "other staff"
 
 
 def sufficient_times(levels: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], pool: np.ndarray,
@@ -150,44 +172,61 @@ def sufficient_times(levels: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]
     return out
 
 
-def _broker_waits(ev: pd.DataFrame, requests: pd.DataFrame, team_requested: dict, end: float) -> pd.DataFrame:
-    """Waits at the broker of one replication (requests not granted at once)."""
+def _broker_waits(ev: pd.DataFrame, requests: pd.DataFrame, cases: pd.DataFrame, end: float) -> pd.DataFrame:
+    """Waits at the broker of one replication (requests not granted at once).
+
+    ``cases`` (indexed by case id) gives each case's dispatch times and the end
+    of surgery (an ICU bed is waited for only after it).  A withdrawn request's
+    wait ends at its withdrawal, not granted.
+    """
     columns = [c for c in WAIT_COLUMNS if c not in ("replication", "wait_min")]
     w = requests[~(requests["acquire_min"] <= requests["request_min"])]
     if w.empty:
         return pd.DataFrame(columns=columns)
-    w = w.assign(acq=w["acquire_min"].fillna(-1.0)).sort_values(["case_id", "request_min", "acq"], kind="stable")
+    w = w.assign(acq=w["acquire_min"].fillna(w["withdraw_min"]).fillna(-1.0))
+    w = w.sort_values(["case_id", "request_min", "acq"], kind="stable")
     keys = w[["case_id", "request_min", "acq"]].to_numpy(dtype=float)
     starts = np.flatnonzero(np.r_[True, (np.diff(keys, axis=0) != 0).any(axis=1)])
     grant = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(w)]))
-    acq_row = w["acquire_row"].to_numpy(dtype=float)
+    acq_row = w["acquire_row"].fillna(w["withdraw_row"]).to_numpy(dtype=float)
+    is_granted = w["acquire_row"].notna().to_numpy()
     start_row = np.minimum.reduceat(w["request_row"].to_numpy(dtype=float), starts)[grant]
     end_row = np.fmin.reduceat(np.where(np.isnan(acq_row), np.inf, acq_row), starts)[grant]
     pools = w["pool"].to_numpy(dtype=object)
     ready = sufficient_times(free_levels(ev), pools.astype(str), w["need"].to_numpy(dtype=float), start_row, end_row)
     last = np.maximum.reduceat(ready, starts)[grant]
     is_short, is_binding = ready > -np.inf, (ready == last) & (ready > -np.inf)
+    dispatch = dict(zip(cases.index, zip(cases["team_requested_min"], cases["crew_requested_min"], strict=True),
+                        strict=True))
+    surgery_end = cases["surgery_end_min"].to_dict()
     rows = []
     for a, b in zip(starts, np.r_[starts[1:], len(w)], strict=True):
         case_id, t_req = int(keys[a, 0]), float(keys[a, 1])
-        granted = not np.isnan(acq_row[a])
-        rows.append({"case_id": case_id, "step": _step(list(pools[a:b]), t_req, team_requested.get(case_id)),
-                     "cause": "resource", "start_min": t_req, "end_min": float(keys[a, 2]) if granted else end,
+        granted, ended = bool(is_granted[a]), not np.isnan(acq_row[a])
+        step = _step(list(pools[a:b]), t_req, dispatch.get(case_id))
+        start, stop = t_req, float(keys[a, 2]) if ended else end
+        if step == "ICU bed":  # asked for at the decision, needed only once surgery is over
+            start = max(start, surgery_end.get(case_id, math.nan))
+        if not stop > start:  # NaN (no surgery yet) or nothing left of the wait
+            continue
+        rows.append({"case_id": case_id, "step": step, "cause": "resource", "start_min": start, "end_min": stop,
                      "granted": granted, "short": " + ".join(pools[a:b][is_short[a:b]]),
                      "binding": " + ".join(pools[a:b][is_binding[a:b]])})
     return pd.DataFrame(rows, columns=columns)
 
 
-def _timed_waits(cases: pd.DataFrame, theatre_request: pd.Series) -> pd.DataFrame:
-    """Schedule and patient waits of one replication, from milestones."""
-    c = cases.set_index("case_id")
-    outreach = c["pathway"] == "outreach"
-    ready = np.where(outreach, np.fmax(c["team_ready_min"], c["stabilisation_end_min"]), c["mother_arrived_min"])
+def _timed_waits(c: pd.DataFrame, theatre_request: pd.Series) -> pd.DataFrame:
+    """Schedule and patient waits of one replication, from milestones (``c`` indexed by case id)."""
+    outreach = (c["pathway"] == "outreach").fillna(False).astype(bool)  # no pathway yet: still in consultation
+    transfer = (c["pathway"] == "transfer").fillna(False).astype(bool)
+    requested = c["team_requested_min"].where(outreach, c["crew_requested_min"])
+    on_site = c["team_ready_min"].where(outreach, c["crew_on_site_min"])
+    ready = np.where(outreach, np.fmax(c["team_ready_min"], c["stabilisation_end_min"]), c["handover_done_min"])
     spans = [
-        ("planned wait", "schedule", PLANNED_TIME, c["decision_min"], c["team_requested_min"], outreach),
-        ("waiting for the mother", "patient", MOTHER, c["team_ready_min"], c["stabilisation_end_min"], outreach),
+        ("planned wait", "schedule", PLANNED_TIME, c["first_decision_min"], requested, outreach | transfer),
+        ("waiting for the mother", "patient", MOTHER, on_site, c["stabilisation_end_min"], outreach | transfer),
         ("waiting for the surgery slot", "schedule", PLANNED_TIME, pd.Series(ready, index=c.index),
-         theatre_request.reindex(c.index), c["case_type"] == "outreach"),
+         theatre_request.reindex(c.index), (c["case_type"] == "outreach").fillna(False).astype(bool)),
     ]
     frames = []
     for step, cause, binding, start, end, mask in spans:
@@ -196,6 +235,20 @@ def _timed_waits(cases: pd.DataFrame, theatre_request: pd.Series) -> pd.DataFram
                                     "start_min": start[keep].to_numpy(), "end_min": end[keep].to_numpy(),
                                     "granted": True, "short": binding, "binding": binding}))
     return pd.concat(frames, ignore_index=True)
+
+
+MILESTONE_COLUMNS = ["decision_min", "first_decision_min", "team_requested_min", "team_ready_min",
+                     "crew_requested_min", "crew_on_site_min", "stabilisation_end_min", "handover_done_min",
+                     "surgery_end_min"]
+"""The cases-table columns the waits are built from (missing ones count as never reached)."""
+
+
+def _milestones(cases: pd.DataFrame) -> pd.DataFrame:
+    """The milestones of :data:`MILESTONE_COLUMNS` per case id (NaN where the cases table lacks one)."""
+    c = cases.set_index("case_id")
+    c = c.reindex(columns=[*MILESTONE_COLUMNS, "case_type", "pathway"])
+    c["first_decision_min"] = c["first_decision_min"].fillna(c["decision_min"])
+    return c
 
 
 def case_waits(events: pd.DataFrame, cases: pd.DataFrame, end_min: float | None = None,
@@ -228,9 +281,9 @@ def case_waits(events: pd.DataFrame, cases: pd.DataFrame, end_min: float | None 
         if case_ids is not None:
             cs = cs[cs["case_id"].isin(case_ids)]
             requests = requests[requests["case_id"].isin(case_ids)]
-        team_requested = dict(zip(cs["case_id"], cs["team_requested_min"], strict=True))
+        milestones = _milestones(cs)
         theatre = requests[requests["pool"].str.endswith("/operating_room")].groupby("case_id")["request_min"].first()
-        both = pd.concat([_broker_waits(ev, requests, team_requested, end), _timed_waits(cs, theatre)],
+        both = pd.concat([_broker_waits(ev, requests, milestones, end), _timed_waits(milestones, theatre)],
                          ignore_index=True)
         frames.append(both.assign(replication=rep))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=WAIT_COLUMNS)
@@ -260,41 +313,52 @@ def binding_summary(waits: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
         ["step", "binding", "waits", "cases_pct", "mean_wait_min", "p90_wait_min", "total_wait_min"]]
 
 
+CONSULT_STEPS = [
+    ("waiting for the on-call senior", "wait", "case_created", "consult_start", None),
+    ("telephone consultation", "work", "consult_start", "first_decision", None),
+]
+THEATRE_STEPS = [
+    ("waiting for the surgery slot", "wait", "ready", "theatre_request", "waiting for the surgery slot"),
+    ("waiting for a theatre", "wait", "theatre_request", "theatre_entry", "theatre"),
+    ("anaesthesia", "work", "theatre_entry", "incision", None),
+    ("incision to delivery", "work", "incision", "delivery", None),
+    ("neonatal stabilisation", "work", "delivery", "neonatal_stabilised", None),
+]
 PATH_STEPS = {
     "outreach": [
-        ("waiting for seniors", "wait", "case_created", "consult_start", "consultation"),
-        ("consultation", "work", "consult_start", "decision", None),
-        ("waiting for the planned time", "wait", "decision", "team_requested", "planned wait"),
+        *CONSULT_STEPS,
+        ("waiting for the planned time", "wait", "first_decision", "team_requested", "planned wait"),
         ("assembling the team", "wait", "team_requested", "team_assembled", "team dispatch"),
         ("mobilisation", "prepare", "team_assembled", "team_departed", None),
         ("travel to the host", "travel", "team_departed", "team_on_site", None),
         ("set-up on site", "prepare", "team_on_site", "team_ready", None),
         ("waiting for the mother", "wait", "team_ready", "stabilisation_end", "waiting for the mother"),
-        ("waiting for the surgery slot", "wait", "ready", "theatre_request", "waiting for the surgery slot"),
-        ("waiting for a theatre", "wait", "theatre_request", "theatre_entry", "theatre"),
-        ("anaesthesia", "work", "theatre_entry", "incision", None),
-        ("incision to delivery", "work", "incision", "delivery", None),
-        ("neonatal stabilisation", "work", "delivery", "neonatal_stabilised", None),
+        ("host's own staff called to start", "wait", "crash_call", "crash_start", None),
+        *THEATRE_STEPS,
+        ("waiting for the team to carry the newborn", "wait", "neonatal_stabilised", "newborn_departed", None),
         ("newborn transport", "travel", "newborn_departed", "nicu_arrival", None),
         ("waiting for a NICU cot", "wait", "nicu_arrival", "nicu_admission", "NICU cot"),
     ],
     "transfer": [
-        ("waiting for seniors", "wait", "case_created", "consult_start", "consultation"),
-        ("consultation", "work", "consult_start", "decision", None),
-        ("waiting for ambulance and escort", "wait", "team_requested", "team_assembled", "team dispatch"),
-        ("ambulance to the host", "travel", "team_assembled", "team_on_site", None),
-        ("packaging the mother", "prepare", "team_on_site", "team_ready", None),
-        ("waiting for the mother", "wait", "team_ready", "mother_departed", None),
+        *CONSULT_STEPS,
+        ("waiting for the planned time", "wait", "first_decision", "crew_requested", "planned wait"),
+        ("waiting for ambulance and escort", "wait", "crew_requested", "crew_assembled", "crew dispatch"),
+        ("crew mobilisation", "prepare", "crew_assembled", "crew_departed", None),
+        ("ambulance to the host", "travel", "crew_departed", "crew_on_site", None),
+        ("waiting for the mother", "wait", "crew_on_site", "stabilisation_end", "waiting for the mother"),
+        ("packaging the mother", "prepare", "packaging_start", "mother_packaged", None),
         ("mother's transfer", "travel", "mother_departed", "mother_arrived", None),
-        ("waiting for the surgery slot", "wait", "ready", "theatre_request", "waiting for the surgery slot"),
-        ("waiting for a theatre", "wait", "theatre_request", "theatre_entry", "theatre"),
-        ("anaesthesia", "work", "theatre_entry", "incision", None),
-        ("incision to delivery", "work", "incision", "delivery", None),
-        ("neonatal stabilisation", "work", "delivery", "neonatal_stabilised", None),
+        ("handover and theatre preparation", "prepare", "mother_arrived", "handover_done", None),
+        *THEATRE_STEPS,
         ("waiting for a NICU cot", "wait", "neonatal_stabilised", "nicu_admission", "NICU cot"),
     ],
 }
-"""The critical path of a case by pathway: (label, kind, start, end, wait step in :func:`case_waits`)."""
+"""The critical path of a case by pathway: (label, kind, start, end, wait step in :func:`case_waits`).
+
+``first_decision`` is the consultation's decision; ``ready`` is when team and
+mother (outreach) or the handed-over mother (transfer) could go to theatre;
+``packaging_start`` is when both crew and mother were ready at the host.
+"""
 
 
 def case_path(case: pd.Series, waits: pd.DataFrame) -> pd.DataFrame:
@@ -311,12 +375,16 @@ def case_path(case: pd.Series, waits: pd.DataFrame) -> pd.DataFrame:
     travel); steps that did not happen or took no time are left out.
     """
     times = {m[:-4]: float(case[m]) for m in case.index if m.endswith("_min") and pd.api.types.is_number(case[m])}
+    if not math.isfinite(times.get("first_decision", math.nan)):
+        times["first_decision"] = times.get("decision", math.nan)
     theatre = waits.loc[waits["step"] == "theatre", "start_min"]
     times["theatre_request"] = float(theatre.iloc[0]) if len(theatre) else times.get("theatre_entry", math.nan)
     if case.get("pathway") == "transfer":
-        times["ready"] = times.get("mother_arrived", math.nan)
+        times["ready"] = times.get("handover_done", times.get("mother_arrived", math.nan))
+        times["packaging_start"] = float(np.fmax(times.get("crew_on_site", math.nan),
+                                                 times.get("stabilisation_end", math.nan)))
     else:
-        times["ready"] = np.fmax(times.get("team_ready", math.nan), times.get("stabilisation_end", math.nan))
+        times["ready"] = float(np.fmax(times.get("team_ready", math.nan), times.get("stabilisation_end", math.nan)))
     rows = []
     for label, kind, a, b, step in PATH_STEPS.get(str(case.get("pathway")), PATH_STEPS["outreach"]):
         start, end = times.get(a, math.nan), times.get(b, math.nan)

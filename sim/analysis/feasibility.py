@@ -1,7 +1,8 @@
 """After a run: which requests were never granted, and why.
 
 Pure functions of one replication's event log.  A request still waiting at
-the horizon is *unserved*.  The broker grants all or nothing, so a request
+the horizon is *unserved* (one withdrawn before, e.g. a NICU cot when the
+wait limit passed, is not).  The broker grants all or nothing, so a request
 waits because one or more of its pools are short; for each short pool the
 reason is either
 
@@ -55,10 +56,10 @@ def unserved_requests(events: pd.DataFrame, horizon_min: float,
     """
     ev = events.reset_index(drop=True)
     counts = ev["event"].value_counts()
-    if counts.get("request", 0) == counts.get("acquire", 0):  # each grant answers one request: none open
-        return _empty()
+    if counts.get("request", 0) == counts.get("acquire", 0) + counts.get("withdraw", 0):
+        return _empty()  # each grant or withdrawal answers one request: none open
     requests = pool_requests(ev[ev["case_id"] >= 0])
-    waiting = requests[requests["acquire_min"].isna()]
+    waiting = requests[requests["acquire_min"].isna() & requests["withdraw_min"].isna()]
     if waiting.empty:
         return _empty()
     levels = free_levels(ev)

@@ -18,14 +18,42 @@ HEADLINE = [
 ]
 """The KPIs a planner reads first; the precision check covers these."""
 
+
+def headline_for(pathways: set[str]) -> list[str]:
+    """The headline KPIs that a scenario whose outreach cases take ``pathways`` can measure.
+
+    Only the outreach pathway sends a team to the host: its response KPI is
+    ``decision_to_team_on_site_min``; the transfer pathway's is
+    ``decision_to_mother_arrived_min``.  Each is a headline KPI when its
+    pathway is taken (the first when neither is), so that a precision target
+    never waits on a KPI that can have no value.
+    """
+    response = [k for p, k in (("outreach", "decision_to_team_on_site_min"),
+                               ("transfer", "decision_to_mother_arrived_min")) if p in pathways]
+    out = []
+    for k in HEADLINE:
+        out += (response or [k]) if k == "decision_to_team_on_site_min" else [k]
+    return out
+
 CASE_KPIS = {
     "decision_to_delivery_min": ("outreach", "decision_to_delivery_min"),
     "decision_to_team_on_site_min": ("outreach", "decision_to_team_on_site_min"),
+    "decision_to_mother_arrived_min": ("outreach", "decision_to_mother_arrived_min"),
     "delivery_to_nicu_min": ("outreach", "delivery_to_nicu_min"),
     "team_assembly_wait_min": ("outreach", "team_assembly_wait_min"),
     "home_decision_to_delivery_min": ("home", "decision_to_delivery_min"),
 }
-"""KPI -> (case type, cases-table column) for means over cases."""
+"""KPI -> (case type, cases-table column) for means over cases.
+
+``decision_to_team_on_site_min`` covers the outreach pathway only (a team goes
+to the host); ``decision_to_mother_arrived_min`` is its transfer-pathway
+counterpart (the mother is at the obstetric hospital).
+"""
+
+COUNT_KPIS = ("outreach_cases", "outreach_delivered", "outreach_in_progress_at_horizon", "transfers", "home_cases",
+              "deteriorations", "deteriorations_in_transit", "host_starts", "icu_bed_waits", "nicu_diversions",
+              "nicu_surges", "call_ins")
+"""Counts per replication (besides the per-pool utilisations)."""
 
 
 def unit_of(kpi: str) -> str:
@@ -62,6 +90,11 @@ def _pct(flags: pd.Series) -> float:
     return 100.0 * float(flags.astype(bool).mean()) if len(flags) else math.nan
 
 
+def _count(cases: pd.DataFrame, flag: str) -> float:
+    """How many cases have a flag of the cases table set (0 for a table without the column)."""
+    return float(cases[flag].fillna(False).astype(bool).sum()) if flag in cases else 0.0
+
+
 def replication_kpis(cases: pd.DataFrame, resources: pd.DataFrame, urgencies: list[str],
                      warmup_min: float = 0.0) -> dict[str, float]:
     """Every KPI of one replication.  Cases created in the warm-up are left out."""
@@ -83,9 +116,14 @@ def replication_kpis(cases: pd.DataFrame, resources: pd.DataFrame, urgencies: li
     out["outreach_cases"] = float(len(outreach))
     out["outreach_delivered"] = float(outreach["delivery_min"].notna().sum())
     out["outreach_in_progress_at_horizon"] = float((outreach["status"] == "in_progress").sum())
+    out["transfers"] = float((outreach["pathway"] == "transfer").sum())
     out["home_cases"] = float(len(home))
     out["deteriorations"] = float(outreach["deteriorated_min"].notna().sum())
-    out["nicu_diversions"] = float(outreach["nicu_diverted"].fillna(False).astype(bool).sum())
+    out["deteriorations_in_transit"] = _count(outreach, "deteriorated_in_transit")
+    out["host_starts"] = _count(outreach, "host_started")
+    out["icu_bed_waits"] = _count(outreach, "icu_bed_wait")
+    out["nicu_diversions"] = _count(outreach, "nicu_diverted")
+    out["nicu_surges"] = _count(cases, "nicu_surge")
     for row in resources[resources["capacity_mean"] > 0].itertuples(index=False):
         out[f"utilisation_{row.hospital}_{row.resource}"] = float(row.utilisation)
     out["call_ins"] = float(resources["call_ins"].sum()) if len(resources) else 0.0

@@ -10,7 +10,8 @@ import re
 
 LABELS = {
     "decision_to_delivery_min": "mean decision-to-delivery interval (outreach)",
-    "decision_to_team_on_site_min": "mean decision-to-team-on-site time",
+    "decision_to_team_on_site_min": "mean decision-to-team-on-site time (outreach pathway)",
+    "decision_to_mother_arrived_min": "mean decision-to-arrival time of transferred mothers",
     "delivery_to_nicu_min": "mean delivery-to-NICU time",
     "team_assembly_wait_min": "mean wait to assemble the team",
     "home_decision_to_delivery_min": "mean decision-to-delivery interval (home emergencies)",
@@ -20,8 +21,13 @@ LABELS = {
     "outreach_delivered": "outreach deliveries",
     "outreach_in_progress_at_horizon": "outreach cases still open at the horizon",
     "home_cases": "home emergencies",
+    "transfers": "outreach cases taking the transfer pathway",
     "deteriorations": "deteriorations",
+    "deteriorations_in_transit": "deteriorations in the ambulance",
+    "host_starts": "caesareans started by the host's own staff (crash rule)",
+    "icu_bed_waits": "mothers waiting for a host ICU bed after surgery",
     "nicu_diversions": "NICU diversions",
+    "nicu_surges": "NICU admissions over the count (surge)",
     "call_ins": "call-ins of on-call staff",
 }
 

@@ -22,18 +22,36 @@ def step_integral(times: np.ndarray, levels: np.ndarray, at: np.ndarray) -> np.n
     return np.where(inside, cum[k] + levels[k] * (at - times[k]), 0.0)
 
 
+POOL_EVENTS = ["acquire", "release", "capacity", "call_in_arrival", "call_in_home", "overtime_start", "overtime_end"]
+
+
 def _pool_steps(ev: pd.DataFrame) -> pd.DataFrame:
-    """Signed changes of busy units and of available units (on duty + called in) per pool event."""
+    """Signed changes of busy units, of available units (on duty + called in + staff on overtime)
+    and of newborns admitted over a NICU's count (``surge``, on the ``nicu_cot`` pool) per event."""
     cols = ["hospital", "resource", "time_min"]
-    ev = ev[ev["event"].isin(["acquire", "release", "capacity", "call_in_arrival", "call_in_home"])]
+    surge = _surge_steps(ev)
+    ev = ev[ev["event"].isin(POOL_EVENTS)]
     event, value = ev["event"], ev["value"].astype(float)
     busy = np.select([event == "acquire", event == "release"], [value, -value], 0.0)
     is_cap = event == "capacity"
     cap = ev.loc[is_cap]
     cap_step = cap["value"] - cap.groupby(["hospital", "resource"], observed=True)["value"].shift(1).fillna(0.0)
-    avail = np.select([is_cap, event == "call_in_arrival", event == "call_in_home"],
-                      [cap_step.reindex(ev.index).fillna(0.0), 1.0, -1.0], 0.0)
-    return ev[cols].assign(busy=busy, available=avail)
+    avail = np.select([is_cap, event == "call_in_arrival", event == "call_in_home", event == "overtime_start",
+                       event == "overtime_end"],
+                      [cap_step.reindex(ev.index).fillna(0.0), 1.0, -1.0, value, -value], 0.0)
+    steps = ev[cols].assign(busy=busy, available=avail, surge=0.0)
+    return pd.concat([steps, surge], ignore_index=True).sort_values("time_min", kind="stable", ignore_index=True)
+
+
+def _surge_steps(ev: pd.DataFrame) -> pd.DataFrame:
+    """+1 at each ``surge`` NICU admission and -1 at that newborn's discharge, on its unit's ``nicu_cot`` pool."""
+    admitted = ev[(ev["event"] == "nicu_admission") & (ev["detail"] == "surge")]
+    keys = admitted[["case_id", "hospital"]].drop_duplicates()
+    left = ev[(ev["event"] == "nicu_discharge") & (ev["resource"] == "")].merge(keys, on=["case_id", "hospital"])
+    rows = pd.concat([admitted[["hospital", "time_min"]].assign(surge=1.0),
+                      left[["hospital", "time_min"]].assign(surge=-1.0)], ignore_index=True)
+    return rows.assign(resource="nicu_cot", busy=0.0, available=0.0)[
+        ["hospital", "resource", "time_min", "busy", "available", "surge"]]
 
 
 def occupancy_by_hour(events: pd.DataFrame, pools: list[tuple[str, str]], start_min: float,
@@ -49,8 +67,9 @@ def occupancy_by_hour(events: pd.DataFrame, pools: list[tuple[str, str]], start_
     Returns
     -------
     One row per pool and hour, pools in the order asked: ``hospital, resource,
-    hour, busy_mean, available_mean`` (units, time averages over the window's
-    days and the replications).
+    hour, busy_mean, available_mean, surge_mean`` (units, time averages over
+    the window's days and the replications; ``surge_mean``: newborns admitted
+    over a NICU's count, who hold no cot, on ``nicu_cot`` pools, else 0).
     """
     edges = np.arange(np.ceil(start_min / MIN_PER_HOUR), np.floor(end_min / MIN_PER_HOUR) + 1) * MIN_PER_HOUR
     hours = (edges[:-1] // MIN_PER_HOUR % HOURS_PER_DAY).astype(int)
@@ -63,15 +82,16 @@ def occupancy_by_hour(events: pd.DataFrame, pools: list[tuple[str, str]], start_
             if (hosp, res) not in wanted or len(edges) < 2:
                 continue
             times = grp["time_min"].to_numpy(dtype=float)
-            for measure in ("busy", "available"):
+            for measure in ("busy", "available", "surge"):
                 per_hour = np.diff(step_integral(times, grp[measure].cumsum().to_numpy(), edges)) / MIN_PER_HOUR
                 rows.append(pd.DataFrame({"hospital": hosp, "resource": res, "measure": measure,
                                           "hour": hours, "units": per_hour}))
     if not rows:
-        return pd.DataFrame(columns=["hospital", "resource", "hour", "busy_mean", "available_mean"])
+        return pd.DataFrame(columns=["hospital", "resource", "hour", "busy_mean", "available_mean", "surge_mean"])
     table = pd.concat(rows).pivot_table(index=["hospital", "resource", "hour"], columns="measure", values="units",
                                         aggfunc="mean", observed=True)
-    table = table.rename(columns={"busy": "busy_mean", "available": "available_mean"}).reset_index()
+    table = table.rename(columns={"busy": "busy_mean", "available": "available_mean", "surge": "surge_mean"})
+    table = table.reset_index()
     table.columns.name = None
     rank = {pool: i for i, pool in enumerate(pools)}
     order = [rank[(h, r)] for h, r in zip(table["hospital"], table["resource"], strict=True)]

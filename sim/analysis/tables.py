@@ -12,17 +12,26 @@ import pandas as pd
 EVENT_COLUMNS = ["replication", "case_id", "time_min", "event", "hospital", "resource", "value", "detail"]
 
 MILESTONES = [
-    "case_created", "consult_start", "decision", "team_requested", "team_assembled", "team_departed",
-    "team_on_site", "team_ready", "stabilisation_start", "deteriorated", "stabilisation_end",
-    "mother_departed", "mother_arrived", "theatre_entry", "incision", "delivery", "surgery_end",
-    "neonatal_stabilised", "newborn_departed", "nicu_arrival", "nicu_admission", "team_returned",
-    "icu_discharge", "case_closed",
+    "case_created", "consult_start", "decision", "stabilisation_start", "team_requested", "team_assembled",
+    "team_departed", "team_on_site", "team_ready", "crew_requested", "crew_assembled", "crew_departed",
+    "crew_on_site", "deteriorated", "stabilisation_end", "crash_call", "crash_start", "mother_packaged",
+    "mother_departed", "mother_arrived", "handover_done", "theatre_entry", "incision", "delivery", "surgery_end",
+    "icu_bed_wait", "icu_admission", "neonatal_stabilised", "newborn_departed", "nicu_arrival", "newborn_diverted",
+    "nicu_admission", "team_returned", "icu_discharge", "case_closed",
 ]
-"""Case milestones in pathway order; each becomes a ``<name>_min`` column of the cases table."""
+"""Case milestones in pathway order; each becomes a ``<name>_min`` column of the cases table.
+
+The outreach pathway has the ``team_*`` milestones (and, under a crash
+policy, ``crash_call`` and ``crash_start``); the transfer pathway has the
+``crew_*``, ``mother_*`` and ``handover_done`` milestones instead.  A
+milestone that does not apply to a case's pathway is empty.
+"""
 
 INTERVALS = {
     "decision_to_delivery_min": ("decision", "delivery"),
     "decision_to_team_on_site_min": ("first_decision", "team_on_site"),
+    "decision_to_crew_on_site_min": ("first_decision", "crew_on_site"),
+    "decision_to_mother_arrived_min": ("first_decision", "mother_arrived"),
     "delivery_to_nicu_min": ("delivery", "nicu_admission"),
     "referral_to_decision_min": ("case_created", "first_decision"),
     "team_assembly_wait_min": ("team_requested", "team_assembled"),
@@ -30,17 +39,31 @@ INTERVALS = {
     "team_travel_min": ("team_departed", "team_on_site"),
     "setup_min": ("team_on_site", "team_ready"),
     "ready_to_theatre_min": ("team_ready", "theatre_entry"),
+    "crew_assembly_wait_min": ("crew_requested", "crew_assembled"),
+    "crew_travel_min": ("crew_departed", "crew_on_site"),
+    "mother_travel_min": ("mother_departed", "mother_arrived"),
+    "handover_min": ("mother_arrived", "handover_done"),
     "stabilisation_min": ("stabilisation_start", "stabilisation_end"),
+    "crash_call_to_start_min": ("crash_call", "crash_start"),
     "theatre_to_delivery_min": ("theatre_entry", "delivery"),
     "surgery_min": ("incision", "surgery_end"),
+    "icu_bed_wait_min": ("surgery_end", "icu_admission"),
 }
 """Derived intervals: name -> (start milestone, end milestone).
 
 ``decision`` is the latest decision to deliver: for a mother who deteriorates
-during stabilisation it is the moment of deterioration (a new, more urgent
-decision, judged against the new urgency's target); ``first_decision`` is the
-consultation's decision, from which the team's response is measured.
+(any time from referral to theatre entry) it is the moment of deterioration (a
+new, more urgent decision, judged against the new urgency's target);
+``first_decision`` is the consultation's decision (the first that names a
+pathway: a deterioration during the consultation logs a decision without
+one), from which the team's (or the transfer crew's) response is measured.
+``stabilisation_min`` runs from the decision until the mother can go to
+theatre (the minimum resuscitation of an urgent mother, the capped
+stabilisation of a booked one).
 """
+
+FLAGS = ("nicu_diverted", "nicu_surge", "icu_bed_wait", "host_started", "deteriorated_in_transit")
+"""Boolean columns of the cases table (False when the event did not happen)."""
 
 
 def events_frame(rows: list[tuple], replication: int) -> pd.DataFrame:
@@ -65,34 +88,56 @@ def _last(events: pd.DataFrame, name: str, column: str) -> pd.Series:
     return sel.groupby(["replication", "case_id"])[column].last()
 
 
+def _flag(events: pd.DataFrame, name: str, detail: str | None = None, value: float | None = None) -> pd.Series:
+    """True for the cases with an event ``name`` (with that detail or value, when given)."""
+    sel = events[events["event"] == name]
+    if detail is not None:
+        sel = sel[sel["detail"] == detail]
+    if value is not None:
+        sel = sel[sel["value"] == value]
+    return pd.Series(True, index=pd.MultiIndex.from_frame(sel[["replication", "case_id"]].drop_duplicates()))
+
+
 def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.DataFrame:
-    """One row per case per replication, with milestones, intervals and status.
+    """One row per case per replication, with milestones, intervals, flags and status.
 
     ``status`` is ``completed`` when the case closed before the horizon, else
     ``in_progress``; ``stage`` names the last milestone reached either way.
     """
     ev = events[events["case_id"] >= 0]
+    # the consultation's decision names the pathway; a deterioration before it logs a decision without one
+    decided = ev[(ev["event"] == "decision") & (ev["detail"] != "")]
     cases = pd.DataFrame({
         "case_type": _first(ev, "case_created", "detail"),
         "hospital": _first(ev, "case_created", "hospital"),
         "gestation_weeks": _first(ev, "case_created", "value"),
         "urgency_initial": _first(ev, "urgency", "detail"),
         "urgency": _last(ev, "urgency", "detail"),
-        "pathway": _first(ev, "decision", "detail"),
+        "severity": _first(ev, "severity", "detail"),
+        "pathway": _first(decided, "decision", "detail"),
         "birth_weight_g": _first(ev, "delivery", "value"),
         "nicu_hospital": _first(ev, "nicu_admission", "hospital"),
-        "nicu_diverted": _first(ev, "nicu_admission", "detail") == "diverted",
+        "booked_slot_min": _first(ev, "surgery_scheduled", "value"),
     })
+    flags = {"nicu_diverted": _flag(ev, "nicu_admission", detail="diverted"),
+             "nicu_surge": _flag(ev, "nicu_admission", detail="surge"),
+             "icu_bed_wait": _flag(ev, "icu_bed_wait"),
+             "host_started": _flag(ev, "crash_start"),
+             "deteriorated_in_transit": _flag(ev, "deteriorated", value=1.0)}
+    for name in FLAGS:
+        cases[name] = flags[name].reindex(cases.index, fill_value=False).astype(bool)
     milestones = ev[ev["event"].isin(MILESTONES)]
     times = milestones.pivot_table(index=["replication", "case_id"], columns="event", values="time_min",
                                    aggfunc="first", observed=True)
     times = times.reindex(columns=MILESTONES)
     times.columns = [f"{m}_min" for m in MILESTONES]
     times["decision_min"] = _last(ev, "decision", "time_min")
-    times["first_decision_min"] = _first(ev, "decision", "time_min")
+    times["first_decision_min"] = _first(decided, "decision", "time_min")
     cases = cases.join(times, how="left").reset_index()
     for name, (start, end) in INTERVALS.items():
         cases[name] = cases[f"{end}_min"] - cases[f"{start}_min"]
+    # after a host-started caesarean the team arrives when she is already in theatre: no wait of a ready team
+    cases["ready_to_theatre_min"] = cases["ready_to_theatre_min"].where(~cases["host_started"])
     cases["target_min"] = cases["urgency"].map(urgency_targets).astype("float64")
     delivered = cases["decision_to_delivery_min"].notna()
     cases["within_target"] = (cases["decision_to_delivery_min"] <= cases["target_min"]).where(delivered)
@@ -100,7 +145,8 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     reached = cases[[f"{m}_min" for m in MILESTONES]].notna().to_numpy()
     last = reached.shape[1] - 1 - np.argmax(reached[:, ::-1], axis=1)
     cases["stage"] = np.array(MILESTONES)[last]
-    for col in ("case_type", "hospital", "urgency_initial", "urgency", "pathway", "nicu_hospital", "status", "stage"):
+    for col in ("case_type", "hospital", "urgency_initial", "urgency", "severity", "pathway", "nicu_hospital",
+                "status", "stage"):
         cases[col] = cases[col].astype("string")
     return cases
 
@@ -122,28 +168,46 @@ def _max_level(df: pd.DataFrame, delta: str) -> pd.Series:
 
 
 def request_waits(events: pd.DataFrame, horizon_min: float) -> pd.DataFrame:
-    """Each pool request with its wait; requests never granted are censored at the horizon."""
+    """Each pool request with its wait, to its grant or its withdrawal; requests still waiting at the
+    horizon are censored there.
+
+    A case's k-th request of a pool ends with its k-th ``acquire`` or ``withdraw`` of that pool
+    (a case never queues twice for one pool at once).  ``time_min_acquire`` is the grant's time
+    (empty unless granted); ``granted`` and ``withdrawn`` say how the wait ended.
+    """
     keys = ["replication", "case_id", "hospital", "resource"]
     req = events[events["event"] == "request"][[*keys, "time_min"]].copy()
-    acq = events[events["event"] == "acquire"][[*keys, "time_min"]].copy()
+    end = events[events["event"].isin(["acquire", "withdraw"])][[*keys, "time_min", "event"]].copy()
     req["k"] = req.groupby(keys, observed=True).cumcount()
-    acq["k"] = acq.groupby(keys, observed=True).cumcount()
-    out = req.merge(acq, on=[*keys, "k"], how="left", suffixes=("_request", "_acquire"))
-    out["granted"] = out["time_min_acquire"].notna()
-    out["wait_min"] = out["time_min_acquire"].fillna(horizon_min) - out["time_min_request"]
-    return out.drop(columns="k")
+    end["k"] = end.groupby(keys, observed=True).cumcount()
+    out = req.merge(end, on=[*keys, "k"], how="left", suffixes=("_request", "_end"))
+    out["granted"] = (out["event"] == "acquire").fillna(False).astype(bool)
+    out["withdrawn"] = (out["event"] == "withdraw").fillna(False).astype(bool)
+    out["wait_min"] = out["time_min_end"].fillna(horizon_min) - out["time_min_request"]
+    out["time_min_acquire"] = out["time_min_end"].where(out["granted"])
+    return out.drop(columns=["k", "event"])
 
 
 def resources_table(events: pd.DataFrame, horizon_min: float, warmup_min: float = 0.0) -> pd.DataFrame:
-    """Per replication and pool: capacity, busy time, utilisation, queue and waits.
+    """Per replication and pool: capacity, busy time, overtime, utilisation, queue and waits.
 
-    Busy, capacity and queue are time averages over [warmup, horizon].
-    ``capacity_mean`` counts on-duty units plus called-in staff present.
+    Busy, capacity, overtime and queue are integrals or time averages over
+    [warmup, horizon].  ``capacity_mean`` counts every unit present: on-duty
+    staff by the roster, called-in staff on site and staff on overtime (people
+    of an earlier shift finishing a job), so ``utilisation = busy_min /
+    (capacity_mean x span)`` never exceeds 1.
     """
     frames = []
     for rep, ev in events.groupby("replication", sort=True):
         frames.append(_resources_one(ev, horizon_min, warmup_min).assign(replication=rep))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _signed(ev: pd.DataFrame, up: str, down: str) -> pd.DataFrame:
+    """Rows of events ``up`` (+value) and ``down`` (-value) as signed level changes ``d`` per pool."""
+    sel = ev[ev["event"].isin([up, down])]
+    sign = np.where(sel["event"] == up, 1.0, -1.0)
+    return sel[["hospital", "resource", "time_min"]].assign(d=sign * sel["value"].to_numpy())
 
 
 def _resources_one(ev: pd.DataFrame, horizon: float, warmup: float) -> pd.DataFrame:
@@ -154,22 +218,24 @@ def _resources_one(ev: pd.DataFrame, horizon: float, warmup: float) -> pd.DataFr
         * ev.loc[ev["event"].isin(["acquire", "release"]), "value"].to_numpy())
     cap = ev[ev["event"] == "capacity"][[*cols, "value"]].sort_values(cols, kind="stable")
     cap["d"] = cap.groupby(["hospital", "resource"], observed=True)["value"].diff().fillna(cap["value"])
-    extra = ev[ev["event"].isin(["call_in_arrival", "call_in_home"])][cols].assign(
-        d=np.where(ev.loc[ev["event"].isin(["call_in_arrival", "call_in_home"]), "event"] == "call_in_arrival", 1, -1))
-    avail = pd.concat([cap[[*cols, "d"]], extra], ignore_index=True)
+    called = _signed(ev, "call_in_arrival", "call_in_home")
+    overtime = _signed(ev, "overtime_start", "overtime_end")
+    avail = pd.concat([cap[[*cols, "d"]], called, overtime], ignore_index=True)
     waits = request_waits(ev, horizon)
     waits = waits[waits["time_min_request"] >= warmup]
     queue = pd.concat([
         waits[["hospital", "resource", "time_min_request"]].rename(
             columns={"time_min_request": "time_min"}).assign(d=1),
-        waits[waits["granted"]][["hospital", "resource", "time_min_acquire"]].rename(
-            columns={"time_min_acquire": "time_min"}).assign(d=-1),
+        waits[waits["granted"] | waits["withdrawn"]][["hospital", "resource", "time_min_end"]].rename(
+            columns={"time_min_end": "time_min"}).assign(d=-1),
     ], ignore_index=True)
     table = pd.DataFrame({
         "capacity_mean": _integrate(avail, "d", warmup, horizon) / span,
         "busy_min": _integrate(busy, "d", warmup, horizon),
     })
     table["busy_min"] = table["busy_min"].fillna(0.0)  # a pool nobody used was busy 0 minutes
+    table["overtime_min"] = _integrate(overtime, "d", warmup, horizon) if len(overtime) else 0.0
+    table["overtime_min"] = table["overtime_min"].fillna(0.0)
     table["utilisation"] = table["busy_min"] / (table["capacity_mean"] * span)
     table["mean_queue"] = _integrate(queue, "d", warmup, horizon) / span if len(queue) else 0.0
     table["max_queue"] = _max_level(queue, "d") if len(queue) else 0
@@ -177,14 +243,15 @@ def _resources_one(ev: pd.DataFrame, horizon: float, warmup: float) -> pd.DataFr
     table["requests"] = g.size()
     table["mean_wait_min"] = g["wait_min"].mean()
     table["max_wait_min"] = g["wait_min"].max()
-    table["not_granted"] = g["granted"].apply(lambda s: int((~s).sum()))
+    table["withdrawn"] = g["withdrawn"].sum()
+    table["not_granted"] = g.size() - g["granted"].sum() - g["withdrawn"].sum()
     call_ins = ev[(ev["event"] == "call_in") & (ev["time_min"] >= warmup)].groupby(
         ["hospital", "resource"], observed=True).size()
     table["call_ins"] = call_ins
     table = table.reset_index()
-    fill = {"mean_queue": 0.0, "max_queue": 0, "requests": 0, "call_ins": 0, "not_granted": 0}
+    fill = {"mean_queue": 0.0, "max_queue": 0, "requests": 0, "call_ins": 0, "not_granted": 0, "withdrawn": 0}
     table = table.fillna(fill)
-    for col in ("requests", "call_ins", "not_granted", "max_queue"):
+    for col in ("requests", "call_ins", "not_granted", "withdrawn", "max_queue"):
         table[col] = table[col].astype("int64")
     table["utilisation"] = table["utilisation"].replace([np.inf, -np.inf], np.nan)
     return table

@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from sim import store
-from sim.analysis.kpis import HEADLINE
+from sim.analysis.kpis import headline_for
 from sim.analysis.precision import unmet
 from sim.analysis.stats import summarise
 from sim.experiment.runner import BatchResult, run_replications, shared_executor
+from sim.scenario.feasibility import pathways
 from sim.scenario.schema import Scenario
 
 log = logging.getLogger(__name__)
@@ -51,9 +52,11 @@ def next_n(n: int, short: list[float], max_n: int) -> int:
 
 def run_to_precision(scenario: Scenario, seed: int, n0: int, max_n: int, folder: Path, precision: float,
                      lookahead: int = 5, kpis: list[str] | None = None, **runner: Any) -> Sequence:
-    """Run ``n0`` replications, then more until ``kpis`` (default: headline) meet ``precision`` (or ``max_n``)."""
+    """Run ``n0`` replications, then more until ``kpis`` (default: the headline KPIs the scenario's
+    pathways can measure, :func:`sim.analysis.kpis.headline_for`) meet ``precision`` (or ``max_n``)."""
     with shared_executor(runner.get("engine", "local"), runner.get("workers", 1), runner.get("scheduler")):
-        return _rounds(scenario, seed, n0, max_n, folder, precision, lookahead, kpis or HEADLINE, runner)
+        headline = headline_for(pathways(scenario))
+        return _rounds(scenario, seed, n0, max_n, folder, precision, lookahead, kpis or headline, runner)
 
 
 def _rounds(scenario: Scenario, seed: int, n0: int, max_n: int, folder: Path, precision: float, lookahead: int,

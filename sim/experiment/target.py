@@ -166,11 +166,10 @@ class Outcome:
 
 def known_kpis(scenario: Any) -> set[str]:
     """Every KPI name a run of ``scenario`` can produce (see :mod:`sim.analysis.kpis`)."""
-    from sim.analysis.kpis import CASE_KPIS
+    from sim.analysis.kpis import CASE_KPIS, COUNT_KPIS
     from sim.model.run import POOL_NAME
 
-    names = {*CASE_KPIS, "ddi_within_target_pct", "home_ddi_within_target_pct", "outreach_cases", "home_cases",
-             "outreach_delivered", "outreach_in_progress_at_horizon", "deteriorations", "nicu_diversions", "call_ins"}
+    names = {*CASE_KPIS, *COUNT_KPIS, "ddi_within_target_pct", "home_ddi_within_target_pct"}
     for u in scenario.urgency:
         names |= {f"decision_to_delivery_min_{u}", f"ddi_within_target_pct_{u}", f"home_decision_to_delivery_min_{u}"}
     for hid, h in scenario.hospitals.items():

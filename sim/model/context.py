@@ -10,6 +10,7 @@ from sim.model import clock
 if TYPE_CHECKING:
     import simpy
 
+    from sim.model.entities import Case
     from sim.model.eventlog import EventLog
     from sim.model.resources import Broker, Pool
     from sim.model.rng import Streams
@@ -34,6 +35,8 @@ class SimContext:
     peak_windows: list[tuple[int, int]]
     next_case_id: int = 0
     needs: dict[tuple, dict[Pool, int]] = field(default_factory=dict)  # cache of ``need``
+    ordinals: dict[str, int] = field(default_factory=dict)  # cases started so far, by source
+    case_keys: dict[int, tuple[str, int]] = field(default_factory=dict)  # case id -> (source, ordinal)
 
     def pool(self, hospital: str, name: str) -> Pool:
         return self.pools[(hospital, name)]
@@ -53,22 +56,42 @@ class SimContext:
     def priority(self, urgency: str) -> int:
         return self.scenario.urgency[urgency].priority
 
+    def count(self, source: str) -> int:
+        """The next ordinal of a case from ``source`` (0, 1, ...): its place in its own stream."""
+        n = self.ordinals.get(source, 0)
+        self.ordinals[source] = n + 1
+        return n
+
     def new_case_id(self) -> int:
         self.next_case_id += 1
         return self.next_case_id
 
-    def travel_min(self, origin: str, dest: str) -> float:
-        """A road journey starting now, drawn from the ``travel`` stream.
+    def keep(self, case: Case) -> Case:
+        """Remember ``case``'s key by its id (call-in draws are keyed by case), and return it."""
+        self.case_keys[case.id] = (case.source, case.ordinal)
+        return case
 
-        Peak-hour windows use the route's peak distribution.  Without a direct
-        route the journey goes through the team's home hospital.
+    def travel_min(self, origin: str, dest: str, case: Case, leg: str) -> float:
+        """A road journey starting now for ``case``'s ``leg`` (``outbound``, ``return``, ...).
+
+        Peak-hour windows use the route's peak distribution.  The uniform is
+        keyed by the case and the leg (``Streams.keyed``), never drawn in the
+        order journeys happen, so common random numbers hold for every
+        journey.  Without a direct route the journey goes through the team's
+        home hospital, each hop with its own key.
         """
         if origin == dest:
             return 0.0
         route = self.routes.get((origin, dest))
         if route is None:
             home = self.scenario.team.home
-            return self.travel_min(origin, home) + self.travel_min(home, dest)
+            return self.travel_min(origin, home, case, f"{leg}/1") + self.travel_min(home, dest, case, f"{leg}/2")
         peak = clock.in_windows(self.env.now, self.peak_windows)
         dist = route.peak if peak else route.off_peak
-        return dist.ppf(self.streams["travel"].random())
+        return dist.ppf(self.streams.keyed("travel", *case.key(leg)))
+
+
+def planned_windows(ctx: SimContext) -> list[tuple[str, int, int]]:
+    """``policies.planned_windows`` as ``(days, start min, end min)``."""
+    return [(w.days, clock.clock_to_min(w.start), clock.clock_to_min(w.end))
+            for w in ctx.scenario.policies.planned_windows]

@@ -7,7 +7,7 @@ import math
 from scipy import special
 
 from sim.scenario.distributions import Distribution
-from sim.scenario.schema import Clinical
+from sim.scenario.schema import Clinical, HomeDemand
 
 
 def pick(weights: dict[str, float], u: float) -> str:
@@ -58,3 +58,21 @@ def rate_profile(rate_per_day: float, hourly: list[float] | None, weekday: list[
         return base * h[int(t % 1440 // 60)] * w[int(t // 1440) % 7]
 
     return base * max(h) * max(w), rate_at
+
+
+def nicu_stay_min(clinical: Clinical, gestation_weeks: float, u: float) -> float:
+    """NICU length of stay (min): from the first gestational band whose bound is above
+    ``gestation_weeks`` (``clinical.nicu_stay_by_gestation``), else ``clinical.nicu_stay``."""
+    for band in clinical.nicu_stay_by_gestation or ():
+        if gestation_weeks < band.below_weeks:
+            return band.stay.ppf(u)
+    return clinical.nicu_stay.ppf(u)
+
+
+def nicu_probability(demand: HomeDemand, gestation_weeks: float) -> float:
+    """Chance that a home-delivered baby needs a NICU cot: by gestational band
+    (``nicu_probability_by_gestation``) where given, else ``nicu_probability``."""
+    for band in demand.nicu_probability_by_gestation or ():
+        if gestation_weeks < band.below_weeks:
+            return band.probability
+    return demand.nicu_probability

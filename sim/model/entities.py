@@ -20,7 +20,8 @@ CASE_DRAWS = (
     "host", "urgency", "gestation", "weight_z", "consultation", "stabilisation", "deteriorates",
     "deterioration_at", "acute_stabilisation", "mobilisation", "setup", "anaesthesia", "incision",
     "closure", "neonatal_stabilisation", "postop_icu", "nicu_stay", "restock", "packaging",
-    "needs_nicu", "decision_to_theatre",
+    "needs_nicu", "decision_to_theatre", "severity", "minimum_resuscitation", "crew_mobilisation", "handover",
+    "consult_answer", "crash_delay",
 )
 DRAW_INDEX = {name: i for i, name in enumerate(CASE_DRAWS)}
 
@@ -30,8 +31,11 @@ class Case:
     """One patient episode: an outreach case at a host hospital or a home emergency.
 
     ``hospital`` is where the mother is when the case starts; ``urgency`` may
-    rise during stabilisation.  ``u`` holds the case's uniforms (see
-    ``CASE_DRAWS``).
+    rise when she deteriorates.  ``u`` holds the case's uniforms (see
+    ``CASE_DRAWS``).  ``source`` and ``ordinal`` name the case independently
+    of other cases (the demand stream or scripted list it came from, and its
+    place there), so that keyed draws such as journeys stay the same when a
+    scenario gains or loses other cases (common random numbers).
     """
 
     id: int
@@ -40,10 +44,25 @@ class Case:
     urgency: str
     gestation_weeks: float
     u: tuple[float, ...]
-    scheduled_min: float | None = None
+    source: str = ""
+    ordinal: int = 0
+    severity: str = ""
+    scheduled_min: float | None = None  # the booked slot of a planned case
     pathway: str = ""
+    in_transit: bool = False
     deteriorated: simpy.Event | None = field(default=None, repr=False)
-    stabilised: simpy.Event | None = field(default=None, repr=False)
+    stabilised: simpy.Event | None = field(default=None, repr=False)  # the mother is ready for theatre
+    in_theatre: simpy.Event | None = field(default=None, repr=False)  # ends her deterioration hazard
+    hazard_changed: simpy.Event | None = field(default=None, repr=False)  # travel starts or ends
+
+    @property
+    def booked(self) -> bool:
+        """A planned case waiting for its slot (not once she has deteriorated)."""
+        return self.scheduled_min is not None and not (self.deteriorated is not None and self.deteriorated.triggered)
+
+    def key(self, *parts: str | int) -> tuple:
+        """A key for a draw that belongs to this case and one of its steps."""
+        return (self.source, self.ordinal, *parts)
 
     def draw(self, name: str) -> float:
         """This case's uniform for ``name``."""

@@ -7,8 +7,17 @@ scenarios run with one seed share every stream (common random numbers).
 Stream names in use (the list only grows):
 
 ``outreach_arrivals``, ``outreach_cases``, ``home_arrivals``, ``home_cases``,
-``travel``, ``call_in``, ``scripted_cases``; ``team`` is reserved (named in
-earlier versions, drawn from by none).
+``scripted_cases/<i>`` (one per scripted entry); ``scripted_cases``,
+``travel``, ``call_in`` and ``team`` are reserved
+(named in earlier versions, drawn from by none).
+
+Journeys and call-ins are not drawn from a stream in the order they happen:
+each is a *keyed* uniform (:meth:`Streams.keyed`), a stateless function of
+(seed, replication, the source's name, and the case and step it belongs to),
+for example ``("travel", "outreach", 17, "outbound", 0)``.  A change
+elsewhere in a scenario (another case, a journey more or less) therefore
+never shifts them: every journey and call-in keeps its number under common
+random numbers.
 """
 
 from __future__ import annotations
@@ -64,6 +73,16 @@ class Uniforms:
         return self._buffer[start] if n is None else self._buffer[start:self._pos]
 
 
+def keyed_uniform(seed: int, replication: int, parts: tuple) -> float:
+    """A uniform on [0, 1) that depends only on ``(seed, replication, *parts)``.
+
+    The 53 high bits of a BLAKE2b digest of the key's ``repr``, so any key
+    made of strings and integers gives the same number on every machine.
+    """
+    digest = hashlib.blake2b(repr((seed, replication, *parts)).encode(), digest_size=8).digest()
+    return (int.from_bytes(digest, "little") >> 11) * 2.0**-53
+
+
 class Streams:
     """The named streams of one replication, created on first use."""
 
@@ -73,6 +92,14 @@ class Streams:
         self.seed = seed
         self.replication = replication
         self._cache: dict[str, Uniforms] = {}
+
+    def stream(self, name: str) -> np.random.Generator:
+        """A fresh numpy generator for ``name`` in this replication (not cached)."""
+        return stream(self.seed, self.replication, name)
+
+    def keyed(self, *parts: str | int | float) -> float:
+        """A keyed uniform for this replication (see :func:`keyed_uniform`)."""
+        return keyed_uniform(self.seed, self.replication, parts)
 
     def __getitem__(self, name: str) -> Uniforms:
         gen = self._cache.get(name)

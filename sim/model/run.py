@@ -23,6 +23,7 @@ from sim.scenario.schema import Scenario
 FIXED_POOLS = ("operating_rooms", "icu_beds", "nicu_cots", "ambulances")
 GC_YOUNG_THRESHOLD = 10_000
 """Allocations between two young-generation collections while a replication runs (CPython default 700)."""
+SHIFTS = ("day", "night", "weekend")
 POOL_NAME = {"operating_rooms": "operating_room", "icu_beds": "icu_bed", "nicu_cots": "nicu_cot",
              "ambulances": "ambulance"}
 
@@ -35,40 +36,64 @@ class ModelOutput:
     sim_events: int
 
 
-def build_pools(scenario: Scenario, streams: Streams) -> dict[tuple[str, str], Pool]:
-    """One pool per hospital and unit kind: staff roles, equipment, rooms, beds, cots, vehicles."""
+def build_pools(scenario: Scenario, streams: Streams,
+                case_keys: dict[int, tuple[str, int]] | None = None) -> dict[tuple[str, str], Pool]:
+    """One pool per hospital and unit kind: staff roles, equipment, rooms, beds, cots, vehicles.
+
+    Staff pools follow their role's roster (shift names for the day/night/weekend
+    shorthand, and a weekly roster of shift windows either way) and hand over at
+    shift changes; the others, and roles with ``handover: false``, are fixed.
+    A call-in delay is ``delay(case_id, k)`` for the ``k``-th person called for
+    a case, drawn from the keyed uniform ``("call_in", hospital, role, *key, k)``
+    where ``key`` is the case's ``(source, ordinal)`` from ``case_keys`` (filled
+    as cases are created), so that other cases never shift it.
+    """
     pools: dict[tuple[str, str], Pool] = {}
-    call_rng = streams["call_in"]
+    keys = {} if case_keys is None else case_keys
     for hid, h in scenario.hospitals.items():
         for field in FIXED_POOLS:
             n = getattr(h, field)
-            pools[(hid, POOL_NAME[field])] = Pool(hid, POOL_NAME[field], dict.fromkeys(("day", "night", "weekend"), n))
+            pools[(hid, POOL_NAME[field])] = Pool(hid, POOL_NAME[field], dict.fromkeys(SHIFTS, n), rostered=False)
         for item, n in h.equipment.items():
-            pools[(hid, item)] = Pool(hid, item, dict.fromkeys(("day", "night", "weekend"), n))
+            pools[(hid, item)] = Pool(hid, item, dict.fromkeys(SHIFTS, n), rostered=False)
         for role, r in h.staff.items():
-            delay = (lambda d=r.call_in: d.ppf(call_rng.random())) if r.call_in else None
-            pools[(hid, role)] = Pool(hid, role, {"day": r.day, "night": r.night, "weekend": r.weekend},
-                                      r.on_call, delay)
+            # Keyed by case and call number (common random numbers): a change elsewhere never shifts a delay.
+            delay = (lambda case_id, k, d=r.call_in, hid=hid, role=role:
+                     d.ppf(streams.keyed("call_in", hid, role, *keys.get(case_id, ("", case_id)), k))
+                     ) if r.call_in else None
+            shifts = r.shifts() if r.roster is None else None
+            week = clock.WeeklyRoster(r.weekly_intervals()) if r.handover else None
+            pools[(hid, role)] = Pool(hid, role, shifts, r.on_call, delay, rostered=r.handover, week=week)
     return pools
 
 
 def roster_clock(ctx: SimContext) -> Generator:
-    """Apply each shift's roster at 07:00 and 19:00."""
+    """Start each shift when its window opens.
+
+    At every boundary of a staff pool's weekly roster (07:00 and 19:00 for the
+    day/night/weekend shorthand) the pools whose roster changes there hand
+    over together (:meth:`Broker.hand_over`).
+    """
+    env, weeks = ctx.env, [(p, p.week) for p in ctx.pools.values() if p.week is not None]
+    if not weeks:
+        return
     while True:
-        now = ctx.env.now
-        yield ctx.env.timeout(clock.next_shift_change(now) - now)
-        ctx.broker.set_shift(clock.shift(ctx.env.now))
+        now = env.now
+        yield env.timeout(min(week.next_change(now) for _, week in weeks) - now)
+        now = env.now
+        ctx.broker.hand_over({p: n for p, week in weeks if (n := week.change_at(now)) is not None})
 
 
 def build_context(scenario: Scenario, seed: int, replication: int) -> SimContext:
     env = simpy.Environment()
     log = EventLog()
     streams = Streams(seed, replication)
-    pools = build_pools(scenario, streams)
+    case_keys: dict[int, tuple[str, int]] = {}
+    pools = build_pools(scenario, streams, case_keys)
     broker = Broker(env, log, list(pools.values()), fifo=scenario.policies.dispatch == "fifo")
     routes = {(a, b): r for r in scenario.travel.routes for a, b in (r.between, r.between[::-1])}
     windows = [(clock.clock_to_min(a), clock.clock_to_min(b)) for a, b in scenario.travel.peaks]
-    return SimContext(env, scenario, streams, log, broker, pools, routes, windows)
+    return SimContext(env, scenario, streams, log, broker, pools, routes, windows, case_keys=case_keys)
 
 
 def start_processes(ctx: SimContext) -> None:
@@ -83,8 +108,7 @@ def start_processes(ctx: SimContext) -> None:
         env.process(arrivals(ctx, home, "home_arrivals",
                              lambda c: c.env.process(home_emergency(c, new_home_case(c, home)))))
     if demand.outreach.scripted:
-        env.process(scripted_arrivals(ctx, demand.outreach.scripted,
-                                      lambda c, case: c.env.process(outreach_case(c, case))))
+        scripted_arrivals(ctx, demand.outreach.scripted, lambda c, case: c.env.process(outreach_case(c, case)))
 
 
 @contextmanager

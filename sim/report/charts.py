@@ -9,6 +9,7 @@ Figures are sized to be pasted into a report at full page width.
 from __future__ import annotations
 
 import textwrap
+from typing import Any
 
 import matplotlib
 
@@ -341,7 +342,8 @@ def occupancy_by_hour(occupancy: pd.DataFrame, names: dict[tuple[str, str], str]
     """Busy units and staffed units by hour of day, one small panel per pool.
 
     ``occupancy`` is :func:`sim.analysis.occupancy.occupancy_by_hour`.  The
-    night shift (19:00-07:00) is shaded.
+    night shift (19:00-07:00) is shaded; newborns admitted over a NICU's count
+    (surge) are stacked above its busy cots.
     """
     if occupancy.empty:
         return empty_figure("no pool activity")
@@ -355,17 +357,26 @@ def occupancy_by_hour(occupancy: pd.DataFrame, names: dict[tuple[str, str], str]
         for lo, hi in ((0, 7), (19, 24)):
             ax.axvspan(lo, hi, color=GREY, alpha=0.12, lw=0)
         ax.stairs(d["available_mean"].to_numpy(), hours, color=BLACK, ls="--", lw=1.0,
-                  label="staffed (on duty + called in)")
-        ax.stairs(d["busy_mean"].to_numpy(), hours, color=BLUE, fill=True, alpha=0.55, label="busy")
+                  label="staffed (on duty, called in, overtime)")
+        busy = d["busy_mean"].to_numpy()
+        ax.stairs(busy, hours, color=BLUE, fill=True, alpha=0.55, label="busy")
+        surge = d["surge_mean"].to_numpy() if "surge_mean" in d else np.zeros(len(d))
+        if (surge > 0).any():
+            ax.stairs(busy + surge, hours, baseline=busy, color=VERMILLION, fill=True, alpha=0.55,
+                      label="newborns over the count (surge)")
         ax.set_title((names or {}).get((hosp, res), f"{hosp} {pool_words(res)}"), fontsize=9)
         ax.set_xlim(0, 24)
-        ax.set_ylim(0, max(1.0, float(d[["available_mean", "busy_mean"]].max().max()) * 1.15))
+        ax.set_ylim(0, max(1.0, float(max(d["available_mean"].max(), (busy + surge).max())) * 1.15))
         ax.set_xticks([0, 6, 12, 18, 24], ["00:00", "06:00", "12:00", "18:00", "24:00"])
         ax.set_ylabel("units")
     for ax in list(axes.flat)[len(pools):]:
         ax.set_axis_off()
-    handles, texts = axes[0, 0].get_legend_handles_labels()
+    found: dict[str, Any] = {}
+    for ax in axes.flat:
+        for handle, text in zip(*ax.get_legend_handles_labels(), strict=True):
+            found.setdefault(text, handle)
+    handles, texts = list(found.values()), list(found)
     handles.append(plt.Rectangle((0, 0), 1, 1, color=GREY, alpha=0.25))
-    fig.legend(handles, [*texts, "night shift"], loc="outside lower center", ncols=3)
+    fig.legend(handles, [*texts, "night shift"], loc="outside lower center", ncols=min(4, len(texts) + 1))
     headline(fig, "Busy and staffed units by time of day")
     return fig

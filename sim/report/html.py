@@ -23,8 +23,9 @@ from matplotlib.figure import Figure
 
 from sim import store
 from sim.analysis import attribution, occupancy
-from sim.analysis.kpis import HEADLINE, shown_interval
+from sim.analysis.kpis import shown_interval
 from sim.analysis.labels import kpi_label
+from sim.analysis.precision import headline_of
 from sim.report import charts, narrative
 
 OCCUPANCY_POOLS = 6
@@ -129,14 +130,14 @@ def figures_for(folder: Path, data: RunData | None = None) -> list[dict[str, str
     return [{"name": n, "caption": c, "png": save_figure(f, folder, n)} for n, c, f in draw_figures(data)]
 
 
-def _kpi_row(r: Any, targets: dict[str, float], within: dict[str, float]) -> dict[str, Any]:
+def _kpi_row(r: Any, targets: dict[str, float], within: dict[str, float], headline: list[str]) -> dict[str, Any]:
     target = narrative.kpi_target(r.kpi, targets)
     urgency = r.kpi.rsplit("_", 1)[-1]
     low, high, cut = shown_interval(r.kpi, r.ci_low, r.ci_high)
     return {"kpi": r.kpi, "label": kpi_label(r.kpi), "unit": r.unit, "mean": r.mean,
             "ci_low": low, "ci_high": high, "ci_cut": cut,
             "n": r.n, "p50": r.p50, "p90": r.p90, "precision_met": bool(r.precision_met),
-            "needed": r.replications_needed, "headline": r.kpi in HEADLINE, "target": target,
+            "needed": r.replications_needed, "headline": r.kpi in headline, "target": target,
             "within": within.get(urgency, math.nan) if r.kpi.startswith("decision_to_delivery_min_") else math.nan,
             "verdict": narrative.verdict(r.mean, r.ci_low, r.ci_high, target)}
 
@@ -145,7 +146,8 @@ def kpi_rows(summary: pd.DataFrame, targets: dict[str, float]) -> tuple[list[dic
     """``(key KPIs, all KPIs)``: headline and per-urgency DDI first, each with its target verdict."""
     within = {k.rsplit("_", 1)[-1]: v for k, v in zip(summary["kpi"], summary["mean"], strict=True)
               if k.startswith("ddi_within_target_pct_")}
-    rows = [_kpi_row(r, targets, within) for r in summary.itertuples(index=False)]
+    headline = headline_of(summary)
+    rows = [_kpi_row(r, targets, within, headline) for r in summary.itertuples(index=False)]
     key = [r for r in rows if r["headline"] or not math.isnan(r["target"])]
     key.sort(key=lambda r: (not r["headline"], r["kpi"].startswith("home"), r["kpi"]))
     return key, rows
@@ -195,7 +197,7 @@ def context(folder: Path, data: RunData) -> dict[str, Any]:
         "outreach_waits": wait_rows(data, "outreach"), "home_waits": wait_rows(data, "home", HOME_WAIT_ROWS),
         "away": team_away_note(data.home), "precision": note, "stress": narrative.stress_des(m, note),
         "hospitals": narrative.hospitals(sc), "rosters": narrative.rosters(sc), "team": narrative.team(sc),
-        "demand": narrative.demand(sc),
+        "demand": narrative.demand(sc), "clinical": narrative.clinical(sc),
         "policies": narrative.policies(sc), "sources": sorted((sc.get("sources") or {}).items()),
         "outreach_cases": sum(int((part["case_type"] == "outreach").sum())
                               for part in store.iter_table(folder, "cases", ["case_type"])),

@@ -14,8 +14,8 @@ from typing import Any
 import pandas as pd
 
 from sim.analysis.attribution import pool_words
-from sim.analysis.kpis import HEADLINE
 from sim.analysis.labels import kpi_label, plural
+from sim.analysis.precision import headline_of
 
 STRESS_REFERENCE = ("Monks T, Currie CSM, Onggo BS, Robinson S, Kunc M, Taylor SJE. Strengthening the reporting "
                     "of empirical simulation studies: introducing the STRESS guidelines. Journal of Simulation "
@@ -78,11 +78,18 @@ def hospitals(sc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def rosters(sc: dict[str, Any]) -> list[dict[str, Any]]:
-    """One row per hospital and staff role: headcount by shift, on call and the call-in time."""
-    return [{"hospital": hid, "role": pool_words(role), "day": s.get("day", 0), "night": s.get("night", 0),
-             "weekend": s.get("weekend", 0), "on_call": s.get("on_call", 0),
-             "call_in": describe_dist(s.get("call_in")) if s.get("on_call") else ""}
-            for hid, h in sc.get("hospitals", {}).items() for role, s in (h.get("staff") or {}).items()]
+    """One row per hospital and staff role: headcount by shift (or its shift windows), on call and the call-in time."""
+    out = []
+    for hid, h in sc.get("hospitals", {}).items():
+        for role, s in (h.get("staff") or {}).items():
+            windows = s.get("roster") or []
+            shifts = "; ".join(f"{w.get('days')} {w.get('start')}-{w.get('end')}: {w.get('on_duty')}" for w in windows)
+            out.append({"hospital": hid, "role": pool_words(role), "day": "" if windows else s.get("day", 0),
+                        "night": "" if windows else s.get("night", 0),
+                        "weekend": "" if windows else s.get("weekend", 0), "shifts": shifts,
+                        "on_call": s.get("on_call", 0),
+                        "call_in": describe_dist(s.get("call_in")) if s.get("on_call") else ""})
+    return out
 
 
 def team(sc: dict[str, Any]) -> list[str]:
@@ -108,6 +115,16 @@ def team(sc: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _bands(bands: list[dict[str, Any]], text: Any) -> str:
+    """Gestational bands as ``under 34 weeks: 100%; 34 to 37 weeks: 43%`` (``text`` formats a band's value)."""
+    out, low = [], None
+    for band in bands:
+        high = num(band["below_weeks"], 1)
+        out.append(f"{'under ' + high if low is None else low + ' to ' + high} weeks: {text(band)}")
+        low = high
+    return "; ".join(out)
+
+
 def demand(sc: dict[str, Any]) -> list[str]:
     """Sentences on the demand streams."""
     d = sc.get("demand", {})
@@ -117,32 +134,154 @@ def demand(sc: dict[str, Any]) -> list[str]:
         lines.append(f"Outreach cases: about {num(365 * o['rate_per_day'], 1)} a year ({o['rate_per_day']:g} a day), "
                      f"at {_mix(o.get('hosts') or {})}; urgency {_mix(o.get('urgency_mix') or {})}; gestation "
                      f"{describe_dist(o.get('gestation_weeks'), 'weeks')}.")
+        severity = o.get("severity_mix") or {}
+        if len(severity) > 1:
+            lines.append(f"Severity of the mother's illness (how safely she can be moved): {_mix(severity)}.")
+        if o.get("scripted"):
+            lines.append(f"{len(o['scripted'])} scripted case(s) at given times, besides the stream.")
     h = d.get("home_emergency")
     if h:
         lines.append(f"The obstetric hospital's own emergency caesareans at {h.get('hospital')}: about "
                      f"{num(h['rate_per_day'], 1)} a day; urgency {_mix(h.get('urgency_mix') or {})}; each needs "
                      f"{_counts(h.get('team') or {})} and an operating room.")
+        if h.get("gestation_weeks"):
+            lines.append(f"Their gestation: {describe_dist(h['gestation_weeks'], 'weeks')}.")
+        if h.get("nicu_probability_by_gestation"):
+            lines.append("Share of their babies admitted to the NICU by gestation: " + _bands(
+                h["nicu_probability_by_gestation"], lambda b: f"{100 * b['probability']:.0f}%") + ".")
+        elif h.get("nicu_probability") is not None:
+            lines.append(f"{100 * h['nicu_probability']:.0f}% of their babies need a NICU cot.")
     return lines
+
+
+def clinical(sc: dict[str, Any]) -> list[str]:
+    """Sentences on the consultation, the mother before surgery, deterioration and the transfer pathway."""
+    c, t = sc.get("clinical", {}), sc.get("transfer", {})
+    answer = c.get("consult_answer")
+    lines = [("The host's senior telephones the obstetric hospital's on-call senior, who answers after "
+              f"{describe_dist(answer)}" if answer else
+              "The host's senior telephones the obstetric hospital's on-call senior, who answers at once")
+             + f"; the call takes {describe_dist(c.get('consultation'))} and holds nobody (a senior can take it "
+             "from home)."]
+    minimum = c.get("minimum_resuscitation") or {}
+    if minimum:
+        lines.append("An urgent mother is resuscitated at the host from the decision and can go to theatre after a "
+                     "minimum of " + "; ".join(f"{pool_words(u)} {describe_dist(d)}" for u, d in minimum.items())
+                     + " (resuscitation continues under anaesthesia).")
+    for u, d in (c.get("stabilisation") or {}).items():
+        lines.append(f"A booked mother ({pool_words(u)}) is stabilised at the host before her slot for "
+                     f"{describe_dist(in_units(d, 60), 'h')}, at most {fmt_hours(c.get('stabilisation_cap_min', 0))} "
+                     "(the clinical cap).")
+    rates = {u: r for u, r in (c.get("deterioration_rate_per_hour") or {}).items() if r}
+    if rates:
+        factor = c.get("transit_deterioration_factor", 1)
+        lines.append("A mother may deteriorate at any time from referral to theatre entry, at "
+                     + ", ".join(f"{100 * r:g}% per hour ({pool_words(u)})" for u, r in rates.items())
+                     + "".join(f", {num(f, 1)} times that for {pool_words(band)} severity"
+                               for band, f in (c.get("deterioration_severity_factor") or {}).items() if f != 1)
+                     + (f", {num(factor, 1)} times that in the ambulance" if factor != 1 else "")
+                     + f"; she then becomes {pool_words(c.get('deterioration_urgency', ''))}, her queued requests "
+                     "move up, and she goes to theatre as soon as team and room are there.")
+    else:
+        lines.append("Mothers do not deteriorate in this scenario.")
+    icu = describe_dist(in_units(c.get("postop_icu"), 1440), "days")
+    lines.append("After surgery the mother needs a host ICU bed, asked for at the decision; a shortage keeps her in "
+                 f"recovery (it never holds her out of theatre); ICU stay {icu}.")
+    stays = c.get("nicu_stay_by_gestation")
+    if stays:
+        lines.append("NICU stay by gestation: " + _bands(
+            stays, lambda b: describe_dist(in_units(b["stay"], 1440), "days")) + ".")
+    else:
+        lines.append(f"NICU stay: {describe_dist(in_units(c.get('nicu_stay'), 1440), 'days')}.")
+    if t:
+        escort = _counts(t.get("escort") or {})
+        mobilise = t.get("crew_mobilisation")
+        handover = t.get("handover")
+        lines.append("Transfer pathway: an ambulance" + (f" with {escort}" if escort else "")
+                     + (f" mobilises in {describe_dist(mobilise)}" if mobilise else " leaves at once")
+                     + f", drives to the host, packages the ready mother in {describe_dist(t.get('packaging'))} and "
+                     "brings her to the obstetric hospital; "
+                     + (f"handover and theatre preparation take {describe_dist(handover)}; " if handover else "")
+                     + f"{_counts(t.get('surgical_team') or {})} operate there.")
+    return lines
+
+
+TIME_FIELDS = ("value", "low", "mode", "high", "mean", "sd", "median", "p90", "shift")
+
+
+def in_units(d: dict[str, Any] | None, minutes_per_unit: float) -> dict[str, Any] | None:
+    """A duration distribution (minutes) with its times in another unit (hours: 60, days: 1440)."""
+    if not d:
+        return d
+    out = {k: (v / minutes_per_unit if k in TIME_FIELDS and isinstance(v, int | float) else v) for k, v in d.items()}
+    if isinstance(d.get("values"), list):
+        out["values"] = [v / minutes_per_unit for v in d["values"]]
+    return out
+
+
+def fmt_hours(minutes: float) -> str:
+    """``2880`` -> ``48 h``; ``90`` -> ``1.5 h``."""
+    return f"{num(float(minutes) / 60, 1)} h"
+
+
+def _pathway_rule(rule: Any) -> str:
+    if isinstance(rule, dict):
+        return " / ".join(f"{v} if {pool_words(k)} severity" for k, v in rule.items())
+    return str(rule)
+
+
+def _window(w: dict[str, Any]) -> str:
+    kind = str(w.get("days", "weekdays"))
+    days = {"weekdays": "weekdays", "weekend": "weekend days", "all": "every day"}.get(kind, kind)
+    return f"{days} {w.get('start')}-{w.get('end')}"
 
 
 def policies(sc: dict[str, Any]) -> list[str]:
     """Sentences on the policies in force."""
     p, urg = sc.get("policies", {}), sc.get("urgency", {})
     pathway = (p.get("pathway") or {}).items()
-    lines = ["Pathway by urgency: " + ", ".join(f"{pool_words(u)} {v}" for u, v in pathway) + "."]
+    by_severity = any(isinstance(v, dict) for _, v in pathway)
+    lines = [("Pathway by urgency and severity: " if by_severity else "Pathway by urgency: ")
+             + "; ".join(f"{pool_words(u)} {_pathway_rule(v)}" for u, v in pathway) + "."]
     lines.append("Urgency targets (decision to delivery): " + ", ".join(
         f"{v.get('label', u)} {num(v['target_min'])} min" for u, v in urg.items()) + ".")
     lines.append(f"Requests are served in {'priority' if p.get('dispatch') == 'priority' else 'arrival'} order, "
                  "all or nothing; a request that cannot be served does not block one that can.")
-    full = "waits for a cot" if p.get("nicu_full") == "wait" else f"is diverted to {p.get('divert_to')}"
-    lines.append(f"When the neonatal unit is full the newborn {full}.")
+    limit = fmt_duration_words(p.get("nicu_wait_limit_min", 0))
+    rule = p.get("nicu_full", "wait")
+    if rule == "wait":
+        after = "for as long as it takes"
+    elif rule == "surge":
+        after = f"up to {limit}, then it is admitted over the unit's count (surge)"
+    else:
+        after = (f"up to {limit}, then it is taken on to {p.get('divert_to')} and waits for a cot there"
+                 if p.get("divert_to") else f"up to {limit}, then, with no hospital named to divert to, it is "
+                 "admitted over the unit's count (surge)")
+    lines.append(f"When the neonatal unit is full the newborn waits in the transport incubator with its staff {after}.")
     if p.get("planned_urgency"):
         planned = pool_words(p["planned_urgency"]).capitalize()
-        lines.append(f"{planned} cases are booked for {p.get('planned_start')} at "
-                     f"least {num(p.get('planned_min_lead_min', 0) / 60, 1)} h after the decision; their team is "
-                     f"requested {num(p.get('planned_dispatch_lead_min', 0) / 60, 1)} h before that time, and not "
-                     "before the mother is stable, or at once if she deteriorates.")
+        windows = ", ".join(_window(w) for w in p.get("planned_windows") or [])
+        lines.append(f"{planned} cases are booked into the first planned-operating slot ({windows}) at least "
+                     f"{fmt_duration_words(p.get('planned_min_lead_min', 0))} after the decision and after her "
+                     f"expected stabilisation; the team (or ambulance) is requested "
+                     f"{fmt_duration_words(p.get('planned_dispatch_lead_min', 0))} before the slot, or at once if "
+                     "she deteriorates.")
+    crash = p.get("crash") or {}
+    if crash.get("policy") == "host_starts":
+        lines.append(f"Crash rule at {', '.join(crash.get('hosts') or [])}: when the outreach team is not ready for "
+                     f"a {pool_words(crash.get('urgency', ''))} mother in time (the host waits "
+                     f"{describe_dist(crash.get('delay'))} from the decision), the host's own staff "
+                     f"({_counts(crash.get('host_team') or {})}) start the caesarean in a host theatre; the team "
+                     "still comes for the newborn.")
+    else:
+        lines.append("Crash rule: none; the host waits for the outreach team, whatever the urgency.")
     return lines
+
+
+def fmt_duration_words(minutes: float) -> str:
+    """``120`` -> ``2 h``; ``45`` -> ``45 min``; ``90`` -> ``1.5 h``."""
+    minutes = float(minutes or 0)
+    return f"{num(minutes)} min" if minutes < 60 else fmt_hours(minutes)
 
 
 def verdict(mean: float, low: float, high: float, target: float) -> str:
@@ -169,7 +308,7 @@ def kpi_target(kpi: str, targets: dict[str, float]) -> float:
 
 def precision_note(summary: pd.DataFrame, replications: int, precision: float) -> dict[str, Any]:
     """Are the replications enough?  Per headline KPI, the precision reached and the replications needed."""
-    rows = summary[summary["kpi"].isin(HEADLINE)]
+    rows = summary[summary["kpi"].isin(headline_of(summary))]
     short = rows[~rows["precision_met"].astype(bool)]
     return {
         "replications": replications, "precision_pct": 100 * precision, "headline": len(rows),
@@ -186,8 +325,10 @@ def _objectives(m: dict[str, Any], sc: dict[str, Any]) -> list[tuple[str, str]]:
                     "ill mother in a hospital without obstetrics, and what that costs the team's own hospital; "
                     f"scenario '{sc.get('name')}': {sc.get('description') or 'no description'}"),
         ("Model outputs", "Decision-to-delivery interval (DDI) by urgency and the share within target, decision to "
-                          "team on site, delivery to NICU admission, the home hospital's own DDI, utilisation and "
-                          "queues of every pool, on-call call-outs, deteriorations, and what every wait waited for."),
+                          "team on site (outreach) or to the mother's arrival (transfer), delivery to NICU "
+                          "admission, the home hospital's own DDI, utilisation and queues of every pool, on-call "
+                          "call-outs, deteriorations, host-started caesareans, NICU surges and diversions, ICU bed "
+                          "waits, and what every wait waited for."),
         ("Experimentation aims", f"Point estimates with 95% confidence intervals over {m.get('replications')} "
                                  "independent replications; scenarios are compared with paired differences under "
                                  "common random numbers (ihsim compare)."),
@@ -197,11 +338,15 @@ def _objectives(m: dict[str, Any], sc: dict[str, Any]) -> list[tuple[str, str]]:
 def _logic(sc: dict[str, Any]) -> list[tuple[str, str]]:
     roles = sorted({pool_words(r) for h in sc.get("hospitals", {}).values() for r in (h.get("staff") or {})})
     return [
-        ("Base model", "Referral and consultation, then a decision: outreach (team to patient: assemble the whole "
-                       "team and equipment, mobilise, travel, set up) in parallel with the mother's stabilisation in "
-                       "an ICU bed, surgery in a host operating room, neonatal stabilisation and incubator transport "
-                       "to a NICU cot, the team's return and restocking, the mother's postoperative ICU stay; or "
-                       "transfer (patient to team) by ambulance with an escort."),
+        ("Base model", "Referral and a telephone consultation with the on-call senior, then a decision by urgency "
+                       "and severity: outreach (team to patient: assemble the whole team and equipment, mobilise, "
+                       "travel, set up) in parallel with the mother's resuscitation (urgent) or stabilisation for a "
+                       "booked slot (planned) at the host, surgery in a host operating room (or, under a crash rule, "
+                       "by the host's own staff), neonatal stabilisation and incubator transport to a NICU cot (a "
+                       "full unit: wait, then surge or divert by rule), the team's return and restocking, the "
+                       "mother's postoperative ICU stay; or transfer (patient to team): an ambulance crew with an "
+                       "escort fetches her, handover and surgery at the obstetric hospital. A deterioration hazard "
+                       "runs from referral to theatre entry."),
         ("Components", f"Entities: outreach cases and home emergency caesareans. Resources: {', '.join(roles)}, "
                        "operating rooms, ICU beds, NICU cots, equipment and ambulances, by hospital; staff follow "
                        "day, night and weekend rosters with on-call call-in."),

@@ -1,7 +1,7 @@
 """One case's story as a Gantt chart: who waited for what, where, and when by the clock.
 
 ``case_steps`` turns the case's events into bars grouped by who or what they
-concern (consultation, the mother, the team or escort, the operating room,
+concern (consultation, the mother, the team or the transfer crew, the operating room,
 the newborn, equipment); ``case_timeline`` draws them against clock time;
 ``write_timeline`` does both for a case of a results folder.
 """
@@ -33,20 +33,22 @@ CLOCK_STEPS_MIN = [10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880]
 
 # (group, label, kind, start event, end event, wait steps of attribution.case_waits that explain it)
 CONSULT = [
-    ("Consultation", "waiting for seniors", "wait", "case_created", "consult_start", ("consultation",)),
-    ("Consultation", "consultation", "work", "consult_start", "decision", ()),
+    ("Consultation", "waiting for the on-call senior to answer", "wait", "case_created", "consult_start", ()),
+    ("Consultation", "telephone consultation", "work", "consult_start", "decision", ()),
 ]
 SURGERY = [
     ("anaesthesia", "work", "theatre_entry", "incision", ()),
     ("incision to delivery", "work", "incision", "delivery", ()),
     ("closure", "work", "delivery", "surgery_end", ()),
 ]
-NICU = [
-    ("Newborn", "waiting for a NICU cot", "wait", "nicu_arrival", "nicu_admission", ("NICU cot",)),
-    ("Newborn", "in the NICU", "stay", "nicu_admission", "nicu_discharge", ()),
-]
+NICU_STAY = ("Newborn", "in the NICU", "stay", "nicu_admission", "nicu_discharge", ())
 TEAM = "Team from {home}"
 MOTHER = "Mother at {host}"
+PREPARE_MOTHER = "resuscitation or stabilisation"
+RECOVERY = [
+    ("waiting for an ICU bed (in recovery)", "wait", "surgery_end", "icu_admission", ("ICU bed",)),
+    ("postoperative ICU", "stay", "icu_admission", "icu_discharge", ()),
+]
 OUTREACH_STEPS = [
     *CONSULT,
     (TEAM, "waiting for the planned time", "wait", "decision", "team_requested", ("planned wait",)),
@@ -57,43 +59,55 @@ OUTREACH_STEPS = [
     (TEAM, "ready, waiting to operate", "wait", "team_ready", "theatre_entry",
      ("waiting for the mother", "waiting for the surgery slot", "theatre")),
     (TEAM, "in theatre", "work", "theatre_entry", "surgery_end", ()),
-    (TEAM, "travel home", "travel", "surgery_end", "team_returned", ()),
-    (MOTHER, "waiting for an ICU bed", "wait", "decision", "stabilisation_start", ("ICU bed",)),
-    (MOTHER, "stabilisation in ICU", "stay", "stabilisation_start", "stabilisation_end", ()),
+    (TEAM, "travel home", "travel", "team_leaves", "team_returned", ()),
+    (MOTHER, PREPARE_MOTHER, "work", "stabilisation_start", "stabilisation_end", ()),
+    (MOTHER, "ready, waiting for theatre", "wait", "stabilisation_end", "theatre_entry",
+     ("planned wait", "team dispatch", "waiting for the surgery slot", "theatre")),
+    (MOTHER, "host's own staff called to start", "wait", "crash_call", "crash_start", ()),
     *[(MOTHER, *step) for step in SURGERY],
-    (MOTHER, "postoperative ICU", "stay", "surgery_end", "icu_discharge", ()),
+    *[(MOTHER, *step) for step in RECOVERY],
     ("Operating room at {host}", "waiting for a room", "wait", "theatre_request", "theatre_entry", ("theatre",)),
     ("Operating room at {host}", "in use", "stay", "theatre_entry", "surgery_end", ()),
     ("Newborn", "neonatal stabilisation", "work", "delivery", "neonatal_stabilised", ()),
-    ("Newborn", "incubator transport to {nicu}", "travel", "newborn_departed", "nicu_arrival", ()),
-    *NICU,
+    ("Newborn", "waiting for the team", "wait", "neonatal_stabilised", "newborn_departed", ()),
+    ("Newborn", "incubator transport to {home}", "travel", "newborn_departed", "nicu_arrival", ()),
+    ("Newborn", "waiting for a NICU cot", "wait", "nicu_arrival", "nicu_released", ("NICU cot",)),
+    ("Newborn", "diverted to {nicu}", "travel", "newborn_diverted", "nicu_admission", ("NICU cot",)),
+    NICU_STAY,
     ("Equipment", "restocking the kit", "restock", "team_returned", "restocked_kit", ()),
     ("Equipment", "restocking the incubator", "restock", "nicu_admission", "restocked_incubator", ()),
 ]
-ESCORT = "Ambulance and escort from {home}"
+CREW = "Ambulance and escort from {home}"
 TRANSFER_STEPS = [
     *CONSULT,
-    (ESCORT, "waiting for ambulance and escort", "wait", "team_requested", "team_assembled", ("team dispatch",)),
-    (ESCORT, "travel to {host}", "travel", "team_assembled", "team_on_site", ()),
-    (ESCORT, "packaging the mother", "prepare", "team_on_site", "team_ready", ()),
-    ("Mother", "waiting for an ICU bed", "wait", "decision", "stabilisation_start", ("ICU bed",)),
-    ("Mother", "stabilisation in ICU", "stay", "stabilisation_start", "stabilisation_end", ()),
+    (CREW, "waiting for the planned time", "wait", "decision", "crew_requested", ("planned wait",)),
+    (CREW, "waiting for ambulance and escort", "wait", "crew_requested", "crew_assembled", ("crew dispatch",)),
+    (CREW, "mobilisation", "prepare", "crew_assembled", "crew_departed", ()),
+    (CREW, "travel to {host}", "travel", "crew_departed", "crew_on_site", ()),
+    (CREW, "waiting for the mother", "wait", "crew_on_site", "stabilisation_end", ("waiting for the mother",)),
+    (CREW, "packaging the mother", "prepare", "packaging_start", "mother_packaged", ()),
+    ("Mother", PREPARE_MOTHER, "work", "stabilisation_start", "stabilisation_end", ()),
+    ("Mother", "ready, waiting for the ambulance", "wait", "stabilisation_end", "crew_on_site",
+     ("planned wait", "crew dispatch")),
     ("Mother", "transfer to {home}", "travel", "mother_departed", "mother_arrived", ()),
-    ("Mother", "waiting to operate", "wait", "mother_arrived", "theatre_entry",
+    ("Mother", "handover and theatre preparation", "prepare", "mother_arrived", "handover_done", ()),
+    ("Mother", "waiting to operate", "wait", "handover_done", "theatre_entry",
      ("waiting for the surgery slot", "theatre")),
     *[("Mother", *step) for step in SURGERY],
-    ("Mother", "postoperative ICU", "stay", "surgery_end", "icu_discharge", ()),
+    *[("Mother", *step) for step in RECOVERY],
     ("Newborn", "neonatal stabilisation", "work", "delivery", "neonatal_stabilised", ()),
-    ("Newborn", "waiting for a NICU cot", "wait", "neonatal_stabilised", "nicu_admission", ("NICU cot",)),
-    NICU[1],
+    ("Newborn", "waiting for a NICU cot", "wait", "neonatal_stabilised", "nicu_released", ("NICU cot",)),
+    ("Newborn", "diverted to {nicu}", "travel", "newborn_diverted", "nicu_admission", ("NICU cot",)),
+    NICU_STAY,
 ]
 HOME_STEPS = [
     ("Mother at {host}", "preparation and waiting for theatre", "wait", "decision", "theatre_entry", ("theatre",)),
     *[("Mother at {host}", *step) for step in SURGERY],
     ("Operating room and team at {host}", "in use", "stay", "theatre_entry", "surgery_end", ()),
     ("Newborn", "neonatal stabilisation", "work", "delivery", "neonatal_stabilised", ()),
-    ("Newborn", "waiting for a NICU cot", "wait", "neonatal_stabilised", "nicu_admission", ("NICU cot",)),
-    NICU[1],
+    ("Newborn", "waiting for a NICU cot", "wait", "neonatal_stabilised", "nicu_released", ("NICU cot",)),
+    ("Newborn", "diverted to {nicu}", "travel", "newborn_diverted", "nicu_admission", ("NICU cot",)),
+    NICU_STAY,
 ]
 STEPS = {"outreach": OUTREACH_STEPS, "transfer": TRANSFER_STEPS, "home": HOME_STEPS}
 STEP_COLUMNS = ["group", "label", "kind", "start_min", "end_min", "note"]
@@ -103,15 +117,30 @@ LONG_STAYS = {"postoperative ICU", "in the NICU"}
 
 
 def event_times(events: pd.DataFrame, incubator: str | None) -> dict[str, float]:
-    """First time of each event of one case, plus the theatre request and each item's restock."""
+    """First time of each event of one case, plus derived moments: the theatre request, each
+    item's restock, when the team could leave for home (``team_leaves``: after surgery, once it had
+    arrived), when crew and mother were both ready (``packaging_start``) and when the wait for the
+    first unit's cot ended (``nicu_released``: the admission, or the diversion)."""
     first = events.groupby("event", sort=False)["time_min"].first()
     times = {str(k): float(v) for k, v in first.items()}
+    if "detail" in events:  # the consultation's decision names the pathway (a deterioration before it does not)
+        decided = events.loc[(events["event"] == "decision") & (events["detail"] != ""), "time_min"]
+        if len(decided):
+            times["decision"] = float(decided.iloc[0])
     room = events[(events["event"] == "request") & (events["resource"] == "operating_room")]
     if len(room):
         times["theatre_request"] = float(room["time_min"].iloc[0])
     restock = events[events["event"] == "equipment_restocked"]
     for item, t in zip(restock["resource"], restock["time_min"], strict=True):
         times.setdefault("restocked_incubator" if item == incubator else "restocked_kit", float(t))
+    nan = math.nan
+    if "team_returned" in times:
+        times["team_leaves"] = max(times.get("surgery_end", nan), times.get("team_ready", nan))
+    if "mother_packaged" in times:
+        times["packaging_start"] = max(times.get("crew_on_site", nan), times.get("stabilisation_end", nan))
+    released = times.get("newborn_diverted", times.get("nicu_admission"))
+    if released is not None:
+        times["nicu_released"] = released
     return times
 
 
@@ -141,13 +170,20 @@ def case_steps(case: pd.Series, events: pd.DataFrame, waits: pd.DataFrame, home:
     nicu = case.get("nicu_hospital")
     names = {"home": home, "host": case["hospital"], "nicu": nicu if isinstance(nicu, str) else home}
     times = event_times(events, incubator)
+    crash = "crash_start" in times
+    admitted = events[events["event"] == "nicu_admission"]
+    surge = "detail" in admitted and bool((admitted["detail"] == "surge").any())
     rows = []
     for group, label, bar, a, b, explained_by in STEPS.get(kind, OUTREACH_STEPS):
+        if crash and group == TEAM and label in ("ready, waiting to operate", "in theatre"):
+            continue  # the host's own staff operated; the team came for the newborn
         start, end = times.get(a, math.nan), times.get(b, math.nan)
         if not (math.isfinite(start) and math.isfinite(end) and end > start):
             continue
         note = fmt_duration(end - start)
         why = _explain(waits, explained_by, start, end) if bar == "wait" else ""
+        if label == "in the NICU" and surge:
+            why = "admitted over the unit's count (surge)"
         rows.append({"group": group.format(**names), "label": label.format(**names), "kind": bar,
                      "start_min": start, "end_min": end, "note": f"{note}: {why}" if why else note})
     return pd.DataFrame(rows, columns=STEP_COLUMNS)
@@ -216,12 +252,26 @@ def case_timeline(case: pd.Series, steps: pd.DataFrame, target_min: float | None
 
 
 def _milestones(ax: plt.Axes, case: pd.Series) -> None:
-    marks = [(case.get(f"{m}_min"), m) for m in ("decision", "deteriorated", "delivery")]
-    marks = [(float(t), m) for t, m in marks if t is not None and pd.notna(t)]
-    for t, _ in marks:
-        ax.axvline(t, color=BLACK, lw=0.8, ls="--" if _ != "deteriorated" else ":")
+    names = {"first_decision": "decision", "deteriorated": "deteriorated", "crash_start": "host starts",
+             "delivery": "delivery"}
+    first = case.get("first_decision_min")
+    times = {**{m: case.get(f"{m}_min") for m in names},
+             "first_decision": first if first is not None and pd.notna(first) else case.get("decision_min")}
+    marks = sorted((float(t), m) for m, t in times.items() if t is not None and pd.notna(t))
+    for t, m in marks:
+        ax.axvline(t, color=BLACK, lw=0.8, ls="--" if m in ("first_decision", "delivery") else ":")
+    left, right = ax.get_xlim()
+    ticks: list[float] = []
+    labels: list[str] = []
+    for t, m in marks:  # marks closer than 4% of the view share one label
+        text = f"{names[m]} {fmt_clock(t, False)}"
+        if ticks and t - ticks[-1] < 0.04 * (right - left):
+            labels[-1] += f", {text}"
+        else:
+            ticks.append(t)
+            labels.append(text)
     top = ax.secondary_xaxis("top")
-    top.set_xticks([t for t, _ in marks], [f"{m} {fmt_clock(t, False)}" for t, m in marks], fontsize=7.5)
+    top.set_xticks(ticks, labels, fontsize=7.5, rotation=30, ha="left", rotation_mode="anchor")  # no overlap
     top.tick_params(length=0)
 
 

@@ -15,10 +15,14 @@ Four checks, from the scenario alone:
   wait for the next shift or for call-ins;
 - **overload**: a lower bound of the offered load (arrival rate x mean time
   a unit is held, per unit) is at least 1 for the outreach team, theatres,
-  NICU cots or host ICU beds, so queues grow without bound;
+  NICU cots or ICU beds, so queues grow without bound;
 - **start-up bias**: NICU cots start empty and newborns stay for days, so
   the occupancy takes weeks to reach its long-run level; when the warm-up is
   shorter than that, NICU figures are biased low (see :func:`fill_time`).
+
+The consultation is a telephone call and holds nobody, so it needs no pool.
+Pathways follow ``policies.pathway`` by urgency and, where a rule names
+severities, by the severity bands of ``demand.outreach.severity_mix``.
 
 Units: rates per day, durations minutes.
 """
@@ -78,7 +82,9 @@ def pool_limits(sc: Scenario) -> dict[str, Limit]:
         for item, n in h.equipment.items():
             out[f"{hid}/{item}"] = Limit(dict.fromkeys(SHIFTS, n), 0, staff=False)
         for role, r in h.staff.items():
-            out[f"{hid}/{role}"] = Limit({"day": r.day, "night": r.night, "weekend": r.weekend}, r.on_call)
+            # with a roster of shift windows, day, night and weekend hold the most on duty in each period
+            out[f"{hid}/{role}"] = Limit({"day": r.day or 0, "night": r.night or 0, "weekend": r.weekend or 0},
+                                         r.on_call)
     return out
 
 
@@ -87,14 +93,64 @@ def limit_table(sc: Scenario) -> dict[str, tuple[int, int, bool]]:
     return {pool: (max(lim.shifts.values()), lim.on_call, lim.staff) for pool, lim in pool_limits(sc).items()}
 
 
-def pathways(sc: Scenario) -> set[str]:
-    """Pathways that outreach cases can take (by urgency, including after deterioration)."""
+GRID = 2000
+"""Quantiles of a gestation distribution used for expectations over gestation."""
+
+
+def _urgencies(sc: Scenario) -> set[str]:
+    """Urgencies outreach cases can have at referral (stream and scripted cases)."""
     out = sc.demand.outreach
     used = {u for u, share in out.urgency_mix.items() if share > 0} if out.rate_per_day else set()
-    used |= {entry.urgency for entry in out.scripted}
+    return used | {entry.urgency for entry in out.scripted}
+
+
+def pathway_shares(sc: Scenario) -> dict[str, float]:
+    """Share of the outreach stream's cases that take each pathway, by urgency mix and severity mix."""
+    out, rules = sc.demand.outreach, sc.policies.pathway
+    u_total = sum(out.urgency_mix.values()) or 1.0
+    s_total = sum(out.severity_mix.values()) or 1.0
+    shares: dict[str, float] = {}
+    for u, share in out.urgency_mix.items():
+        rule = rules.get(u)
+        if rule is None:
+            continue
+        split = {rule: 1.0} if isinstance(rule, str) else {}
+        if not isinstance(rule, str):
+            for band, weight in out.severity_mix.items():
+                if band in rule:
+                    split[rule[band]] = split.get(rule[band], 0.0) + weight / s_total
+        for pathway, part in split.items():
+            shares[pathway] = shares.get(pathway, 0.0) + share / u_total * part
+    return shares
+
+
+def pathways(sc: Scenario) -> set[str]:
+    """Pathways that outreach cases can take, by urgency and severity (a deterioration keeps the
+    pathway; the deterioration urgency's is counted too, as a conservative check)."""
+    used = _urgencies(sc)
     if not used:
         return set()
-    return {sc.policies.pathway[u] for u in used | {sc.clinical.deterioration_urgency} if u in sc.policies.pathway}
+    out, found = sc.demand.outreach, set[str]()
+    bands = {b for b, share in out.severity_mix.items() if share > 0} | {
+        e.severity for e in out.scripted if e.severity is not None}
+    for u in used | {sc.clinical.deterioration_urgency}:
+        rule = sc.policies.pathway.get(u)
+        if isinstance(rule, str):
+            found.add(rule)
+        elif rule is not None:
+            found |= {p for band, p in rule.items() if band in bands}
+    return found
+
+
+def _crash_possible(sc: Scenario) -> bool:
+    """Whether a host may start a caesarean itself: the crash rule is on, some case takes the
+    outreach pathway and can be at (or deteriorate to) the crash urgency."""
+    crash = sc.policies.crash
+    if crash.policy != "host_starts" or "outreach" not in pathways(sc):
+        return False
+    rates = sc.clinical.deterioration_rate_per_hour
+    return crash.urgency in _urgencies(sc) or (
+        crash.urgency == sc.clinical.deterioration_urgency and any(rates.get(u, 0) > 0 for u in _urgencies(sc)))
 
 
 def needs(sc: Scenario) -> list[Need]:
@@ -103,26 +159,30 @@ def needs(sc: Scenario) -> list[Need]:
     out_demand = sc.demand.outreach
     hosts = [h for h, w in out_demand.hosts.items() if w > 0] if out_demand.rate_per_day else []
     hosts += [e.host for e in out_demand.scripted if e.host not in hosts]
-    roles = sc.clinical.consult_roles
-    for host in hosts:
-        out += [Need("clinical.consult_roles.home", home, roles["home"], 1, "the consultation"),
-                Need("clinical.consult_roles.host", host, roles["host"], 1, "the consultation"),
-                Need(f"hospitals.{host}.icu_beds", host, "icu_bed", 1, "the mother's stabilisation")]
     nicu = [home] if hosts else []
     if "outreach" in pathways(sc):
         parts = {**team.composition, **team.equipment, "ambulance": team.ambulances}
         out += [Need(f"team.{_team_key(team, p)}.{p}" if p != "ambulance" else "team.ambulances", home, p, n,
                      "the outreach team") for p, n in parts.items() if n > 0]
-        out += [Need(f"hospitals.{h}.operating_rooms", h, "operating_room", 1, "surgery at the host") for h in hosts]
+        for h in hosts:
+            out += [Need(f"hospitals.{h}.operating_rooms", h, "operating_room", 1, "surgery at the host"),
+                    Need(f"hospitals.{h}.icu_beds", h, "icu_bed", 1, "the mother's postoperative care at the host")]
+        if _crash_possible(sc):
+            crash = sc.policies.crash
+            out += [Need(f"policies.crash.host_team.{r}", h, r, n, "a caesarean started by the host's own staff")
+                    for h in crash.hosts if h in hosts for r, n in crash.host_team.items()]
     if "transfer" in pathways(sc):
         out += [Need(f"transfer.escort.{r}", home, r, n, "the transfer escort") for r, n in sc.transfer.escort.items()]
+        out.append(Need(f"hospitals.{home}.ambulances", home, "ambulance", 1, "the transfer ambulance"))
         out += [Need(f"transfer.surgical_team.{r}", home, r, n, "surgery after transfer")
-                for r, n in {**sc.transfer.surgical_team, "operating_room": 1, "ambulance": 1}.items()]
+                for r, n in sc.transfer.surgical_team.items()]
+        out += [Need(f"hospitals.{home}.operating_rooms", home, "operating_room", 1, "surgery after transfer"),
+                Need(f"hospitals.{home}.icu_beds", home, "icu_bed", 1, "the transferred mother's postoperative care")]
     demand = sc.demand.home_emergency
     if demand is not None and demand.rate_per_day > 0:
         out += [Need(f"demand.home_emergency.team.{r}", demand.hospital, r, n, "home emergency caesareans")
                 for r, n in {**demand.team, "operating_room": 1}.items()]
-        if demand.nicu_probability > 0:
+        if demand.nicu_probability > 0 or any(b.probability > 0 for b in demand.nicu_probability_by_gestation or ()):
             nicu.append(demand.hospital)
     if sc.policies.nicu_full == "divert" and sc.policies.divert_to and nicu:
         nicu.append(sc.policies.divert_to)
@@ -171,14 +231,81 @@ def _units(sc: Scenario, pool: str, hospital: str, per_case: int = 1) -> int:
     return limit.most // per_case if limit else 0
 
 
+def _quantiles(dist: Distribution, points: int = GRID) -> np.ndarray:
+    return np.array([dist.ppf((i + 0.5) / points) for i in range(points)])
+
+
+def _capped_mean(dist: Distribution, cap: float) -> float:
+    """E[min(X, cap)] over equally spaced quantiles."""
+    return float(np.minimum(_quantiles(dist), cap).mean())
+
+
+def before_theatre_min(sc: Scenario) -> float:
+    """A lower bound of the mean time from the decision until the mother can go to theatre (min),
+    over the outreach urgency mix: the capped stabilisation of a booked mother, the minimum
+    resuscitation of an urgent one (no wait for the team or the slot)."""
+    c, mix, planned = sc.clinical, sc.demand.outreach.urgency_mix, sc.policies.planned_urgency
+    total = sum(mix.values()) or 1.0
+    mean = 0.0
+    for u, share in mix.items():
+        if u == planned and u in c.stabilisation:
+            mean += share * max(_capped_mean(c.stabilisation[u], c.stabilisation_cap_min), 0.0)
+        elif u in c.minimum_resuscitation:
+            mean += share * c.minimum_resuscitation[u].mean()
+    return mean / total
+
+
+def _cdf(dist: Distribution, x: float) -> float:
+    """P(X < x) by bisection on the quantile function (distributions are given as data with a ``ppf``)."""
+    low, high = 0.0, 1.0
+    for _ in range(60):
+        mid = (low + high) / 2
+        if dist.ppf(mid) < x:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2
+
+
+def newborn_flows(sc: Scenario) -> list[tuple[float, Distribution]]:
+    """``(newborns per minute, NICU stay)`` per gestational band: every outreach newborn, and the home
+    emergencies' newborns with the admission probability of their gestation (each stream's own
+    gestation distribution, its mass in each band found from its quantile function)."""
+    c, home, out = sc.clinical, sc.demand.home_emergency, sc.demand.outreach
+    stay_bands = [(b.below_weeks, b.stay) for b in c.nicu_stay_by_gestation or ()]
+    stays = [stay for _, stay in stay_bands] + [c.nicu_stay]
+    rates = [0.0] * len(stays)
+
+    def add(per_min: float, gestation: Distribution, chance: list[tuple[float, float]], other: float) -> None:
+        """Spread ``per_min`` births over the stay bands, times the admission ``chance`` of each band."""
+        cuts = sorted({b for b, _ in stay_bands} | {b for b, _ in chance})
+        below = [0.0, *(_cdf(gestation, x) for x in cuts), 1.0]  # P(G < each cut), between 0 and 1
+        for j, hi in enumerate([*cuts, math.inf]):
+            # no cut lies inside [previous cut, hi): every gestation there has the first band bounded at or above hi
+            i = next((k for k, (bound, _) in enumerate(stay_bands) if bound >= hi), len(stay_bands))
+            p = next((q for bound, q in chance if bound >= hi), other)
+            rates[i] += per_min * (below[j + 1] - below[j]) * p
+
+    if out.rate_per_day and pathways(sc):
+        add(out.rate_per_day / 1440.0, out.gestation_weeks, [], 1.0)
+    if home is not None and home.rate_per_day:
+        chance = [(b.below_weeks, b.probability) for b in home.nicu_probability_by_gestation or ()]
+        add(home.rate_per_day / 1440.0, home.gestation_weeks or out.gestation_weeks, chance, home.nicu_probability)
+    return [(r, stay) for r, stay in zip(rates, stays, strict=True) if r > 0]
+
+
 def offered_loads(sc: Scenario) -> list[tuple[str, str, float]]:
     """``(key, what, load)``: lower bounds of arrivals x mean holding time per unit.
 
     Lower bounds: only the holding times every case certainly incurs are
-    counted (no waits, no travel at peak hours, no planned schedule).
+    counted (no waits, no travel at peak hours, no deterioration).  A host ICU
+    bed is held from the decision (when it is asked for) to the end of the
+    postoperative stay; a transferred mother's bed at the obstetric hospital
+    from the end of surgery.
     """
     out, c, team, home = sc.demand.outreach, sc.clinical, sc.team, sc.team.home
     per_min, mix = out.rate_per_day / 1440.0, out.urgency_mix
+    shares = pathway_shares(sc) if per_min else {}
     surgery = _mean_by_urgency(c.anaesthesia, mix) + c.incision_to_delivery.mean() + c.closure.mean()
     loads = []
     if per_min and "outreach" in pathways(sc):
@@ -189,33 +316,51 @@ def offered_loads(sc: Scenario) -> list[tuple[str, str, float]]:
         hold = team.mobilisation.mean() + team.setup_on_site.mean() + surgery + 2 * travel
         teams = min([_units(sc, p, home, n) for p, n in {**team.composition, **team.equipment}.items() if n]
                     + ([_units(sc, "ambulance", home, team.ambulances)] if team.ambulances else []))
-        loads.append(("demand.outreach.rate_per_day", "the outreach team", per_min * hold / teams if teams else 0.0))
+        rate = per_min * shares.get("outreach", 0.0)
+        loads.append(("demand.outreach.rate_per_day", "the outreach team", rate * hold / teams if teams else 0.0))
     demand = sc.demand.home_emergency
-    newborns = per_min if per_min and pathways(sc) else 0.0
+    theatre_use = per_min * shares.get("transfer", 0.0) * surgery  # transferred mothers operated on at home
     if demand is not None and demand.rate_per_day:
-        theatres = _units(sc, "operating_room", demand.hospital)
         hold = _mean_by_urgency(c.anaesthesia, demand.urgency_mix) + c.incision_to_delivery.mean() + c.closure.mean()
-        if theatres:
-            loads.append((f"hospitals.{demand.hospital}.operating_rooms", "home theatres",
-                          demand.rate_per_day / 1440.0 * hold / theatres))
-        newborns += demand.rate_per_day / 1440.0 * demand.nicu_probability
+        theatre_use += demand.rate_per_day / 1440.0 * hold
+    theatres = _units(sc, "operating_room", home)
+    if theatre_use and theatres:
+        loads.append((f"hospitals.{home}.operating_rooms", "home theatres", theatre_use / theatres))
     cots = _units(sc, "nicu_cot", home)
-    if newborns and cots:
-        loads.append((f"hospitals.{home}.nicu_cots", "NICU cots", newborns * c.nicu_stay.mean() / cots))
-    stay = _mean_by_urgency(c.stabilisation, mix) + c.postop_icu.mean()
+    cot_use = sum(rate * stay.mean() for rate, stay in newborn_flows(sc))
+    if cot_use and cots:
+        loads.append((f"hospitals.{home}.nicu_cots", "NICU cots", cot_use / cots))
+    outreach_rate = per_min * shares.get("outreach", 0.0)
+    host_stay = before_theatre_min(sc) + surgery + c.postop_icu.mean()
     total = sum(out.hosts.values())
     for host, weight in out.hosts.items():
         beds = _units(sc, "icu_bed", host)
-        if per_min and beds:
-            loads.append((f"hospitals.{host}.icu_beds", f"ICU beds at {host}", per_min * weight / total * stay / beds))
+        if outreach_rate and beds:
+            loads.append((f"hospitals.{host}.icu_beds", f"ICU beds at {host}",
+                          outreach_rate * weight / total * host_stay / beds))
+    transfer_rate = per_min * shares.get("transfer", 0.0)
+    beds = _units(sc, "icu_bed", home)
+    if transfer_rate and beds:
+        loads.append((f"hospitals.{home}.icu_beds", f"ICU beds at {home}", transfer_rate * c.postop_icu.mean() / beds))
     return loads
 
 
-def overload(loads: list[tuple[str, str, float]]) -> list[str]:
-    """Resources whose offered load (a lower bound) is 1 or more: queues grow without bound."""
-    return [f"{key}: demand above capacity for {what}: offered load at least {load:.2f} per unit "
-            "(1 or more: waits grow for as long as the run lasts)"
-            for key, what, load in loads if load >= 1]
+def overload(loads: list[tuple[str, str, float]], nicu_rule: str = "wait", nicu_limit_min: float = 0.0) -> list[str]:
+    """Resources whose offered load (a lower bound) is 1 or more: queues grow without bound, except
+    for NICU cots under a surge or divert rule, where no newborn waits longer than the limit."""
+    out = []
+    for key, what, load in loads:
+        if load < 1:
+            continue
+        if key.endswith(".nicu_cots") and nicu_rule != "wait":
+            then = "admitted over the count" if nicu_rule == "surge" else "diverted"
+            out.append(f"{key}: demand above capacity for {what}: offered load at least {load:.2f} per unit "
+                       f"(1 or more: the unit is full for good, and newborns wait up to {nicu_limit_min:g} min, "
+                       f"then are {then})")
+        else:
+            out.append(f"{key}: demand above capacity for {what}: offered load at least {load:.2f} per unit "
+                       "(1 or more: waits grow for as long as the run lasts)")
+    return out
 
 
 FILLED = 0.95
@@ -234,16 +379,34 @@ def fill_time(stay: Distribution, fraction: float = FILLED, points: int = 20_000
     at t is E[min(S, t)] / E[S] whatever the rate.  The expectations are
     taken over ``points`` equally spaced quantiles of S.
     """
-    s = np.sort([stay.ppf((i + 0.5) / points) for i in range(points)])
-    n = len(s)
-    below = np.concatenate([[0.0], np.cumsum(s)[:-1]])  # sum of the stays shorter than s[k]
-    reached = (below + (n - np.arange(n)) * s) / n  # E[min(S, s[k])]
-    target = fraction * s.mean()
+    return fill_time_of_mixture([(1.0, stay)], fraction, points)
+
+
+def fill_time_of_mixture(flows: list[tuple[float, Distribution]], fraction: float = FILLED,
+                         points: int = 20_000) -> float:
+    """:func:`fill_time` for stays drawn from a mixture: ``(weight, stay)`` pairs (e.g. newborns per
+    minute of each gestational band, :func:`newborn_flows`), ``points`` quantiles in all."""
+    total = sum(w for w, _ in flows)
+    each = max(points // max(len(flows), 1), 1)
+    s = np.concatenate([[stay.ppf((i + 0.5) / each) for i in range(each)] for _, stay in flows])
+    w = np.concatenate([np.full(each, weight / total / each) for weight, _ in flows])
+    order = np.argsort(s, kind="stable")
+    s, w = s[order], w[order]
+    longer = np.cumsum(w[::-1])[::-1]  # share of stays at least as long as s[k]
+    below = np.concatenate([[0.0], np.cumsum(w * s)[:-1]])  # weighted sum of the stays shorter than s[k]
+    reached = below + longer * s  # E[min(S, s[k])]
+    target = fraction * float((w * s).sum())
     k = int(np.searchsorted(reached, target))
     if k == 0:
         return float(target)  # every stay is longer than t: E[min(S, t)] = t
-    # between s[k-1] and s[k], E[min(S, t)] grows at the share of stays longer than t, (n - k) / n
-    return float(s[k - 1] + (target - reached[k - 1]) * n / (n - k))
+    # between s[k-1] and s[k], E[min(S, t)] grows at the share of stays longer than t
+    return float(s[k - 1] + (target - reached[k - 1]) / longer[k])
+
+
+def nicu_fill_time(sc: Scenario) -> float:
+    """:func:`fill_time` of the obstetric hospital's NICU: the stays of its newborns by gestational band."""
+    flows = newborn_flows(sc)
+    return fill_time_of_mixture(flows) if flows else 0.0
 
 
 def startup_bias(sc: Scenario, loads: list[tuple[str, str, float]]) -> list[str]:
@@ -251,18 +414,23 @@ def startup_bias(sc: Scenario, loads: list[tuple[str, str, float]]) -> list[str]
     key = f"hospitals.{sc.team.home}.nicu_cots"
     if {k: load for k, _, load in loads}.get(key, 0.0) < MATERIAL_LOAD:
         return []
-    days = fill_time(sc.clinical.nicu_stay) / 1440.0
+    days = nicu_fill_time(sc) / 1440.0
     if sc.run.warmup_days >= days:
         return []
+    flows = newborn_flows(sc)
+    mean_stay = sum(r * stay.mean() for r, stay in flows) / sum(r for r, _ in flows)
     advice = (f"add --set run.warmup_days={math.ceil(days)} for them" if days < sc.run.horizon_days
               else f"they need a horizon longer than {math.ceil(days)} days and that warm-up")
     return [f"run.warmup_days: NICU cots at {sc.team.home} start empty, and their expected occupancy reaches "
             f"{100 * FILLED:g}% of its long-run level only after about {days:.0f} days (mean stay "
-            f"{sc.clinical.nicu_stay.mean() / 1440:.1f} days); with a warm-up of {sc.run.warmup_days:g} days "
+            f"{mean_stay / 1440:.1f} days); with a warm-up of {sc.run.warmup_days:g} days "
             f"the NICU figures (cot use, waits for a cot) are biased low: {advice}"]
 
 
 def scenario_warnings(sc: Scenario) -> list[str]:
     """Every pre-run warning of a scenario, each as ``key: message``."""
     loads = offered_loads(sc)
-    return [*never_served(sc), *shift_gaps(sc), *overload(loads), *startup_bias(sc, loads)]
+    p = sc.policies
+    rule = p.nicu_full if p.nicu_full != "divert" or p.divert_to else "surge"  # nowhere to divert: admitted over
+    return [*never_served(sc), *shift_gaps(sc), *overload(loads, rule, p.nicu_wait_limit_min),
+            *startup_bias(sc, loads)]

@@ -145,16 +145,28 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> _Raw:
     return _Raw(_merge(base.data, data), {**base.origin, **origin}, [*base.files, str(path)])
 
 
+def _union_member(part: Any, node: Any) -> bool:
+    """Whether a location part names a member of a plain union (``literal['a','b']``,
+    ``dict[str,...]``, ``str``), not a key of the document."""
+    if not isinstance(part, str) or (isinstance(node, dict) and part in node):
+        return False
+    return "[" in part or part in ("str", "int", "float", "bool")
+
+
 def _loc_to_path(loc: tuple[Any, ...], data: Any = None) -> KeyPath:
-    """Pydantic error locations include union tags like 'lognormal'; keep real keys.
+    """Pydantic error locations include union tags like 'lognormal' or ``literal['outreach','transfer']``;
+    keep real keys.
 
     A part is a tag when the document holds, at the path so far, a mapping whose
-    ``dist`` is that part.
+    ``dist`` is that part, or when it names a member of a plain union (see
+    :func:`_union_member`).
     """
     path: list[str] = []
     node = data
     for part in loc:
         if isinstance(node, dict) and node.get("dist") == part and part not in node:
+            continue
+        if _union_member(part, node):
             continue
         path.append(str(part))
         node = node.get(part) if isinstance(node, dict) else (
@@ -171,7 +183,10 @@ def _faults(exc: ValidationError, data: dict[str, Any]) -> list[tuple[KeyPath, s
         if isinstance(cause, ReferenceProblems):
             faults += [(tuple(key.split(".")), message) for key, message in cause.items]
             continue
-        faults.append((_loc_to_path(err["loc"], data), _message(err)))
+        path = _loc_to_path(err["loc"], data)
+        if len(path) < len(err["loc"]) and any(found == path for found, _ in faults):
+            continue  # another member of the same union failed too: one fault per key is enough
+        faults.append((path, _message(err)))
     return faults
 
 

@@ -70,7 +70,7 @@ def _team(found: _Found) -> None:
     if team.incubator and team.incubator not in team.equipment:
         found.add("team.incubator", f"{team.incubator!r} is not in team.equipment")
     consult = sc.clinical.consult_roles.get("home")
-    if consult not in sc.hospitals[home].staff:
+    if consult is not None and consult not in sc.hospitals[home].staff:
         found.add("clinical.consult_roles.home", f"role {consult!r} is not staffed at {home}")
 
 
@@ -89,7 +89,7 @@ def _hosts(found: _Found) -> None:
         if host not in sc.hospitals:
             continue
         role = sc.clinical.consult_roles.get("host")
-        if role not in sc.hospitals[host].staff:
+        if role is not None and role not in sc.hospitals[host].staff:
             found.add("clinical.consult_roles.host", f"role {role!r} is not staffed at host {host}")
         if host != home and frozenset((host, home)) not in linked:
             found.add(key, f"no route in travel.routes between {host} and {home}")
@@ -103,13 +103,42 @@ def _urgencies(found: _Found) -> None:
         if entry.urgency not in sc.urgency:
             found.add(f"demand.outreach.scripted.{i}.urgency", f"unknown urgency {entry.urgency!r}")
     tables: dict[str, Mapping[str, object]] = {"policies.pathway": policies.pathway,
-                                               "clinical.stabilisation": clinical.stabilisation,
                                                "clinical.anaesthesia": clinical.anaesthesia}
     for key, table in tables.items():
         found.urgencies(table, key)
         for name in sc.urgency:
             if name not in table:
                 found.add(key, f"urgency {name!r} has no entry")
+    optional: dict[str, Mapping[str, object]] = {
+        "clinical.stabilisation": clinical.stabilisation,
+        "clinical.minimum_resuscitation": clinical.minimum_resuscitation,
+        "clinical.deterioration_rate_per_hour": clinical.deterioration_rate_per_hour}
+    for key, entries in optional.items():
+        found.urgencies(entries, key)
+    planned = policies.planned_urgency
+    if planned is not None and planned in sc.urgency and planned not in clinical.stabilisation:
+        found.add("clinical.stabilisation", f"the booked urgency {planned!r} has no entry")
+    severities = sc.demand.outreach.severity_mix
+    for urgency, rule in policies.pathway.items():
+        if isinstance(rule, Mapping):
+            for band in severities:
+                if band not in rule:
+                    found.add(f"policies.pathway.{urgency}", f"severity {band!r} has no entry")
+            for band in rule:
+                if band not in severities:
+                    found.add(f"policies.pathway.{urgency}.{band}", "not a severity of demand.outreach.severity_mix")
+    for band in clinical.deterioration_severity_factor:
+        if band not in severities:
+            found.add(f"clinical.deterioration_severity_factor.{band}",
+                      "not a severity of demand.outreach.severity_mix")
+    for i, entry in enumerate(sc.demand.outreach.scripted):
+        if entry.severity is not None and entry.severity not in severities:
+            found.add(f"demand.outreach.scripted.{i}.severity", f"unknown severity {entry.severity!r}")
+    crash = policies.crash
+    for i, host in enumerate(crash.hosts):
+        found.hospital(host, f"policies.crash.hosts.{i}")
+        if host in sc.hospitals:
+            found.roles(crash.host_team, host, "policies.crash.host_team")
     if clinical.deterioration_urgency not in sc.urgency:
         found.add("clinical.deterioration_urgency", f"unknown urgency {clinical.deterioration_urgency!r}")
     if policies.planned_urgency is not None and policies.planned_urgency not in sc.urgency:

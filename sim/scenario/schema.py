@@ -8,9 +8,19 @@ the data dictionary, key by key, with units and sources.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    Strict,
+    ValidationInfo,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from sim.scenario.distributions import Distribution
 from sim.scenario.references import check_references
@@ -41,11 +51,52 @@ class Urgency(Frozen):
 
 
 class StaffRole(Frozen):
-    """Headcount of one role at one hospital, by shift, plus on-call staff."""
+    """Headcount of one role at one hospital, by roster, plus on-call staff.
 
-    day: Count = Field(description="on duty, weekdays 07:00-19:00")
-    night: Count = Field(description="on duty, every night 19:00-07:00")
-    weekend: Count = Field(description="on duty, Saturday and Sunday 07:00-19:00")
+    The roster is either the shorthand ``day``, ``night`` and ``weekend``
+    (day = weekdays 07:00-19:00, weekend = Saturday and Sunday 07:00-19:00,
+    night = every night 19:00-07:00) or ``roster``, a list of shift windows by
+    day type, each with its headcount.  A window belongs to the day it starts
+    on and may cross midnight (``end`` at or before ``start``; ``end`` may be
+    ``"24:00"``); nobody is on duty outside every window, and windows may not
+    overlap.  Every window start is a shift change: the incoming shift arrives
+    complete and staff busy at the change finish their job as overtime.  With
+    ``roster``, ``day``, ``night`` and ``weekend`` read as the most on duty
+    in those periods (for checks and reports) and are not written back.
+    """
+
+    class Window(Frozen):
+        """One shift: on ``days`` from ``start`` to ``end`` (HH:MM), ``on_duty`` people."""
+
+        days: Literal["weekdays", "weekend", "all"] = Field(description="the days on which the shift starts")
+        start: str = Field(description="HH:MM")
+        end: str = Field(description="HH:MM, or 24:00; at or before start: the next day")
+        on_duty: Count
+
+        @model_validator(mode="after")
+        def _clock_times(self) -> StaffRole.Window:
+            if not _CLOCK.match(self.start):
+                raise ValueError(f"start {self.start!r} is not a clock time HH:MM")
+            if not (_CLOCK.match(self.end) or self.end == "24:00"):
+                raise ValueError(f"end {self.end!r} is not a clock time HH:MM (or 24:00)")
+            return self
+
+        def label(self) -> str:
+            return f"{self.days} {self.start}-{self.end}"
+
+    DAYS: ClassVar[dict[str, range]] = {"weekdays": range(5), "weekend": range(5, 7), "all": range(7)}
+    DAY_NAMES: ClassVar[tuple[str, ...]] = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday",
+                                            "Sunday")
+    WEEK_MIN: ClassVar[int] = 7 * 1440
+
+    day: Count | None = Field(None, description="on duty, weekdays 07:00-19:00 (shorthand; or give roster)")
+    night: Count | None = Field(None, description="on duty, every night 19:00-07:00 (shorthand; or give roster)")
+    weekend: Count | None = Field(None, description="on duty, Saturday and Sunday 07:00-19:00 (shorthand; "
+                                                    "or give roster)")
+    roster: list[Window] | None = Field(None, min_length=1, description="shift windows by day type, instead of "
+                                                                       "day, night and weekend")
+    handover: bool = Field(True, description="false: continuous cover with no shift changes (validation queues "
+                                             "such as M/M/c); needs the same headcount in every shift")
     on_call: Count = Field(0, description="reachable off site, called in when on-duty staff are busy")
     call_in: Distribution | None = Field(None, description="minutes from call to arrival on site")
 
@@ -54,6 +105,84 @@ class StaffRole(Frozen):
         if self.on_call > 0 and self.call_in is None:
             raise ValueError("on_call > 0 needs a call_in distribution")
         return self
+
+    @model_validator(mode="after")
+    def _one_roster(self) -> StaffRole:
+        shorthand = (self.day, self.night, self.weekend)
+        if self.roster is None:
+            if None in shorthand:
+                raise ValueError("give the on-duty headcounts day, night and weekend, or a roster of shift windows")
+        else:
+            if any(n is not None for n in shorthand):
+                raise ValueError("give either day, night and weekend or a roster of shift windows, not both")
+            if not self.handover:
+                raise ValueError("handover: false needs day, night and weekend, not a roster")
+            intervals = self.weekly_intervals()  # refuses overlaps
+            for name, periods in (("day", [(d * 1440 + 420, d * 1440 + 1140) for d in range(5)]),
+                                  ("weekend", [(d * 1440 + 420, d * 1440 + 1140) for d in range(5, 7)]),
+                                  ("night", [(d * 1440 + 1140, d * 1440 + 1860) for d in range(7)])):
+                most = max((n for s, e, n in intervals for a, b in periods if _overlap(s, e, a, b)), default=0)
+                object.__setattr__(self, name, most)  # a summary for checks and reports, never written back
+        if not self.handover and len(set(shorthand)) > 1:
+            raise ValueError("handover: false needs the same headcount day, night and weekend")
+        return self
+
+    @model_serializer(mode="wrap")
+    def _written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        if self.roster is not None:
+            for name in ("day", "night", "weekend"):
+                data.pop(name, None)
+        else:  # the shorthand is written as it always was
+            data.pop("roster", None)
+        if self.handover:
+            data.pop("handover", None)
+        return data
+
+    def shifts(self) -> dict[str, int]:
+        """On duty by shorthand shift: ``day``, ``night``, ``weekend`` (with a roster: the most on duty in each)."""
+        return {"day": self.day or 0, "night": self.night or 0, "weekend": self.weekend or 0}
+
+    def windows(self) -> list[StaffRole.Window]:
+        """The roster as shift windows (the shorthand written out)."""
+        if self.roster is not None:
+            return list(self.roster)
+        w, n = StaffRole.Window, self.shifts()
+        return [w(days="weekdays", start="07:00", end="19:00", on_duty=n["day"]),
+                w(days="weekend", start="07:00", end="19:00", on_duty=n["weekend"]),
+                w(days="all", start="19:00", end="07:00", on_duty=n["night"])]
+
+    def weekly_intervals(self) -> list[tuple[int, int, int]]:
+        """Every shift of a week as ``(start, end, on_duty)`` in minutes from Monday 00:00, sorted.
+
+        ``end`` is after ``start`` and may pass the end of the week (Sunday's
+        night ends on Monday).  Raises ValueError, naming both, when two shifts overlap.
+        """
+        spans = []
+        for window in self.windows():
+            start, end = _minutes(window.start), _minutes(window.end)
+            if end <= start:
+                end += 1440
+            spans += [(d * 1440 + start, d * 1440 + end, window) for d in self.DAYS[window.days]]
+        spans.sort(key=lambda x: x[0])
+        for (s1, e1, w1), (s2, e2, w2) in zip(spans, [*spans[1:], spans[0]], strict=True):
+            if s2 < s1:
+                s2, e2 = s2 + self.WEEK_MIN, e2 + self.WEEK_MIN
+            if len(spans) > 1 and e1 > s2:
+                raise ValueError(f"roster windows overlap: {w1.label()} starting {self.DAY_NAMES[s1 // 1440]} "
+                                 f"and {w2.label()} starting {self.DAY_NAMES[s2 // 1440 % 7]}")
+        return [(s, e, w.on_duty) for s, e, w in spans]
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _overlap(s: int, e: int, a: int, b: int) -> bool:
+    """Whether [s, e) meets [a, b) in a week that wraps around."""
+    week = StaffRole.WEEK_MIN
+    return any(s + k < b and a < e + k for k in (-week, 0, week))
 
 
 class Hospital(Frozen):
@@ -120,6 +249,20 @@ class Team(Frozen):
         return self
 
 
+class GestationProbability(Frozen):
+    """A probability for babies born before ``below_weeks`` (and at or after the previous band)."""
+
+    below_weeks: float = Field(gt=0, le=50)
+    probability: Probability
+
+
+class GestationStay(Frozen):
+    """A NICU length of stay (min) for babies born before ``below_weeks``."""
+
+    below_weeks: float = Field(gt=0, le=50)
+    stay: Distribution
+
+
 class Demand(Frozen):
     """A Poisson stream of cases with optional time-of-day and day-of-week profiles."""
 
@@ -150,6 +293,7 @@ class ScriptedCase(Frozen):
     time_min: Minutes = Field(description="when the referral arrives (minutes from Monday 00:00)")
     host: str = Field(description="hospital id where the mother is")
     urgency: str
+    severity: str | None = Field(None, description="severity band (a key of severity_mix); drawn when omitted")
     gestation_weeks: float = Field(ge=22, le=44)
     birth_weight_g: float | None = Field(None, ge=400, le=6000, description="fixes the newborn's weight (g)")
 
@@ -157,6 +301,9 @@ class ScriptedCase(Frozen):
 class OutreachDemand(Demand):
     hosts: dict[str, Annotated[float, Field(gt=0)]] = Field(min_length=1, description="host id -> relative weight")
     gestation_weeks: Distribution
+    severity_mix: dict[str, Probability] = Field(
+        default_factory=lambda: {"high": 1.0}, min_length=1,
+        description="severity band -> share of cases (the mother's illness, not the caesarean's urgency)")
     scripted: list[ScriptedCase] = Field(default_factory=list, description="cases at given times, besides the stream")
 
 
@@ -164,7 +311,12 @@ class HomeDemand(Demand):
     hospital: str
     team: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(min_length=1)
     decision_to_theatre: dict[str, Distribution] = Field(description="urgency -> minutes of preparation")
-    nicu_probability: Probability = Field(description="share of home-delivered babies needing a NICU cot")
+    nicu_probability: Probability = Field(description="share of home-delivered babies needing a NICU cot "
+                                                      "(used where nicu_probability_by_gestation is not given)")
+    gestation_weeks: Distribution | None = Field(
+        None, description="gestation of home emergencies (weeks); the outreach distribution when omitted")
+    nicu_probability_by_gestation: list[GestationProbability] | None = Field(
+        None, description="NICU admission probability by gestational band (first band whose bound is above)")
 
 
 class DemandSet(Frozen):
@@ -175,17 +327,34 @@ class DemandSet(Frozen):
 class Clinical(Frozen):
     """Durations and probabilities of the clinical steps."""
 
-    consultation: Distribution
-    consult_roles: dict[str, str] = Field(description="'home' and 'host' -> role of the senior taking part")
-    stabilisation: dict[str, Distribution] = Field(description="urgency -> host ICU stabilisation before surgery")
-    deterioration_probability: Probability
-    deterioration_urgency: str
+    consultation: Distribution = Field(description="length of the telephone consultation (min)")
+    consult_answer: Distribution | None = Field(
+        None, description="minutes until the on-call senior answers the call (none: at once)")
+    consult_roles: dict[str, str] = Field(
+        default_factory=dict, description="'home' and 'host' -> role of the seniors on the call (nobody is held)")
+    stabilisation: dict[str, Distribution] = Field(
+        description="urgency -> preoperative stabilisation of a booked (planned) mother at the host (min)")
+    stabilisation_cap_min: Minutes = Field(
+        2880, description="clinical cap: a booked mother is delivered once stabilisation has run this long")
+    minimum_resuscitation: dict[str, Distribution] = Field(
+        default_factory=dict, description="urgency -> minimum resuscitation before an urgent mother can go to "
+                                          "theatre (min, from the decision); resuscitation continues in theatre")
+    deterioration_rate_per_hour: dict[str, Annotated[float, Field(ge=0, le=100)]] = Field(
+        default_factory=dict,
+        description="urgency -> hazard of deteriorating, per hour, from referral to theatre entry")
+    deterioration_severity_factor: dict[str, Annotated[float, Field(ge=0, le=100)]] = Field(
+        default_factory=dict, description="severity band -> multiplier of the hazard (1 where not given)")
+    transit_deterioration_factor: float = Field(
+        1.0, ge=0, le=100, description="the hazard is multiplied by this while the mother travels by ambulance")
+    deterioration_urgency: str = Field(description="the urgency a deteriorating mother rises to")
     anaesthesia: dict[str, Distribution] = Field(description="urgency -> theatre entry to ready for incision")
     incision_to_delivery: Distribution
     closure: Distribution
     neonatal_stabilisation: Distribution
     postop_icu: Distribution
-    nicu_stay: Distribution
+    nicu_stay: Distribution = Field(description="NICU length of stay (min) where no gestational band applies")
+    nicu_stay_by_gestation: list[GestationStay] | None = Field(
+        None, description="NICU stay by gestational band (first band whose bound is above the gestation)")
     birth_weight_median_35w_g: float = Field(2425, gt=0, le=6000, description="median birth weight at 35+0 weeks (g)")
     birth_weight_g_per_week: float = Field(220, ge=0, le=1000, description="growth of the median per week (g)")
     birth_weight_sd_g: float = Field(380, gt=0, le=2000, description="standard deviation of birth weight (g)")
@@ -197,27 +366,74 @@ class TransferPolicy(Frozen):
     escort: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(
         default_factory=dict, description="home staff who ride with the ambulance to fetch her")
     packaging: Distribution = Field(description="preparing the mother for the journey (min)")
+    crew_mobilisation: Distribution | None = Field(
+        None, description="ambulance crew and escort: call to departure (min); none: they leave at once")
+    handover: Distribution | None = Field(
+        None, description="handover and theatre preparation at the obstetric hospital on arrival (min)")
     surgical_team: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(
         min_length=1, description="home staff who operate on arrival")
 
 
+PathwayName = Literal["outreach", "transfer"]
+
+
+class ClockWindow(Frozen):
+    """A clock window on some days: ``days`` is weekdays, weekend or all; ``end`` is after ``start``."""
+
+    days: Literal["weekdays", "weekend", "all"] = "weekdays"
+    start: str
+    end: str
+
+    @model_validator(mode="after")
+    def _clock_times(self) -> ClockWindow:
+        for value in (self.start, self.end):
+            if not _CLOCK.match(value):
+                raise ValueError(f"{value!r} is not a clock time HH:MM")
+        if self.start >= self.end:
+            raise ValueError(f"window {self.start}-{self.end} must end after it starts (same day)")
+        return self
+
+
+class CrashPolicy(Frozen):
+    """What a host does when a category-1 mother cannot wait for the outreach team.
+
+    ``wait_for_team``: nothing, the team operates.  ``host_starts``: at the
+    hosts listed, the host's own staff (``host_team``) start the caesarean in
+    a host theatre ``delay`` minutes after the category-1 decision when the
+    team is not ready by then; the team still comes for the newborn.
+    """
+
+    policy: Literal["wait_for_team", "host_starts"] = "wait_for_team"
+    urgency: str = Field("cat1", description="the urgency at which the host may start")
+    hosts: list[str] = Field(default_factory=list, description="host ids able to start")
+    delay: Distribution | None = Field(None, description="category-1 decision to the host team's start (min)")
+    host_team: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(
+        default_factory=dict, description="host role -> people who operate")
+
+    @model_validator(mode="after")
+    def _complete(self) -> CrashPolicy:
+        if self.policy == "host_starts" and (not self.hosts or self.delay is None or not self.host_team):
+            raise ValueError("host_starts needs hosts, delay and host_team")
+        return self
+
+
 class Policies(Frozen):
-    pathway: dict[str, Literal["outreach", "transfer"]] = Field(description="urgency -> pathway")
-    nicu_full: Literal["wait", "divert"] = "wait"
+    pathway: dict[str, PathwayName | dict[str, PathwayName]] = Field(
+        description="urgency -> pathway, or urgency -> {severity -> pathway}")
+    nicu_full: Literal["wait", "surge", "divert"] = Field(
+        "wait", description="a newborn who finds no cot waits in the incubator with its staff; after "
+                            "nicu_wait_limit_min: wait on (wait), admitted over the count (surge), sent to divert_to")
+    nicu_wait_limit_min: Minutes = Field(120, description="longest wait for a cot before the nicu_full rule acts")
     divert_to: str | None = None
     dispatch: Literal["priority", "fifo"] = "priority"
-    planned_start: str = Field("08:00", description="clock time of planned surgery (next occurrence)")
-    planned_urgency: str | None = Field("planned", description="urgency scheduled for planned_start, or null")
-    planned_min_lead_min: Minutes = Field(360, description="planned surgery is at least this long after the decision")
+    crash: CrashPolicy = Field(default_factory=lambda: CrashPolicy.model_validate({}))
+    planned_windows: list[ClockWindow] = Field(
+        default_factory=lambda: [ClockWindow(days="weekdays", start="08:00", end="16:00")], min_length=1,
+        description="planned-operating windows: a booked caesarean starts inside one")
+    planned_urgency: str | None = Field("planned", description="urgency booked into planned_windows, or null")
+    planned_min_lead_min: Minutes = Field(120, description="a booked slot is at least this long after the decision")
     planned_dispatch_lead_min: Minutes = Field(
-        120, description="the team is requested this long before planned surgery")
-
-    @field_validator("planned_start")
-    @classmethod
-    def _clock(cls, value: str) -> str:
-        if not _CLOCK.match(value):
-            raise ValueError(f"{value!r} is not a clock time HH:MM")
-        return value
+        120, description="the team is requested this long before the booked slot")
 
 
 class RunSettings(Frozen):

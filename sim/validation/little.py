@@ -23,15 +23,17 @@ WARMUP_DAYS = 3.0
 
 
 def request_pairs(events: pd.DataFrame, start: float, end: float) -> pd.DataFrame:
-    """Each request made in ``[start, end)`` with its grant time (cut at ``end``)."""
+    """Each request made in ``[start, end)`` with the time it stopped waiting (cut at ``end``):
+    its grant or, for a request withdrawn unserved, its withdrawal (``time_min_acq`` is the end
+    of the wait either way; ``granted`` says which)."""
     keys = ["case_id", "hospital", "resource"]
     req = events[events["event"] == "request"][[*keys, "time_min"]].copy()
-    acq = events[events["event"] == "acquire"][[*keys, "time_min"]].copy()
-    req["k"] = req.groupby(keys).cumcount()  # a case's k-th request of a pool meets its k-th grant
+    acq = events[events["event"].isin(["acquire", "withdraw"])][[*keys, "time_min", "event"]].copy()
+    req["k"] = req.groupby(keys).cumcount()  # a case's k-th request of a pool meets its k-th grant or withdrawal
     acq["k"] = acq.groupby(keys).cumcount()
     pairs = req.merge(acq, on=[*keys, "k"], how="left", suffixes=("_req", "_acq"))
     pairs = pairs[(pairs["time_min_req"] >= start) & (pairs["time_min_req"] < end)]
-    return pairs.assign(end=pairs["time_min_acq"].fillna(end).clip(upper=end))
+    return pairs.assign(end=pairs["time_min_acq"].fillna(end).clip(upper=end), granted=pairs["event"] == "acquire")
 
 
 def pool_rows(pairs: pd.DataFrame, resources: pd.DataFrame, start: float, end: float) -> list[dict]:
@@ -39,7 +41,7 @@ def pool_rows(pairs: pd.DataFrame, resources: pd.DataFrame, start: float, end: f
     rows = []
     for (hospital, pool), grp in pairs.groupby(["hospital", "resource"]):
         lam, wait = len(grp) / (end - start), float((grp["end"] - grp["time_min_req"]).mean())
-        granted = grp["time_min_acq"].notna() & (grp["time_min_acq"] < end)
+        granted = grp["time_min_acq"].notna() & (grp["time_min_acq"] < end)  # left the queue: served or withdrawn
         times = np.concatenate([grp["time_min_req"], grp.loc[granted, "time_min_acq"]])
         steps = np.concatenate([np.ones(len(grp)), -np.ones(int(granted.sum()))])
         rebuilt = theory.time_average(times.tolist(), steps.tolist(), start, end)

@@ -68,7 +68,7 @@ def _cases_accounted(ev: pd.DataFrame, cases: pd.DataFrame) -> bool:
 
 
 def _within_capacity(ev: pd.DataFrame) -> bool:
-    """After every grant, no pool has fewer than zero free units (on duty + called in - busy)."""
+    """After every grant, no pool has fewer than zero free units (on duty + called in + overtime - busy)."""
     acquire_rows = ev.index[ev["event"] == "acquire"].to_numpy()
     return all(not (free[np.isin(rows, acquire_rows)] < 0).any() for rows, _, free in free_levels(ev).values())
 
@@ -90,8 +90,15 @@ def _releases_held(ev: pd.DataFrame) -> bool:
 
 
 def _milestones_ordered(cases: pd.DataFrame) -> bool:
-    chains = [["case_created", "first_decision", "theatre_entry", "incision", "delivery", "surgery_end"],
-              ["delivery", "nicu_admission"], ["team_requested", "team_assembled", "team_on_site"]]
+    chains = [["case_created", "consult_start", "first_decision", "theatre_entry", "incision", "delivery",
+               "surgery_end", "icu_admission", "icu_discharge"],
+              ["first_decision", "stabilisation_start", "stabilisation_end", "theatre_entry"],
+              ["delivery", "neonatal_stabilised", "nicu_admission"],
+              ["team_requested", "team_assembled", "team_departed", "team_on_site", "team_ready"],
+              ["crash_call", "crash_start", "theatre_entry"],
+              ["crew_requested", "crew_assembled", "crew_departed", "crew_on_site", "mother_packaged",
+               "mother_departed", "mother_arrived", "handover_done"],
+              ["mother_arrived", "theatre_entry"]]
     for chain in chains:
         for a, b in itertools.pairwise(chain):
             both = cases[[f"{a}_min", f"{b}_min"]].dropna()
@@ -116,6 +123,12 @@ def invariants(sc: Scenario, ev: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFr
         "milestones in pathway order": lambda: _milestones_ordered(cases),
     }
     return pd.DataFrame([{"invariant": name, "holds": bool(check())} for name, check in checks.items()])
+
+
+def nicu_rule() -> str:
+    """What a newborn does at doubled demand when the NICU is full: ``wait``, or ``surge``/``divert`` after
+    ``policies.nicu_wait_limit_min``."""
+    return scenario("double-demand.yaml").policies.nicu_full
 
 
 def nicu_load() -> float:

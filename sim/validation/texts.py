@@ -42,11 +42,12 @@ LITTLE = """## (b) Little's law on every resource pool
 
 One baseline replication of {days:g} days, after a 3-day warm-up.  For each of
 the {pools} pools that received requests: λ is the request rate, W the mean
-wait from request to grant (a wait still open at the end is cut there), and
-L the time-average number of requests waiting, once as the resources table
-reports it (`mean_queue`) and once rebuilt here from the `request` and
-`acquire` events.  On a single sample path with waits cut at the window's
-end, L = λW holds exactly (Little, *Operations Research* 9, 1961;
+wait from request to grant, or to withdrawal for a request withdrawn unserved
+(a wait still open at the end is cut there), and L the time-average number
+of requests waiting, once as the resources table reports it (`mean_queue`)
+and once rebuilt here from the `request`, `acquire` and `withdraw` events.
+On a single sample path with waits cut at the window's end, L = λW holds
+exactly (Little, *Operations Research* 9, 1961;
 El-Taha and Stidham, *Sample-Path Analysis of Queueing Systems*, 1999), so
 the last column, the largest gap between λW and either L, measures only
 rounding: what this checks is that the tables integrate queues and match
@@ -78,10 +79,13 @@ Over all replications:
 
 The request day, the team of 11, the weight and the destination are
 reproduced by construction (scenario data); the timing is the model's own.
-Surgery falls on the next morning unless the mother's preoperative
-stabilisation at CLH (lognormal, median 12 h, interquartile range 6-24 h,
-assumption A5) runs past the planned dispatch time, in which case the team
-waits for a stable mother.  The index operation's "just over 30 minutes"
+After the telephone consultation the case is booked into the first weekday
+planned-operating slot (08:00-16:00, assumption A12) that is at least the
+minimum lead after the decision and after her preoperative stabilisation at
+CLH (lognormal, median 12 h, interquartile range 6-24 h, assumption A5,
+capped at 48 h, A11); the team is requested two hours before the slot.
+Surgery therefore falls on Tuesday 8 July unless her stabilisation runs past
+16:00 that day, when she is booked into Wednesday's window.  The index operation's "just over 30 minutes"
 compares with a model median of {surgery_median:.0f} min from incision to the
 end of closure: the model adds incision-to-delivery (about 4 min, Vietnamese
 data) to a closure time derived from elective caesareans (Wilson 2009, skin
@@ -123,10 +127,12 @@ revisit when NHOG audit data become available.
 
 Outreach cases have no published comparator.  Category 1 and 2 outreach
 cases cannot meet 30 or 75 minutes: mobilising the team (triangular 15-30-60
-min, assumption A1), travel and set-up come first, and the mother's
-stabilisation at the host (assumption A5) runs alongside.  Planned cases are
-scheduled for the next 08:00 at least 6 hours after the decision, as in the
-index case, and counted against a 24-hour target."""
+min, assumption A1), travel and set-up come first, and the mother's minimum
+resuscitation at the host (assumption A9) runs alongside.  Planned cases are
+booked into the first weekday planned-operating slot (08:00-16:00, A12) after
+the minimum lead and her stabilisation (A5, capped at 48 h, A11), as in the
+index case, and counted against a 24-hour target; a mother who deteriorates
+(A10) becomes category 1 and is delivered as soon as team and room are there."""
 
 SOAK = """## (e) Soak: {years} simulated years at doubled demand
 

@@ -59,8 +59,8 @@ def deterministic(pathway: str) -> Scenario:
     for route in data["travel"]["routes"]:
         host = next(h for h in route["between"] if h != "NHOG")
         route["off_peak"], route["peak"] = fixed(TRAVEL[host][0]), fixed(TRAVEL[host][1])
-    data["clinical"]["deterioration_probability"] = 0.0
-    data["clinical"]["stabilisation"]["cat1"] = fixed(10.0)  # so that the team, not the mother, is awaited
+    data["clinical"]["deterioration_rate_per_hour"] = {}
+    data["clinical"]["minimum_resuscitation"] = dict.fromkeys(data["urgency"], fixed(10.0))
     data["policies"]["planned_urgency"] = None
     data["policies"]["pathway"] = dict.fromkeys(data["urgency"], pathway)
     return build(data)
@@ -74,11 +74,11 @@ def travel(host: str, start_min: float) -> float:
 
 def expected_outreach(sc: Scenario, case: Any) -> dict[str, float]:
     c, team, u, host = sc.clinical, sc.team, case.urgency, case.hospital
-    t = {"decision": case.case_created_min + c.consultation.mean()}
+    t = {"decision": case.case_created_min + c.consult_answer.mean() + c.consultation.mean()}
     t["team_departed"] = t["decision"] + team.mobilisation.mean()
     t["team_on_site"] = t["team_departed"] + travel(host, t["team_departed"])
     t["team_ready"] = t["team_on_site"] + team.setup_on_site.mean()
-    t["stabilisation_end"] = t["decision"] + c.stabilisation[u].mean()
+    t["stabilisation_end"] = t["decision"] + c.minimum_resuscitation[u].mean()
     t["theatre_entry"] = max(t["team_ready"], t["stabilisation_end"])
     t["delivery"] = t["theatre_entry"] + c.anaesthesia[u].mean() + c.incision_to_delivery.mean()
     t["surgery_end"] = t["delivery"] + c.closure.mean()
@@ -92,11 +92,13 @@ def expected_outreach(sc: Scenario, case: Any) -> dict[str, float]:
 
 def expected_transfer(sc: Scenario, case: Any) -> dict[str, float]:
     c, u, host = sc.clinical, case.urgency, case.hospital
-    t = {"decision": case.case_created_min + c.consultation.mean()}
-    t["team_on_site"] = t["decision"] + travel(host, t["decision"])
-    t["team_ready"] = t["team_on_site"] + sc.transfer.packaging.mean()
-    t["mother_departed"] = max(t["team_ready"], t["decision"] + c.stabilisation[u].mean())
-    t["mother_arrived"] = t["theatre_entry"] = t["mother_departed"] + travel(host, t["mother_departed"])
+    t = {"decision": case.case_created_min + c.consult_answer.mean() + c.consultation.mean()}
+    t["crew_departed"] = t["decision"] + sc.transfer.crew_mobilisation.mean()
+    t["crew_on_site"] = t["crew_departed"] + travel(host, t["crew_departed"])
+    packaging_starts = max(t["crew_on_site"], t["decision"] + c.minimum_resuscitation[u].mean())
+    t["mother_departed"] = packaging_starts + sc.transfer.packaging.mean()
+    t["mother_arrived"] = t["mother_departed"] + travel(host, t["mother_departed"])
+    t["handover_done"] = t["theatre_entry"] = t["mother_arrived"] + sc.transfer.handover.mean()
     t["delivery"] = t["theatre_entry"] + c.anaesthesia[u].mean() + c.incision_to_delivery.mean()
     t["surgery_end"] = t["delivery"] + c.closure.mean()
     t["nicu_admission"] = t["delivery"] + c.neonatal_stabilisation.mean()

@@ -9,6 +9,7 @@ pathway is exercised.  A timeout guards against a hang.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +30,9 @@ NO_ANAESTHETIST = "hospitals.NHOG.staff.anaesthetist={day: 0, night: 0, weekend:
 INFEASIBLE = {
     "team never assembled": ([NO_ANAESTHETIST], "team.composition.anaesthetist", "NHOG/anaesthetist", "never"),
     "no ambulance": (["hospitals.NHOG.ambulances=0"], "team.ambulances", "NHOG/ambulance", "never"),
-    "NICU without cots": (["hospitals.NHOG.nicu_cots=0"], "hospitals.NHOG.nicu_cots", "NHOG/nicu_cot", "never"),
+    # under the wait rule (surge and divert withdraw the request after the wait limit)
+    "NICU without cots": (["hospitals.NHOG.nicu_cots=0", "policies.nicu_full=wait"], "hospitals.NHOG.nicu_cots",
+                          "NHOG/nicu_cot", "never"),
     "no theatre at the host": (["hospitals.CLH.operating_rooms=0"], "hospitals.CLH.operating_rooms",
                                "CLH/operating_room", "never"),
     "no ICU bed at the host": (["hospitals.CLH.icu_beds=0"], "hospitals.CLH.icu_beds", "CLH/icu_bed", "never"),
@@ -78,14 +81,39 @@ def test_shift_gap_is_a_warning_of_its_own() -> None:
     assert not any("can never be served" in w for w in warnings)
 
 
+def _triangular_cdf(x: float, low: float, mode: float, high: float) -> float:
+    if x <= low:
+        return 0.0
+    if x >= high:
+        return 1.0
+    if x <= mode:
+        return (x - low) ** 2 / ((high - low) * (mode - low))
+    return 1 - (high - x) ** 2 / ((high - low) * (high - mode))
+
+
+def _lognormal_mean(median: float, p90: float) -> float:
+    sigma = math.log(p90 / median) / 1.2815515655446004  # the normal's 90th percentile
+    return median * math.exp(sigma**2 / 2)
+
+
 def test_offered_load_matches_a_hand_calculation_for_nicu_cots() -> None:
-    """Lower bound of NICU load = (outreach births + home births needing a cot) x mean stay / cots."""
+    """Lower bound of NICU load = sum over gestational bands of (births in the band needing a cot) x the band's
+    mean stay / cots.  Every outreach newborn (gestation triangular 28/34/37) needs a cot; a home emergency's
+    (triangular 33/39/41) with 1.0 below 34 weeks, 0.43 at 34-37 and 0.08 from 37.  Band stays (lognormal
+    median, p90, days): <30: 50, 75; 30-32: 30, 45; 32-34: 16, 25; 34-37: 7, 14; >=37: 3, 7."""
     scenario = load_scenario(SCENARIOS / "baseline.yaml")
     demand = scenario.demand
-    per_day = demand.outreach.rate_per_day + demand.home_emergency.rate_per_day * demand.home_emergency.nicu_probability
-    expected = per_day / 1440 * scenario.clinical.nicu_stay.mean() / scenario.hospitals["NHOG"].nicu_cots
+    stay = {b: _lognormal_mean(m * 1440, p * 1440) for b, (m, p) in
+            {30: (50, 75), 32: (30, 45), 34: (16, 25), 37: (7, 14), 50: (3, 7)}.items()}
+    bounds = [(22, 30), (30, 32), (32, 34), (34, 37), (37, 50)]
+    outreach = sum((_triangular_cdf(hi, 28, 34, 37) - _triangular_cdf(lo, 28, 34, 37)) * stay[hi]
+                   for lo, hi in bounds)
+    home = sum((_triangular_cdf(hi, 33, 39, 41) - _triangular_cdf(lo, 33, 39, 41)) * p * stay[hi]
+               for lo, hi, p in [(33, 34, 1.0), (34, 37, 0.43), (37, 50, 0.08)])
+    per_min = (demand.outreach.rate_per_day * outreach + demand.home_emergency.rate_per_day * home) / 1440
+    expected = per_min / scenario.hospitals["NHOG"].nicu_cots
     loads = {key: load for key, _, load in offered_loads(scenario)}
-    assert loads["hospitals.NHOG.nicu_cots"] == pytest.approx(expected, rel=1e-12)
+    assert loads["hospitals.NHOG.nicu_cots"] == pytest.approx(expected, rel=1e-9)
 
 
 def _log(rows: list[tuple]) -> pd.DataFrame:

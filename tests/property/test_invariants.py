@@ -42,18 +42,20 @@ BASE = baseline_data()
 
 _OUTREACH_CHAINS = [
     ["case_created", "consult_start", "first_decision", "team_requested", "team_assembled", "team_departed",
-     "team_on_site", "team_ready", "theatre_entry"],
+     "team_on_site", "team_ready", "team_returned"],
     ["first_decision", "stabilisation_start", "stabilisation_end", "theatre_entry"],
-    ["first_decision", "decision", "theatre_entry", "incision", "delivery", "surgery_end", "team_returned"],
+    ["first_decision", "theatre_entry", "incision", "delivery", "surgery_end", "team_returned"],
+    ["first_decision", "decision", "delivery"],
     ["delivery", "neonatal_stabilised", "newborn_departed", "nicu_arrival", "nicu_admission"],
-    ["surgery_end", "icu_discharge"],
+    ["surgery_end", "icu_admission", "icu_discharge"],
 ]
 _TRANSFER_CHAINS = [
-    ["case_created", "consult_start", "first_decision", "team_requested", "team_assembled", "team_on_site",
-     "team_ready", "mother_departed"],
-    ["first_decision", "stabilisation_start", "stabilisation_end", "mother_departed", "mother_arrived",
-     "theatre_entry", "incision", "delivery", "surgery_end", "icu_discharge"],
-    ["first_decision", "decision", "theatre_entry"],
+    ["case_created", "consult_start", "first_decision", "crew_requested", "crew_assembled", "crew_departed",
+     "crew_on_site", "mother_packaged"],
+    ["first_decision", "stabilisation_start", "stabilisation_end", "mother_packaged", "mother_departed",
+     "mother_arrived", "handover_done", "theatre_entry", "incision", "delivery", "surgery_end", "icu_admission",
+     "icu_discharge"],
+    ["first_decision", "decision", "delivery"],
     ["delivery", "neonatal_stabilised", "nicu_admission"],
 ]
 _HOME_CHAINS = [
@@ -65,7 +67,10 @@ ORDER = {"outreach": _OUTREACH_CHAINS, "transfer": _TRANSFER_CHAINS, "home": _HO
 
 ``first_decision`` is the consultation's decision; ``decision`` is the latest one, which a
 deterioration renews while the team may already be on its way, so only the first decision
-precedes the team's and the stabilisation's milestones.
+precedes the team's and the stabilisation's milestones (a deterioration, hence a decision, may
+come at any time before delivery, even in theatre).  The team is ready before theatre
+unless the host's own staff started (crash rule); the transfer pathway has no team, but an
+ambulance crew.
 """
 
 
@@ -105,12 +110,15 @@ def clinical(draw: st.DrawFn, data: dict[str, Any]) -> None:
         c[key] = draw(durations(scale))
     for table, scale in (("stabilisation", 180), ("anaesthesia", 20)):
         c[table] = {u: draw(durations(scale)) for u in c[table]}
-    c["deterioration_probability"] = draw(st.floats(0, 1))
+    c["minimum_resuscitation"] = {u: draw(durations(20)) for u in c["minimum_resuscitation"]}
+    c["deterioration_rate_per_hour"] = {u: draw(st.floats(0, 0.5)) for u in ("planned", "cat2")}
+    c["transit_deterioration_factor"] = draw(st.floats(0, 5))
     for key, scale in (("mobilisation", 30), ("setup_on_site", 30), ("restock", 90)):
         team[key] = draw(durations(scale))
     for route in data["travel"]["routes"]:
         route["off_peak"], route["peak"] = draw(durations(20)), draw(durations(40))
-    data["transfer"]["packaging"] = draw(durations(30))
+    for key in ("packaging", "crew_mobilisation", "handover"):
+        data["transfer"][key] = draw(durations(30))
     home = data["demand"]["home_emergency"]
     home["decision_to_theatre"] = {u: draw(durations(30)) for u in home["decision_to_theatre"]}
 
@@ -127,7 +135,8 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     demand["home_emergency"]["rate_per_day"] = draw(st.floats(0.5, 12))
     policies = data["policies"]
     policies["pathway"] = {u: draw(st.sampled_from(["outreach", "transfer"])) for u in data["urgency"]}
-    policies["nicu_full"] = draw(st.sampled_from(["wait", "divert"]))
+    policies["nicu_full"] = draw(st.sampled_from(["wait", "surge", "divert"]))
+    policies["nicu_wait_limit_min"] = draw(st.floats(0, 600))
     policies["divert_to"] = draw(st.sampled_from(["CLH", "HHH"])) if policies["nicu_full"] == "divert" else None
     policies["dispatch"] = draw(st.sampled_from(["priority", "fifo"]))
     policies["planned_urgency"] = draw(st.sampled_from(["planned", None]))
@@ -152,12 +161,14 @@ def check_cases_accounted_for(events: pd.DataFrame, cases: pd.DataFrame) -> None
 
 
 def check_pools_within_capacity(events: pd.DataFrame, on_call: dict[tuple[str, str], int]) -> None:
-    """Replay the log: every grant leaves busy <= on duty + called in; nobody gives back what they lack."""
+    """Replay the log: every grant leaves busy <= on duty + called in + overtime; nobody gives back what they lack."""
     busy: dict[tuple[str, str], float] = defaultdict(float)
     duty: dict[tuple[str, str], float] = defaultdict(float)
     called: dict[tuple[str, str], float] = defaultdict(float)
+    overtime: dict[tuple[str, str], float] = defaultdict(float)
     held: dict[tuple[int, str, str], float] = defaultdict(float)
-    rows = events[events["event"].isin(["capacity", "acquire", "release", "call_in_arrival", "call_in_home"])]
+    rows = events[events["event"].isin(["capacity", "acquire", "release", "call_in_arrival", "call_in_home",
+                                        "overtime_start", "overtime_end"])]
     for case, event, hospital, pool, value in rows[["case_id", "event", "hospital", "resource", "value"]].itertuples(
             index=False):
         key = (hospital, pool)
@@ -168,11 +179,14 @@ def check_pools_within_capacity(events: pd.DataFrame, on_call: dict[tuple[str, s
             assert called[key] <= on_call[key], f"more called in than on call at {key}"
         elif event == "call_in_home":
             called[key] -= 1
-            assert busy[key] <= duty[key] + called[key], f"a busy called-in person went home at {key}"
+            assert busy[key] <= duty[key] + called[key] + overtime[key], f"a busy called-in person went home at {key}"
+        elif event in ("overtime_start", "overtime_end"):
+            overtime[key] += value if event == "overtime_start" else -value
+            assert overtime[key] >= 0, f"overtime below zero at {key}"
         elif event == "acquire":
             busy[key] += value
             held[(case, hospital, pool)] += value
-            assert busy[key] <= duty[key] + called[key], f"over capacity at {key}: {busy[key]}"
+            assert busy[key] <= duty[key] + called[key] + overtime[key], f"over capacity at {key}: {busy[key]}"
         else:
             busy[key] -= value
             held[(case, hospital, pool)] -= value
@@ -191,10 +205,16 @@ def check_times(events: pd.DataFrame, cases: pd.DataFrame, horizon_min: float) -
                 if not math.isnan(t[after]):
                     assert not math.isnan(t[before]), f"case {row.case_id}: {after} without {before}"
                     assert t[before] <= t[after], f"case {row.case_id}: {before} after {after}"
-        if not math.isnan(row.deteriorated_min):
-            assert row.stabilisation_start_min <= row.deteriorated_min <= row.stabilisation_end_min or math.isnan(
-                row.stabilisation_end_min)
-            assert row.decision_min == row.deteriorated_min, "a deterioration is a new decision to deliver"
+        outreach = isinstance(row.pathway, str) and row.pathway == "outreach"
+        if outreach and not row.host_started and not math.isnan(row.theatre_entry_min):
+            assert row.team_ready_min <= row.theatre_entry_min, f"case {row.case_id}: theatre before the team"
+        if row.host_started:
+            assert row.crash_call_min <= row.crash_start_min <= row.theatre_entry_min, f"case {row.case_id}: crash"
+        if not math.isnan(row.deteriorated_min):  # any time from referral to delivery
+            assert row.case_created_min <= row.deteriorated_min
+            assert row.deteriorated_min <= row.delivery_min or math.isnan(row.delivery_min)
+            # a new decision to deliver, or the consultation's own if she deteriorated during the call
+            assert row.decision_min == max(row.deteriorated_min, row.first_decision_min), "a deterioration decides"
         else:
             assert row.decision_min == row.first_decision_min or math.isnan(row.decision_min)
         if row.status == "completed":

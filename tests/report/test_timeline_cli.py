@@ -66,8 +66,9 @@ def test_steps_of_an_outreach_case_follow_its_events_and_explain_waits():
     steps = timeline.case_steps(case, events, waits, home="NHOG").set_index("label")
     assert steps.loc["assembling team and equipment", "note"] == "30 min: NHOG anaesthetist"
     assert steps.loc["travel to CLH", ["start_min", "end_min"]].tolist() == [60.0, 75.0]
-    assert steps.loc["consultation", "group"] == "Consultation"
-    assert steps.loc["stabilisation in ICU", "group"] == "Mother at CLH"
+    assert steps.loc["telephone consultation", "group"] == "Consultation"
+    assert steps.loc["resuscitation or stabilisation", "group"] == "Mother at CLH"
+    assert steps.loc["ready, waiting for theatre", ["start_min", "end_min"]].tolist() == [90.0, 100.0]
     assert "waiting for an ICU bed" not in steps.index  # the bed was free at once
     ticks, labels = timeline.clock_ticks(0.0, 170.0)
     assert ticks[:2] == [0.0, 30.0]

@@ -21,7 +21,7 @@ from sim.analysis.warmup import pool_busy_series
 from sim.model import simulate
 from sim.scenario import load_scenario
 from sim.scenario.distributions import Distribution
-from sim.scenario.feasibility import fill_time, scenario_warnings
+from sim.scenario.feasibility import fill_time, fill_time_of_mixture, nicu_fill_time, scenario_warnings
 from tests.conftest import SCENARIOS
 
 BASELINE = SCENARIOS / "baseline.yaml"
@@ -42,9 +42,17 @@ def test_the_baseline_warns_without_a_warm_up_and_not_with_one_long_enough() -> 
     warned = [w for w in scenario_warnings(load_scenario(BASELINE)) if w.startswith("run.warmup_days: ")]
     assert len(warned) == 1
     assert "NICU cots at NHOG" in warned[0]
-    days = math.ceil(fill_time(load_scenario(BASELINE).clinical.nicu_stay) / 1440)
+    days = math.ceil(nicu_fill_time(load_scenario(BASELINE)) / 1440)  # stays by gestational band
     assert f"--set run.warmup_days={days}" in warned[0]
     assert scenario_warnings(load_scenario(BASELINE, [f"run.warmup_days={days}"])) == []
+
+
+def test_fill_time_of_a_mixture_is_the_flow_weighted_one() -> None:
+    """Half the newborns stay a fixed 1000 min, half 3000: E[min(S, t)] = (min(t, 1000) + min(t, 3000)) / 2
+    reaches 95% of the mean 2000 (1900) at t = 2800."""
+    flows = [(1.0, parse_distribution({"dist": "fixed", "value": 1000})),
+             (1.0, parse_distribution({"dist": "fixed", "value": 3000}))]
+    assert fill_time_of_mixture(flows) == pytest.approx(2800)
 
 
 def test_a_quiet_nicu_gets_no_start_up_warning() -> None:
@@ -59,7 +67,8 @@ def test_model_nicu_fills_from_empty_as_the_infinite_server_queue_predicts() -> 
     scenario = load_scenario(BASELINE, [
         f"run.horizon_days={horizon_days}", "hospitals.NHOG.nicu_cots=1000",
         f"demand.home_emergency.rate_per_day={rate_per_day}", "demand.home_emergency.nicu_probability=1.0",
-        "demand.outreach.rate_per_day=0", f"clinical.nicu_stay={{dist: exponential, mean: {mean_days * 1440}}}"])
+        "demand.outreach.rate_per_day=0", f"clinical.nicu_stay={{dist: exponential, mean: {mean_days * 1440}}}",
+        "clinical.nicu_stay_by_gestation=null", "demand.home_emergency.nicu_probability_by_gestation=null"])
     events = pd.concat([events_frame(simulate(scenario, 77, rep).rows, rep) for rep in range(reps)])
     per_rep = pool_busy_series(events, "NHOG", "nicu_cot", 1440.0, horizon_days * 1440.0)
     observed = per_rep.mean(axis=1).to_numpy()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from sim.model.context import SimContext
 from sim.model.entities import CASE_DRAWS, Case
 from sim.model.processes.consult import consult
+from sim.model.processes.deterioration import watch_for_deterioration
 from sim.model.processes.dispatch import dispatch_team
 from sim.model.processes.operate import operate
-from sim.model.processes.stabilise import stabilisation_plan, stabilise_mother
+from sim.model.processes.stabilise import prepare_mother
 from sim.model.run import build_context
 from sim.scenario import Scenario
 from tests.builders import baseline_data, build, fix_durations, fixed, unlimited
@@ -19,7 +22,7 @@ from tests.builders import baseline_data, build, fix_durations, fixed, unlimited
 def fixed_scenario() -> Scenario:
     """The baseline with every duration fixed at its mean and ample capacity."""
     data = unlimited(fix_durations(baseline_data()), n=50)
-    data["clinical"]["deterioration_probability"] = 0.0
+    data["clinical"]["deterioration_rate_per_hour"] = {}
     return build(data)
 
 
@@ -30,8 +33,8 @@ def bare(scenario: Scenario) -> SimContext:
 
 
 def new_case(ctx: SimContext, urgency: str = "cat1", host: str = "CLH", u: float = 0.5) -> Case:
-    case = Case(ctx.new_case_id(), "outreach", host, urgency, 35.0, (u,) * len(CASE_DRAWS))
-    case.deteriorated = ctx.env.event()
+    case = Case(ctx.new_case_id(), "outreach", host, urgency, 35.0, (u,) * len(CASE_DRAWS), "test", 0, "high")
+    case.deteriorated, case.stabilised, case.in_theatre = ctx.env.event(), ctx.env.event(), ctx.env.event()
     return case
 
 
@@ -69,17 +72,18 @@ def test_operate_waits_for_the_patient_and_for_a_room(fixed_scenario):
     assert times(ctx, second)["theatre_entry"] == pytest.approx(times(ctx, first)["surgery_end"])
 
 
-def test_consult_lasts_the_consultation_and_decides_by_policy(fixed_scenario):
+def test_consult_is_a_call_answered_after_a_delay_that_holds_nobody(fixed_scenario):
     ctx = bare(fixed_scenario)
+    ctx.pool("NHOG", "obstetric_surgeon").busy = ctx.pool("NHOG", "obstetric_surgeon").capacity  # all busy
     case = new_case(ctx, "cat2")
     proc = ctx.env.process(consult(ctx, case))
     ctx.env.run()
     t = times(ctx, case)
-    assert t["consult_start"] == 0
-    assert t["decision"] == pytest.approx(fixed_scenario.clinical.consultation.mean())
+    answer = fixed_scenario.clinical.consult_answer.mean()
+    assert t["consult_start"] == pytest.approx(answer)
+    assert t["decision"] == pytest.approx(answer + fixed_scenario.clinical.consultation.mean())
+    assert not [row for row in ctx.log.rows if row[2] == "request"]
     assert proc.value == fixed_scenario.policies.pathway["cat2"]
-    assert ctx.pool("NHOG", "obstetric_surgeon").busy == 0
-    assert ctx.pool("CLH", "intensivist").busy == 0
 
 
 @pytest.mark.parametrize(("start_clock_min", "window"), [(0, "off_peak"), (7 * 60 + 35, "peak")])
@@ -108,30 +112,57 @@ def test_dispatch_is_mobilisation_plus_travel_of_the_hour_plus_setup(fixed_scena
     assert held == {**sc.team.composition, **sc.team.equipment, "ambulance": sc.team.ambulances}
 
 
-def test_deterioration_cuts_stabilisation_and_raises_urgency(fixed_scenario):
+def test_deterioration_comes_when_the_hazard_reaches_her_exponential_draw(fixed_scenario):
     data = unlimited(baseline_data(), n=50)
-    data["clinical"]["deterioration_probability"] = 1.0
-    data["clinical"]["stabilisation"]["planned"] = fixed(600)
-    data["clinical"]["stabilisation"]["cat1"] = fixed(90)
+    data["clinical"]["deterioration_rate_per_hour"] = {"planned": 0.5}
+    data["clinical"]["deterioration_severity_factor"] = {}
     ctx = bare(build(data))
     case = new_case(ctx, "planned", u=0.25)
-    at, total = stabilisation_plan(ctx, case)
-    assert at == pytest.approx(0.25 * 600)
-    assert total == pytest.approx(at + 90)
-    ctx.env.process(stabilise_mother(ctx, case, "CLH"))
+    ctx.env.process(watch_for_deterioration(ctx, case))
+    ctx.env.run(until=1000)
+    # -ln(1 - 0.25) / (0.5 per hour) = 0.5754 h = 34.52 min
+    assert times(ctx, case)["deteriorated"] == pytest.approx(-math.log(0.75) / 0.5 * 60)
+    assert case.urgency == "cat1"
+
+
+def test_no_deterioration_without_a_hazard_or_once_in_theatre(fixed_scenario):
+    data = unlimited(baseline_data(), n=50)
+    data["clinical"]["deterioration_rate_per_hour"] = {"planned": 0.5}
+    ctx = bare(build(data))
+    calm, delivered = new_case(ctx, "cat1", u=0.25), new_case(ctx, "planned", u=0.25)
+    delivered.in_theatre.succeed()
+    for case in (calm, delivered):
+        ctx.env.process(watch_for_deterioration(ctx, case))
+    ctx.env.run(until=10_000)
+    assert "deteriorated" not in times(ctx, calm)
+    assert "deteriorated" not in times(ctx, delivered)
+
+
+def test_an_urgent_mother_is_ready_after_the_minimum_resuscitation(fixed_scenario):
+    ctx = bare(fixed_scenario)
+    case = new_case(ctx, "cat2")
+    ctx.env.process(prepare_mother(ctx, case, "CLH"))
     ctx.env.run()
     t = times(ctx, case)
-    assert t["deteriorated"] == pytest.approx(150)
-    assert t["stabilisation_end"] == pytest.approx(240)
-    assert case.urgency == "cat1"
-    assert case.deteriorated.triggered
-    assert ctx.pool("CLH", "icu_bed").busy == 1  # the bed stays held for surgery and recovery
+    assert t["stabilisation_start"] == 0
+    assert t["stabilisation_end"] == pytest.approx(fixed_scenario.clinical.minimum_resuscitation["cat2"].mean())
+    assert ctx.pool("CLH", "icu_bed").busy == 0  # resuscitation holds no bed of its own
 
 
-def test_no_deterioration_for_the_worst_category(fixed_scenario):
-    data = unlimited(baseline_data(), n=50)
-    data["clinical"]["deterioration_probability"] = 1.0
+def test_a_deterioration_ends_a_booked_mothers_stabilisation_at_once(fixed_scenario):
+    data = unlimited(fix_durations(baseline_data()), n=50)
+    data["clinical"]["stabilisation"]["planned"] = fixed(600)
     ctx = bare(build(data))
-    at, total = stabilisation_plan(ctx, new_case(ctx, "cat1", u=0.1))
-    assert at is None
-    assert total == pytest.approx(ctx.scenario.clinical.stabilisation["cat1"].ppf(0.1))
+    case = new_case(ctx, "planned")
+    case.scheduled_min = 2000.0
+
+    def worsen():
+        yield ctx.env.timeout(150)
+        case.urgency = "cat1"
+        case.deteriorated.succeed()
+
+    ctx.env.process(prepare_mother(ctx, case, "CLH"))
+    ctx.env.process(worsen())
+    ctx.env.run()
+    # the cat1 minimum resuscitation (fixed at its mean, 11.67 min) has long passed at t = 150
+    assert times(ctx, case)["stabilisation_end"] == pytest.approx(150)

@@ -3,60 +3,87 @@
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sim.model import clock
-from sim.model.context import SimContext
+from sim.model.context import SimContext, planned_windows
 from sim.model.entities import Case
 from sim.model.processes.consult import consult
+from sim.model.processes.crash import host_start_signal
+from sim.model.processes.deterioration import watch_for_deterioration
 from sim.model.processes.dispatch import dispatch_team, return_team
 from sim.model.processes.home import care_for_newborn
 from sim.model.processes.newborn import transport_newborn
 from sim.model.processes.operate import operate
-from sim.model.processes.stabilise import recover_mother, stabilise_mother
-from sim.model.processes.transfer import fetch_mother, move_mother
+from sim.model.processes.stabilise import prepare_mother, recover_mother, stabilisation_min
+from sim.model.processes.transfer import fetch_mother, hand_over, move_mother
 from sim.model.resources import Grant
 
 if TYPE_CHECKING:
     import simpy
 
 
-def schedule_planned(ctx: SimContext, case: Case) -> None:
-    """Give a planned case its surgery time (next planned start after the minimum lead).
-    Records ``surgery_scheduled``."""
-    policies = ctx.scenario.policies
+def book_slot(ctx: SimContext, case: Case) -> None:
+    """Book a planned case into the earliest planned-operating slot that is at least the
+    minimum lead after the decision and after her expected (capped) stabilisation.
+    Records ``surgery_scheduled`` (value = the slot, min)."""
+    policies, now = ctx.scenario.policies, ctx.env.now
     if case.urgency != policies.planned_urgency:
         return
-    case.scheduled_min = clock.next_clock_time(ctx.env.now, clock.clock_to_min(policies.planned_start),
-                                               policies.planned_min_lead_min)
-    ctx.log.record(case.id, ctx.env.now, "surgery_scheduled", case.hospital, value=case.scheduled_min)
+    earliest = now + max(policies.planned_min_lead_min, stabilisation_min(ctx, case))
+    case.scheduled_min = clock.earliest_in_windows(earliest, planned_windows(ctx))
+    ctx.log.record(case.id, now, "surgery_scheduled", case.hospital, value=case.scheduled_min)
 
 
-def granted(step: simpy.Process) -> Grant:
-    """The grant that a finished step returned, still held (an ICU bed, a team, an escort)."""
-    grant = step.value
-    assert isinstance(grant, Grant)
-    return grant
+def slot_wait_min(ctx: SimContext, case: Case) -> float:
+    """Minutes until a booked case may start: her slot, or the next window if it has passed."""
+    if not case.booked:
+        return 0.0
+    assert case.scheduled_min is not None
+    now = ctx.env.now
+    return clock.earliest_in_windows(max(now, case.scheduled_min), planned_windows(ctx)) - now
 
 
-def wait_for_scheduled_time(ctx: SimContext, case: Case) -> Generator:
-    """Hold a planned case until its surgery time, unless she deteriorates."""
+def theatre_gate(ctx: SimContext, case: Case, team: simpy.Event, mother: simpy.Event,
+                 host: simpy.Process | None = None) -> Generator[simpy.Event, Any, bool]:
+    """Wait until she can go to theatre; True when the host's own staff start instead.
+
+    She goes when the team (``team``) and she (``mother``) are ready and, while
+    she is booked, her slot is open; or, with a crash policy, when the host is
+    to start (``host`` succeeds with True) and she is ready.  A deterioration
+    re-evaluates at once.
+    """
+    env = ctx.env
     assert case.deteriorated is not None
-    if case.scheduled_min is not None and not case.deteriorated.triggered and case.scheduled_min > ctx.env.now:
-        yield ctx.env.timeout(case.scheduled_min - ctx.env.now) | case.deteriorated
+    while True:
+        host_starts = host is not None and host.triggered and bool(host.value)
+        if mother.triggered and host_starts and not team.triggered:
+            return True
+        wait = slot_wait_min(ctx, case)
+        if team.triggered and mother.triggered and wait <= 0:
+            return False
+        events = [e for e in (team, mother, host) if e is not None and not e.triggered]
+        if wait > 0:
+            events.append(env.timeout(wait))
+        if not case.deteriorated.triggered:
+            events.append(case.deteriorated)
+        yield env.any_of(events)
 
 
 def outreach_case(ctx: SimContext, case: Case) -> Generator:
     """An outreach case from referral to its last branch.
 
-    Steps: ``consult``; then the outreach or the transfer pathway; then
-    ``case_closed``.  Records ``case_created`` and ``urgency`` at the start.
+    Steps: the deterioration hazard starts; ``consult``; a planned case is
+    booked; the outreach or the transfer pathway; then ``case_closed``.
+    Records ``case_created``, ``urgency`` and ``severity`` at the start.
     """
     ctx.log.record(case.id, ctx.env.now, "case_created", case.hospital, value=case.gestation_weeks,
                    detail="outreach")
     ctx.log.record(case.id, ctx.env.now, "urgency", case.hospital, detail=case.urgency)
+    ctx.log.record(case.id, ctx.env.now, "severity", case.hospital, detail=case.severity)
+    ctx.env.process(watch_for_deterioration(ctx, case))
     pathway = yield from consult(ctx, case)
-    schedule_planned(ctx, case)
+    book_slot(ctx, case)
     if pathway == "transfer":
         yield from transfer_pathway(ctx, case)
     else:
@@ -65,38 +92,64 @@ def outreach_case(ctx: SimContext, case: Case) -> Generator:
 
 
 def outreach_pathway(ctx: SimContext, case: Case) -> Generator:
-    """Team to patient: stabilisation and dispatch in parallel, surgery at the host,
-    then the newborn's transport, the team's return and the mother's recovery."""
-    env = ctx.env
-    stabilising = env.process(stabilise_mother(ctx, case, case.hospital))
-    dispatching = env.process(dispatch_team(ctx, case))
-    yield stabilising & dispatching
-    bed, team = granted(stabilising), granted(dispatching)
-    yield from wait_for_scheduled_time(ctx, case)
+    """Team to patient: the host resuscitates or stabilises her while the team comes;
+    surgery at the host when both (and, if booked, the slot) are ready, or by the
+    host's own staff under a crash policy; then the newborn's transport, the
+    team's return and her postoperative ICU stay (the bed is asked for at the
+    decision, and holds nothing up before surgery).  Records ``crash_start``
+    when the host's staff start."""
+    env, host = ctx.env, case.hospital
+    bed = ctx.broker.request(ctx.need(host, {"icu_bed": 1}), ctx.priority(case.urgency), case.id)
+    mother = env.process(prepare_mother(ctx, case, host))
+    team = env.process(dispatch_team(ctx, case))
+    crash = ctx.scenario.policies.crash
+    signal = None
+    if crash.policy == "host_starts" and host in crash.hosts:
+        signal = env.process(host_start_signal(ctx, case, team))
+    host_starts = yield from theatre_gate(ctx, case, team, mother, signal)
+    if host_starts:
+        ctx.log.record(case.id, env.now, "crash_start", host)
     branches = []
 
     def deliver(_weight: float) -> None:
         branches.append(env.process(transport_newborn(ctx, case, team)))
 
-    yield from operate(ctx, case, case.hospital, {}, deliver)
-    branches += [env.process(return_team(ctx, case, team)), env.process(recover_mother(ctx, case, case.hospital, bed))]
+    yield from operate(ctx, case, host, dict(crash.host_team) if host_starts else {}, deliver)
+    branches += [env.process(team_goes_home(ctx, case, team)), env.process(recover_mother(ctx, case, host, bed))]
     yield env.all_of(branches)
 
 
+def team_goes_home(ctx: SimContext, case: Case, team: simpy.Process) -> Generator:
+    """Once the team has arrived (it may come after a host-started caesarean), it returns."""
+    yield team
+    grant = team.value
+    assert isinstance(grant, Grant)
+    yield from return_team(ctx, case, grant)
+
+
 def transfer_pathway(ctx: SimContext, case: Case) -> Generator:
-    """Patient to team: an ambulance fetches the stabilised mother; surgery and
-    neonatal care at the obstetric hospital."""
+    """Patient to team: the host resuscitates her while an ambulance crew comes; she is
+    packaged and driven to the obstetric hospital (her hazard raised in transit);
+    handover and theatre preparation; surgery there (a booked case in its slot);
+    neonatal care and her ICU stay there."""
     env, home = ctx.env, ctx.scenario.team.home
-    stabilising = env.process(stabilise_mother(ctx, case, case.hospital))
-    fetching = env.process(fetch_mother(ctx, case))
-    yield stabilising & fetching
-    yield from move_mother(ctx, case, granted(fetching), granted(stabilising))
-    yield from wait_for_scheduled_time(ctx, case)
+    mother = env.process(prepare_mother(ctx, case, case.hospital))
+    crew = env.process(fetch_mother(ctx, case))
+    yield mother & crew
+    grant = crew.value
+    assert isinstance(grant, Grant)
+    yield from move_mother(ctx, case, grant)
+    handover = env.process(hand_over(ctx, case))
+    staff = dict(ctx.scenario.transfer.surgical_team)
     branches = []
 
     def deliver(_weight: float) -> None:
         branches.append(env.process(care_for_newborn(ctx, case, home)))
 
-    yield from operate(ctx, case, home, dict(ctx.scenario.transfer.surgical_team), deliver)
+    if case.booked:
+        yield from theatre_gate(ctx, case, handover, handover)
+        yield from operate(ctx, case, home, staff, deliver)
+    else:
+        yield from operate(ctx, case, home, staff, deliver, patient_ready=handover)
     branches.append(env.process(recover_mother(ctx, case, home, None)))
     yield env.all_of(branches)

@@ -1,4 +1,4 @@
-"""Referral and urgent inter-hospital consultation."""
+"""Referral and urgent inter-hospital consultation, by telephone."""
 
 from __future__ import annotations
 
@@ -12,22 +12,27 @@ if TYPE_CHECKING:
     import simpy
 
 
-def consult(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, str]:
-    """A senior at each hospital confer, then decide the pathway.
+def choose_pathway(ctx: SimContext, case: Case) -> str:
+    """The pathway named by ``policies.pathway`` for her urgency and, where the
+    policy distinguishes them, her severity band."""
+    rule = ctx.scenario.policies.pathway[case.urgency]
+    return rule if isinstance(rule, str) else rule[case.severity]
 
-    Steps: request one senior at the home hospital and one at the host (all or
-    nothing); confer for the consultation time; release both; decide.
+
+def consult(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, str]:
+    """The host's senior telephones the obstetric hospital's on-call senior, then they decide.
+
+    Steps: the on-call senior answers after ``clinical.consult_answer`` (from
+    home if need be: a call holds nobody); they confer for
+    ``clinical.consultation``; decide the pathway by policy.
     Records ``consult_start`` and ``decision`` (detail = pathway).
     Returns the pathway: ``"outreach"`` or ``"transfer"``.
     """
-    sc = ctx.scenario
-    roles = sc.clinical.consult_roles
-    need = {**ctx.need(sc.team.home, {roles["home"]: 1}), **ctx.need(case.hospital, {roles["host"]: 1})}
-    grant = ctx.broker.request(need, ctx.priority(case.urgency), case.id)
-    yield grant.event
-    ctx.log.record(case.id, ctx.env.now, "consult_start", case.hospital)
-    yield ctx.env.timeout(sc.clinical.consultation.ppf(case.draw("consultation")))
-    ctx.broker.release(grant)
-    pathway = case.pathway = sc.policies.pathway[case.urgency]
-    ctx.log.record(case.id, ctx.env.now, "decision", case.hospital, detail=pathway)
+    clinical, env = ctx.scenario.clinical, ctx.env
+    if clinical.consult_answer is not None:
+        yield env.timeout(clinical.consult_answer.ppf(case.draw("consult_answer")))
+    ctx.log.record(case.id, env.now, "consult_start", case.hospital)
+    yield env.timeout(clinical.consultation.ppf(case.draw("consultation")))
+    pathway = case.pathway = choose_pathway(ctx, case)
+    ctx.log.record(case.id, env.now, "decision", case.hospital, detail=pathway)
     return pathway

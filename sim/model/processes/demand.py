@@ -6,7 +6,7 @@ from collections.abc import Callable, Generator
 
 from sim.model import draws
 from sim.model.context import SimContext
-from sim.model.entities import CASE_DRAWS, Case
+from sim.model.entities import CASE_DRAWS, DRAW_INDEX, Case
 from sim.scenario.schema import Demand, HomeDemand, OutreachDemand
 
 
@@ -29,19 +29,25 @@ def arrivals(ctx: SimContext, demand: Demand, stream: str, start_case: Callable[
 def new_outreach_case(ctx: SimContext, demand: OutreachDemand) -> Case:
     """An outreach case with its uniforms drawn now from the ``outreach_cases`` stream."""
     u = tuple(ctx.streams["outreach_cases"].random(len(CASE_DRAWS)))
-    return with_signals(ctx, Case(ctx.new_case_id(), "outreach", draws.pick(demand.hosts, u[0]),
-                                  draws.pick(demand.urgency_mix, u[1]), demand.gestation_weeks.ppf(u[2]), u))
+    ordinal = ctx.count("outreach")
+    case = Case(ctx.new_case_id(), "outreach", draws.pick(demand.hosts, u[0]), draws.pick(demand.urgency_mix, u[1]),
+                demand.gestation_weeks.ppf(u[2]), u, "outreach", ordinal,
+                draws.pick(demand.severity_mix, u[DRAW_INDEX["severity"]]))
+    return with_signals(ctx, ctx.keep(case))
 
 
 def with_signals(ctx: SimContext, case: Case) -> Case:
-    """Give an outreach case the events its steps wait on: deterioration and a stable mother."""
-    case.deteriorated = ctx.env.event()
-    case.stabilised = ctx.env.event()
+    """Give an outreach case the events its steps wait on: deterioration, a mother
+    ready for theatre, in theatre."""
+    env = ctx.env
+    case.deteriorated, case.stabilised, case.in_theatre = env.event(), env.event(), env.event()
     return case
 
 
 def new_home_case(ctx: SimContext, demand: HomeDemand) -> Case:
-    """A home emergency caesarean with its uniforms from the ``home_cases`` stream."""
+    """A home emergency caesarean with its uniforms from the ``home_cases`` stream; its
+    gestation from ``demand.gestation_weeks`` (the outreach one where not given)."""
     u = tuple(ctx.streams["home_cases"].random(len(CASE_DRAWS)))
-    return Case(ctx.new_case_id(), "home", demand.hospital, draws.pick(demand.urgency_mix, u[1]),
-                ctx.scenario.demand.outreach.gestation_weeks.ppf(u[2]), u)
+    gestation = demand.gestation_weeks or ctx.scenario.demand.outreach.gestation_weeks
+    return ctx.keep(Case(ctx.new_case_id(), "home", demand.hospital, draws.pick(demand.urgency_mix, u[1]),
+                         gestation.ppf(u[2]), u, "home", ctx.count("home")))

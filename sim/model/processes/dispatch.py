@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from sim.model.context import SimContext
+from sim.model import clock
+from sim.model.context import SimContext, planned_windows
 from sim.model.entities import Case
 from sim.model.resources import Grant, Pool
 
@@ -20,36 +21,73 @@ def team_request(ctx: SimContext) -> dict[Pool, int]:
 
 
 def wait_for_dispatch_time(ctx: SimContext, case: Case) -> Generator:
-    """Hold a planned case's dispatch until shortly before its surgery time and
-    until the mother is stable, so that nobody waits at the host for days;
-    a deterioration ends the wait at once.  Urgent cases go at once."""
-    if case.scheduled_min is None or case.deteriorated is None:
+    """Hold a booked case's dispatch until ``planned_dispatch_lead_min`` before her slot
+    (the slot already allows for her stabilisation, so nobody waits at the host for
+    days); a deterioration ends the wait at once.  Urgent cases go at once."""
+    env = ctx.env
+    assert case.deteriorated is not None
+    if not case.booked:
         return
+    assert case.scheduled_min is not None
     start = case.scheduled_min - ctx.scenario.policies.planned_dispatch_lead_min
-    if start > ctx.env.now and not case.deteriorated.triggered:
-        yield ctx.env.timeout(start - ctx.env.now) | case.deteriorated
-    if case.stabilised is not None and not case.deteriorated.triggered:
-        yield case.stabilised | case.deteriorated
+    if start > env.now:
+        yield env.timeout(start - env.now) | case.deteriorated
+
+
+def rebook_if_late(ctx: SimContext, case: Case) -> bool:
+    """Whether a booked case's team, assembled only now, would miss its planned window
+    (it needs about ``planned_dispatch_lead_min`` to be ready); then her slot moves to
+    the next window that it can make.  Records ``surgery_scheduled`` again."""
+    if not case.booked:
+        return False
+    lead = ctx.scenario.policies.planned_dispatch_lead_min
+    ready = ctx.env.now + lead
+    if clock.earliest_in_windows(ready, planned_windows(ctx)) == ready:
+        return False
+    case.scheduled_min = clock.earliest_in_windows(ready, planned_windows(ctx))
+    ctx.log.record(case.id, ctx.env.now, "surgery_scheduled", case.hospital, value=case.scheduled_min)
+    return True
+
+
+def mobilise(ctx: SimContext, case: Case, grant: Grant) -> Generator:
+    """Prepare to leave: the on-duty part of the team mobilises while called-in staff
+    travel in; the team leaves when both are done.
+
+    Mobilisation starts once the broker has committed every unit (free now,
+    or an on-call person on the way for this request: ``Broker.committed``).
+    """
+    env = ctx.env
+    yield ctx.broker.committed(grant)
+    ready = env.timeout(ctx.scenario.team.mobilisation.ppf(case.draw("mobilisation")))
+    yield ready & grant.event
 
 
 def dispatch_team(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, Grant]:
     """Assemble the whole team and send it to the host.
 
-    Steps: (planned cases) wait for the dispatch time and a stable mother; request every role,
+    Steps: (booked cases) wait for the dispatch time; request every role,
     item and vehicle at once (all or nothing, on-call staff called in for
-    shortages); mobilise; travel (time-of-day dependent); set up on site.
+    shortages); a booked case whose team comes too late for her window is
+    re-booked and the team stood down; mobilise (in parallel with call-in);
+    travel (time-of-day dependent); set up on site.
     Records ``team_requested``, ``team_assembled``, ``team_departed``,
     ``team_on_site``, ``team_ready``.  Returns the team's grant, still held.
     """
     env, team, log = ctx.env, ctx.scenario.team, ctx.log
-    yield from wait_for_dispatch_time(ctx, case)
-    log.record(case.id, env.now, "team_requested", team.home)
-    grant = ctx.broker.request(team_request(ctx), ctx.priority(case.urgency), case.id)
-    yield grant.event
+    while True:
+        yield from wait_for_dispatch_time(ctx, case)
+        log.record(case.id, env.now, "team_requested", team.home)
+        grant = ctx.broker.request(team_request(ctx), ctx.priority(case.urgency), case.id)
+        mobilising = env.process(mobilise(ctx, case, grant))
+        yield grant.event
+        if not rebook_if_late(ctx, case):
+            break
+        ctx.broker.release(grant)  # stood down until the new slot's dispatch time
+        log.record(case.id, env.now, "team_stood_down", team.home)
     log.record(case.id, env.now, "team_assembled", team.home)
-    yield env.timeout(team.mobilisation.ppf(case.draw("mobilisation")))
+    yield mobilising
     log.record(case.id, env.now, "team_departed", team.home)
-    yield env.timeout(ctx.travel_min(team.home, case.hospital))
+    yield env.timeout(ctx.travel_min(team.home, case.hospital, case, "outbound"))
     log.record(case.id, env.now, "team_on_site", case.hospital)
     yield env.timeout(team.setup_on_site.ppf(case.draw("setup")))
     log.record(case.id, env.now, "team_ready", case.hospital)
@@ -74,7 +112,7 @@ def return_team(ctx: SimContext, case: Case, grant: Grant) -> Generator:
     Records ``team_returned`` and ``equipment_restocked``.
     """
     team = ctx.scenario.team
-    yield ctx.env.timeout(ctx.travel_min(case.hospital, team.home))
+    yield ctx.env.timeout(ctx.travel_min(case.hospital, team.home, case, "return"))
     ctx.log.record(case.id, ctx.env.now, "team_returned", team.home)
     staff = {role: n - team.neonatal_roles.get(role, 0) for role, n in team.composition.items()}
     ctx.broker.release(grant, ctx.need(team.home, staff))

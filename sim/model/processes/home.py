@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Generator
 
+from sim.model import draws
 from sim.model.context import SimContext
 from sim.model.entities import Case
 from sim.model.processes.newborn import admit_newborn
@@ -11,11 +12,11 @@ from sim.model.processes.operate import operate
 
 
 def care_for_newborn(ctx: SimContext, case: Case, hospital: str) -> Generator:
-    """A newborn delivered at the obstetric hospital: stabilise, then a cot.
-    Records ``neonatal_stabilised`` and ``nicu_admission``."""
+    """A newborn delivered at the obstetric hospital: stabilise, then a cot (by the
+    NICU-full rule).  Records ``neonatal_stabilised`` and the admission's events."""
     yield ctx.env.timeout(ctx.scenario.clinical.neonatal_stabilisation.ppf(case.draw("neonatal_stabilisation")))
     ctx.log.record(case.id, ctx.env.now, "neonatal_stabilised", hospital)
-    yield from admit_newborn(ctx, case, hospital, diverted=False)
+    yield from admit_newborn(ctx, case, hospital, lambda: None)
 
 
 def home_emergency(ctx: SimContext, case: Case) -> Generator:
@@ -23,7 +24,7 @@ def home_emergency(ctx: SimContext, case: Case) -> Generator:
 
     Steps: the decision is the arrival; preparation (by urgency) runs while
     the surgical team and a room are requested (all or nothing); operate; the
-    newborn goes to the NICU with the scenario's probability.
+    newborn goes to the NICU with the probability for its gestation.
     Records ``case_created``, ``urgency``, ``decision`` and the steps' events.
     """
     env, demand = ctx.env, ctx.scenario.demand.home_emergency
@@ -35,7 +36,7 @@ def home_emergency(ctx: SimContext, case: Case) -> Generator:
     branches = []
 
     def deliver(_weight: float) -> None:
-        if case.draw("needs_nicu") < demand.nicu_probability:
+        if case.draw("needs_nicu") < draws.nicu_probability(demand, case.gestation_weeks):
             branches.append(env.process(care_for_newborn(ctx, case, case.hospital)))
 
     yield from operate(ctx, case, case.hospital, demand.team, deliver, patient_ready=prep)

@@ -2,61 +2,96 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from typing import TYPE_CHECKING
 
+from sim.model import draws
 from sim.model.context import SimContext
 from sim.model.entities import Case
 from sim.model.processes.dispatch import restock
 from sim.model.resources import Grant
 
-
-def choose_nicu(ctx: SimContext) -> tuple[str, bool]:
-    """``(destination, diverted)``: the team's home NICU, or the divert hospital when
-    the policy is 'divert' and the home NICU has no free cot now."""
-    policies, home = ctx.scenario.policies, ctx.scenario.team.home
-    if policies.nicu_full == "divert" and policies.divert_to and ctx.pool(home, "nicu_cot").free <= 0:
-        return policies.divert_to, True
-    return home, False
+if TYPE_CHECKING:
+    import simpy
 
 
-def admit_newborn(ctx: SimContext, case: Case, hospital: str, diverted: bool) -> Generator:
-    """Wait for a NICU cot at ``hospital`` and start the stay.
-
-    Records ``nicu_admission`` (detail 'diverted' when not the first choice),
-    then, in the background, ``nicu_discharge`` when the stay ends.
-    """
+def wait_for_cot(ctx: SimContext, case: Case, hospital: str) -> Generator[simpy.Event, object, Grant | None]:
+    """Ask for a cot at ``hospital`` and wait for it, up to ``policies.nicu_wait_limit_min``
+    unless the NICU-full rule is ``wait``.  Returns the cot, or None when the limit passed
+    (the request is withdrawn)."""
+    env, policies = ctx.env, ctx.scenario.policies
     cot = ctx.broker.request(ctx.need(hospital, {"nicu_cot": 1}), ctx.priority(case.urgency), case.id)
-    yield cot.event
-    ctx.log.record(case.id, ctx.env.now, "nicu_admission", hospital, "nicu_cot",
-                   detail="diverted" if diverted else "")
-    ctx.env.process(stay_in_nicu(ctx, case, hospital, cot))
+    if cot.event.triggered or policies.nicu_full == "wait":
+        yield cot.event
+        return cot
+    yield cot.event | env.timeout(policies.nicu_wait_limit_min)
+    if cot.event.triggered:
+        return cot
+    ctx.broker.cancel(cot)
+    return None
 
 
-def stay_in_nicu(ctx: SimContext, case: Case, hospital: str, cot: Grant) -> Generator:
-    """Hold the cot for the newborn's stay.  Records ``nicu_discharge``."""
-    yield ctx.env.timeout(ctx.scenario.clinical.nicu_stay.ppf(case.draw("nicu_stay")))
-    ctx.broker.release(cot)
-    ctx.log.record(case.id, ctx.env.now, "nicu_discharge", hospital, "nicu_cot")
+def admit_newborn(ctx: SimContext, case: Case, hospital: str, on_admission: Callable[[], None]) -> Generator:
+    """Admit the newborn to a NICU, by the NICU-full rule.
+
+    Steps: wait for a cot at ``hospital`` (the baby stays in the transport
+    incubator, or on the delivery suite, with its staff); after the wait
+    limit, admit over the count (``surge``) or travel on to ``divert_to``
+    and wait for a cot there (``divert``); call ``on_admission()`` (which
+    frees the staff and incubator that waited with the baby); start the stay.
+    Records ``nicu_admission`` (detail ``diverted``, ``surge`` or empty),
+    ``newborn_diverted``, and later ``nicu_discharge``.
+    """
+    env, policies = ctx.env, ctx.scenario.policies
+    cot = yield from wait_for_cot(ctx, case, hospital)
+    detail = ""
+    if cot is None and policies.nicu_full == "divert" and policies.divert_to:
+        ctx.log.record(case.id, env.now, "newborn_diverted", hospital, detail=policies.divert_to)
+        yield env.timeout(ctx.travel_min(hospital, policies.divert_to, case, "divert"))
+        hospital, detail = policies.divert_to, "diverted"
+        ctx.log.record(case.id, env.now, "nicu_arrival", hospital)
+        cot = ctx.broker.request(ctx.need(hospital, {"nicu_cot": 1}), ctx.priority(case.urgency), case.id)
+        yield cot.event
+    elif cot is None:
+        detail = "surge"
+    ctx.log.record(case.id, env.now, "nicu_admission", hospital, "nicu_cot", detail=detail)
+    on_admission()
+    env.process(stay_in_nicu(ctx, case, hospital, cot))
 
 
-def transport_newborn(ctx: SimContext, case: Case, team_grant: Grant) -> Generator:
-    """Carry the newborn from the host to a NICU by mobile incubator.
+def stay_in_nicu(ctx: SimContext, case: Case, hospital: str, cot: Grant | None) -> Generator:
+    """Hold the cot (none in surge) for the newborn's stay, by gestation.  Records ``nicu_discharge``."""
+    yield ctx.env.timeout(draws.nicu_stay_min(ctx.scenario.clinical, case.gestation_weeks, case.draw("nicu_stay")))
+    if cot is not None:
+        ctx.broker.release(cot)
+    ctx.log.record(case.id, ctx.env.now, "nicu_discharge", hospital, "" if cot is None else "nicu_cot")
 
-    Steps: neonatal resuscitation and stabilisation in the incubator; choose
-    the NICU (wait or divert, by policy); travel with the neonatal part of the
-    team; hand the newborn over at the unit (the neonatal staff and the
-    ambulance are released, the incubator goes to cleaning and restocking);
-    the newborn waits there for a cot.  Records ``neonatal_stabilised``,
-    ``newborn_departed``, ``nicu_arrival``, ``nicu_admission``, ``equipment_restocked``.
+
+def transport_newborn(ctx: SimContext, case: Case, team_arrival: simpy.Process) -> Generator:
+    """Carry the newborn from the host to the team's NICU by mobile incubator.
+
+    Steps: neonatal resuscitation and stabilisation (by the team, or by the
+    host's staff until the team arrives after a host-started caesarean); travel
+    with the neonatal part of the team; at the unit the baby waits in the
+    incubator, with its staff and the ambulance (which carries it on if it is
+    diverted), for a cot (``admit_newborn``); on admission the neonatal staff
+    and the ambulance are released and the incubator goes to cleaning and
+    restocking.  Records ``neonatal_stabilised``, ``newborn_departed``,
+    ``nicu_arrival``, then the admission's events and ``equipment_restocked``.
     """
     env, team = ctx.env, ctx.scenario.team
     yield env.timeout(ctx.scenario.clinical.neonatal_stabilisation.ppf(case.draw("neonatal_stabilisation")))
     ctx.log.record(case.id, env.now, "neonatal_stabilised", case.hospital)
-    dest, diverted = choose_nicu(ctx)
-    ctx.log.record(case.id, env.now, "newborn_departed", case.hospital, detail=dest)
-    yield env.timeout(ctx.travel_min(case.hospital, dest))
-    ctx.log.record(case.id, env.now, "nicu_arrival", dest)
-    ctx.broker.release(team_grant, ctx.need(team.home, {**team.neonatal_roles, "ambulance": team.ambulances}))
-    if team.incubator:
-        env.process(restock(ctx, case, team_grant, {team.incubator: team.equipment[team.incubator]}, team.home))
-    yield from admit_newborn(ctx, case, dest, diverted)
+    yield team_arrival
+    team_grant = team_arrival.value
+    assert isinstance(team_grant, Grant)
+    ctx.log.record(case.id, env.now, "newborn_departed", case.hospital, detail=team.home)
+    yield env.timeout(ctx.travel_min(case.hospital, team.home, case, "newborn"))
+    ctx.log.record(case.id, env.now, "nicu_arrival", team.home)
+
+    def hand_over() -> None:
+        ctx.broker.release(team_grant, ctx.need(team.home, {**team.neonatal_roles, "ambulance": team.ambulances}))
+        if team.incubator:
+            env.process(restock(ctx, case, team_grant, {team.incubator: team.equipment[team.incubator]}, team.home))
+
+    yield from admit_newborn(ctx, case, team.home, hand_over)

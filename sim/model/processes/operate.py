@@ -29,6 +29,8 @@ def operate(ctx: SimContext, case: Case, hospital: str, staff: dict[str, int],
     if patient_ready is not None:
         yield patient_ready
     ctx.log.record(case.id, env.now, "theatre_entry", hospital, "operating_room")
+    if case.in_theatre is not None:
+        case.in_theatre.succeed()  # her deterioration hazard ends: she is being delivered
     yield env.timeout(clinical.anaesthesia[case.urgency].ppf(case.draw("anaesthesia")))
     ctx.log.record(case.id, env.now, "incision", hospital)
     yield env.timeout(clinical.incision_to_delivery.ppf(case.draw("incision")))
