@@ -66,7 +66,8 @@ def cell_row(urgency: str, severity: str, pair: pd.DataFrame, target: float) -> 
 
 
 def table(outreach_dir: Path, transfer_dir: Path) -> str:
-    pair = outreach_cases(outreach_dir).join(outreach_cases(transfer_dir), lsuffix="_o", rsuffix="_t", how="inner")
+    pair = outreach_cases(outreach_dir).merge(outreach_cases(transfer_dir), left_index=True, right_index=True,
+                                              suffixes=("_o", "_t"))
     pair = pair[pair["urgency_initial_o"] == pair["urgency_initial_t"]]
     goal = targets(outreach_dir)
     header = ["urgency", "severity", "cases", "DDI outreach, min", "DDI transfer, min",
