@@ -73,6 +73,8 @@ def quiet(horizon_days: float = 3) -> dict[str, Any]:
     for route in data["travel"]["routes"]:
         host = next(h for h in route["between"] if h != "NHOG")
         route["off_peak"] = route["peak"] = fixed(TRAVEL[host])
+    data["policies"].update(planned_windows=[{"days": "weekdays", "start": "08:00", "end": "16:00"}],
+                            planned_min_lead_min=120, planned_dispatch_lead_min=120, nicu_wait_limit_min=120)
     return data
 
 

@@ -16,7 +16,7 @@ from sim.model.processes.home import care_for_newborn
 from sim.model.processes.newborn import transport_newborn
 from sim.model.processes.operate import operate
 from sim.model.processes.stabilise import prepare_mother, recover_mother, stabilisation_min
-from sim.model.processes.transfer import fetch_mother, hand_over, move_mother
+from sim.model.processes.transfer import fetch_mother, move_mother
 from sim.model.resources import Grant
 
 if TYPE_CHECKING:
@@ -129,17 +129,18 @@ def team_goes_home(ctx: SimContext, case: Case, team: simpy.Process) -> Generato
 
 def transfer_pathway(ctx: SimContext, case: Case) -> Generator:
     """Patient to team: the host resuscitates her while an ambulance crew comes; she is
-    packaged and driven to the obstetric hospital (her hazard raised in transit);
-    handover and theatre preparation; surgery there (a booked case in its slot);
-    neonatal care and her ICU stay there."""
+    packaged and driven to the obstetric hospital (her hazard raised in transit),
+    which an urgent mother's departure pre-alerts (theatre and team asked for
+    then); handover and theatre preparation; surgery there (a booked case in
+    its slot); neonatal care and her ICU stay there."""
     env, home = ctx.env, ctx.scenario.team.home
     mother = env.process(prepare_mother(ctx, case, case.hospital))
     crew = env.process(fetch_mother(ctx, case))
     yield mother & crew
     grant = crew.value
     assert isinstance(grant, Grant)
-    yield from move_mother(ctx, case, grant)
-    handover = env.process(hand_over(ctx, case))
+    departed = env.event()
+    moving = env.process(move_mother(ctx, case, grant, departed))
     staff = dict(ctx.scenario.transfer.surgical_team)
     branches = []
 
@@ -147,9 +148,10 @@ def transfer_pathway(ctx: SimContext, case: Case) -> Generator:
         branches.append(env.process(care_for_newborn(ctx, case, home)))
 
     if case.booked:
-        yield from theatre_gate(ctx, case, handover, handover)
+        yield from theatre_gate(ctx, case, moving, moving)
         yield from operate(ctx, case, home, staff, deliver)
-    else:
-        yield from operate(ctx, case, home, staff, deliver, patient_ready=handover)
+    else:  # pre-alerted when she leaves: room and team are asked for while she travels
+        yield departed
+        yield from operate(ctx, case, home, staff, deliver, patient_ready=moving)
     branches.append(env.process(recover_mother(ctx, case, home, None)))
     yield env.all_of(branches)

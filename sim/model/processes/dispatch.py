@@ -20,16 +20,17 @@ def team_request(ctx: SimContext) -> dict[Pool, int]:
     return ctx.need(team.home, {**team.composition, **team.equipment, "ambulance": team.ambulances})
 
 
-def wait_for_dispatch_time(ctx: SimContext, case: Case) -> Generator:
-    """Hold a booked case's dispatch until ``planned_dispatch_lead_min`` before her slot
-    (the slot already allows for her stabilisation, so nobody waits at the host for
-    days); a deterioration ends the wait at once.  Urgent cases go at once."""
+def wait_for_dispatch_time(ctx: SimContext, case: Case, extra_lead_min: float = 0.0) -> Generator:
+    """Hold a booked case's dispatch until ``planned_dispatch_lead_min`` (plus
+    ``extra_lead_min``) before her slot (the slot already allows for her
+    stabilisation, so nobody waits at the host for days); a deterioration ends
+    the wait at once.  Urgent cases go at once."""
     env = ctx.env
     assert case.deteriorated is not None
     if not case.booked:
         return
     assert case.scheduled_min is not None
-    start = case.scheduled_min - ctx.scenario.policies.planned_dispatch_lead_min
+    start = case.scheduled_min - ctx.scenario.policies.planned_dispatch_lead_min - extra_lead_min
     if start > env.now:
         yield env.timeout(start - env.now) | case.deteriorated
 

@@ -18,14 +18,15 @@ if TYPE_CHECKING:
 def fetch_mother(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, Grant]:
     """Send an ambulance with its escort from the obstetric hospital to the host.
 
-    Steps: (booked cases) wait for the dispatch time and a stable mother;
-    request an ambulance and the escort (all or nothing); the crew mobilises;
-    travel to the host (time-of-day dependent).  Records ``crew_requested``,
+    Steps: (booked cases) wait for the dispatch time, earlier than a team's
+    by the expected packaging, journey and handover; request an ambulance
+    and the escort (all or nothing); the crew mobilises; travel to the host
+    (time-of-day dependent).  Records ``crew_requested``,
     ``crew_assembled``, ``crew_departed``, ``crew_on_site``.
     Returns the ambulance-and-escort grant, still held.
     """
     env, home, transfer = ctx.env, ctx.scenario.team.home, ctx.scenario.transfer
-    yield from wait_for_dispatch_time(ctx, case)
+    yield from wait_for_dispatch_time(ctx, case, expected_transfer_min(ctx, case))
     ctx.log.record(case.id, env.now, "crew_requested", home)
     need = ctx.need(home, {"ambulance": 1, **transfer.escort})
     grant = ctx.broker.request(need, ctx.priority(case.urgency), case.id)
@@ -39,27 +40,36 @@ def fetch_mother(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, Gra
     return grant
 
 
-def move_mother(ctx: SimContext, case: Case, crew: Grant) -> Generator:
-    """Package the ready mother and drive her to the obstetric hospital.
+def move_mother(ctx: SimContext, case: Case, crew: Grant, departed: simpy.Event) -> Generator:
+    """Package the ready mother, drive her to the obstetric hospital and hand her over.
 
-    Steps: package her for the journey; travel (her deterioration hazard is
-    raised in transit); release ambulance and escort on arrival.
-    Records ``mother_packaged``, ``mother_departed`` and ``mother_arrived``.
+    Steps: package her for the journey; leave (``departed`` succeeds: the
+    obstetric hospital is pre-alerted); travel (her deterioration hazard is
+    raised in transit); handover and theatre preparation; release ambulance
+    and escort.  Records ``mother_packaged``, ``mother_departed``,
+    ``mother_arrived`` and ``handover_done``.
     """
     env, home = ctx.env, ctx.scenario.team.home
     yield env.timeout(ctx.scenario.transfer.packaging.ppf(case.draw("packaging")))
     ctx.log.record(case.id, env.now, "mother_packaged", case.hospital)
     ctx.log.record(case.id, env.now, "mother_departed", case.hospital)
+    departed.succeed()
     change_hazard(case, in_transit=True)
     yield env.timeout(ctx.travel_min(case.hospital, home, case, "transfer"))
     change_hazard(case, in_transit=False)
-    ctx.broker.release(crew)
     ctx.log.record(case.id, env.now, "mother_arrived", home)
-
-
-def hand_over(ctx: SimContext, case: Case) -> Generator:
-    """Handover to the obstetric team and theatre preparation on arrival.  Records ``handover_done``."""
     handover = ctx.scenario.transfer.handover
     if handover is not None:
-        yield ctx.env.timeout(handover.ppf(case.draw("handover")))
-    ctx.log.record(case.id, ctx.env.now, "handover_done", ctx.scenario.team.home)
+        yield env.timeout(handover.ppf(case.draw("handover")))
+    ctx.broker.release(crew)
+    ctx.log.record(case.id, env.now, "handover_done", home)
+
+
+def expected_transfer_min(ctx: SimContext, case: Case) -> float:
+    """Expected minutes from packaging to the end of handover (off-peak journey): how much
+    earlier than a team a booked transfer's crew must be sent to make her slot."""
+    transfer, home = ctx.scenario.transfer, ctx.scenario.team.home
+    route = ctx.routes.get((case.hospital, home))
+    journey = route.off_peak.mean() if route is not None else 0.0
+    handover = transfer.handover.mean() if transfer.handover is not None else 0.0
+    return transfer.packaging.mean() + journey + handover
