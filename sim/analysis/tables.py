@@ -236,6 +236,8 @@ def _resources_one(ev: pd.DataFrame, horizon: float, warmup: float) -> pd.DataFr
     table["busy_min"] = table["busy_min"].fillna(0.0)  # a pool nobody used was busy 0 minutes
     table["overtime_min"] = _integrate(overtime, "d", warmup, horizon) if len(overtime) else 0.0
     table["overtime_min"] = table["overtime_min"].fillna(0.0)
+    table["call_in_min"] = _integrate(called, "d", warmup, horizon) if len(called) else 0.0
+    table["call_in_min"] = table["call_in_min"].fillna(0.0)
     table["utilisation"] = table["busy_min"] / (table["capacity_mean"] * span)
     table["mean_queue"] = _integrate(queue, "d", warmup, horizon) / span if len(queue) else 0.0
     table["max_queue"] = _max_level(queue, "d") if len(queue) else 0

@@ -400,6 +400,7 @@ def test_a_called_in_person_busy_at_a_shift_change_stays_called_in():
     table = w.table(horizon=DAY_MIN)
     assert table.loc["S", "utilisation"] <= 1
     assert table.loc["S", "overtime_min"] == pytest.approx(60)
+    assert table.loc["S", "call_in_min"] == pytest.approx(1240 - 1040)  # on site 17:20-20:40
 
 
 def test_a_fixed_pool_keeps_its_units_through_shift_changes():
