@@ -4,7 +4,7 @@ The baseline is run for a year, many times; decision-to-delivery intervals
 (DDI) are pooled over replications for percentiles, and per-replication
 means and shares give 95% intervals.  NHOG's own emergency caesareans are set
 against audits of in-hospital category 1 and 2 caesareans
-(``../shared/reference/parameters.md``, section 1b).  No audit of outreach
+(``docs/parameters.md``, decision-to-delivery audits).  No audit of outreach
 caesareans exists; their intervals are shown against the targets instead.
 """
 

@@ -28,7 +28,8 @@ mean Wq and probability of waiting P(wait) are given by Erlang's C formula
 (Gross et al., *Fundamentals of Queueing Theory*, 4th ed., 2008, section 2.3;
 `sim/analysis/theory.py`), and the team's utilisation should be ρ = λ/(cμ).
 Each row is {n} independent replications after a 5-day warm-up (cases
-referred in the last day are left out so that no wait is cut short); the
+referred in the last day are left out so that no wait is cut short), each
+setting with a seed of its own so that the rows are independent checks; the
 intervals are Student-t 95% intervals over replications.
 
 {table}
@@ -57,8 +58,8 @@ grants to requests correctly.
 
 REPLAY = """## (c) Replay of the July 2025 index case
 
-The reported facts (`seeds/index-case.md`; `../shared/reference/parameters.md`,
-section 0): the National Hospital of Obstetrics and Gynaecology (NHOG)
+The reported facts (`seeds/index-case.md`; `docs/parameters.md`, the
+index case): the National Hospital of Obstetrics and Gynaecology (NHOG)
 received the request from the Central Lung Hospital (CLH) on 7 July 2025;
 an 11-person team arrived early on 8 July and operated; the operation took
 "just over 30 minutes"; a 2,200 g boy was taken by mobile incubator to the
@@ -83,7 +84,8 @@ After the telephone consultation the case is booked into the first weekday
 planned-operating slot (08:00-16:00, assumption A12) that is at least the
 minimum lead after the decision and after her preoperative stabilisation at
 CLH (lognormal, median 12 h, interquartile range 6-24 h, assumption A5,
-capped at 48 h, A11); the team is requested two hours before the slot.
+capped at 48 h, A11); the team is requested an hour before the slot, at the
+day shift's handover (A12).
 Surgery therefore falls on Tuesday 8 July unless her stabilisation runs past
 16:00 that day, when she is booked into Wednesday's window.  The index operation's "just over 30 minutes"
 compares with a model median of {surgery_median:.0f} min from incision to the
@@ -100,8 +102,8 @@ case; means and shares have 95% intervals over replications.
 {distribution}
 
 NHOG's own emergency caesareans ("home") against audits of in-hospital
-category 1 and 2 caesareans (`../shared/reference/parameters.md`, section
-1b):
+category 1 and 2 caesareans (`docs/parameters.md`, decision-to-delivery
+audits):
 
 {comparison}
 
@@ -121,7 +123,7 @@ allows.  The units with the shortest category 1 intervals run "crash"
 protocols that compress these steps (Singapore KKH: mean 9.4 min, general
 anaesthesia in 88.9%; Newton Dunn et al., Indian J Anaesth 2016), while the
 Ethiopian audits report longer intervals than the model.  There is no Vietnamese DDI audit
-to calibrate against (section 1b): the home intervals are the least certain
+to calibrate against (`docs/parameters.md`): the home intervals are the least certain
 part of the baseline, and the decision-to-theatre assumption is the lever to
 revisit when NHOG audit data become available.
 
