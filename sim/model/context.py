@@ -12,9 +12,10 @@ if TYPE_CHECKING:
 
     from sim.model.entities import Case
     from sim.model.eventlog import EventLog
+    from sim.model.network import TeamPlan
     from sim.model.resources import Broker, Pool
     from sim.model.rng import Streams
-    from sim.scenario.schema import Route, Scenario
+    from sim.scenario.schema import Route, Scenario, Team
 
 
 @dataclass(slots=True)
@@ -23,6 +24,8 @@ class SimContext:
 
     Pools are keyed by ``(hospital id, pool name)``; pool names are staff roles,
     equipment items, and ``operating_room``, ``icu_bed``, ``nicu_cot``, ``ambulance``.
+    A dedicated team's own pools are keyed by the team's id in place of a hospital.
+    ``plans`` holds each team's availability, bases and dispatch count, by team id.
     """
 
     env: simpy.Environment
@@ -37,6 +40,7 @@ class SimContext:
     needs: dict[tuple, dict[Pool, int]] = field(default_factory=dict)  # cache of ``need``
     ordinals: dict[str, int] = field(default_factory=dict)  # cases started so far, by source
     case_keys: dict[int, tuple[str, int]] = field(default_factory=dict)  # case id -> (source, ordinal)
+    plans: dict[str, TeamPlan] = field(default_factory=dict)  # team id -> its plan, in the scenario's order
 
     def pool(self, hospital: str, name: str) -> Pool:
         return self.pools[(hospital, name)]
@@ -52,6 +56,14 @@ class SimContext:
         if need is None:
             need = self.needs[key] = {self.pools[(hospital, name)]: n for name, n in counts.items()}
         return need
+
+    def team_request(self, team: Team) -> dict[Pool, int]:
+        """Every role of ``team``, its equipment and its ambulance(s), from the pools it draws on."""
+        return self.need(team.owner, {**team.composition, **team.equipment, "ambulance": team.ambulances})
+
+    def team_of(self, case: Case) -> Team:
+        """The team sent to ``case``."""
+        return self.plans[case.team].team
 
     def priority(self, urgency: str) -> int:
         return self.scenario.urgency[urgency].priority
@@ -71,21 +83,24 @@ class SimContext:
         self.case_keys[case.id] = (case.source, case.ordinal)
         return case
 
-    def travel_min(self, origin: str, dest: str, case: Case, leg: str) -> float:
+    def travel_min(self, origin: str, dest: str, case: Case, leg: str, via: str | None = None) -> float:
         """A road journey starting now for ``case``'s ``leg`` (``outbound``, ``return``, ...).
 
         Peak-hour windows use the route's peak distribution.  The uniform is
         keyed by the case and the leg (``Streams.keyed``), never drawn in the
         order journeys happen, so common random numbers hold for every
-        journey.  Without a direct route the journey goes through the team's
-        home hospital, each hop with its own key.
+        journey.  Without a direct route the journey goes through ``via`` (by
+        default the first team's home hospital), each hop with its own key.
         """
         if origin == dest:
             return 0.0
         route = self.routes.get((origin, dest))
         if route is None:
-            home = self.scenario.team.home
-            return self.travel_min(origin, home, case, f"{leg}/1") + self.travel_min(home, dest, case, f"{leg}/2")
+            hub = via or self.scenario.teams[0].home
+            if hub in (origin, dest):
+                raise ValueError(f"no route between {origin} and {dest}")  # validation prevents it
+            first = self.travel_min(origin, hub, case, f"{leg}/1", hub)
+            return first + self.travel_min(hub, dest, case, f"{leg}/2", hub)
         peak = clock.in_windows(self.env.now, self.peak_windows)
         dist = route.peak if peak else route.off_peak
         return dist.ppf(self.streams.keyed("travel", *case.key(leg)))

@@ -49,6 +49,7 @@ class Case:
     severity: str = ""
     scheduled_min: float | None = None  # the booked slot of a planned case
     pathway: str = ""
+    team: str = ""  # the id of the team sent (outreach pathway)
     in_transit: bool = False
     deteriorated: simpy.Event | None = field(default=None, repr=False)
     stabilised: simpy.Event | None = field(default=None, repr=False)  # the mother is ready for theatre

@@ -75,8 +75,8 @@ class Pool:
     on-duty people before called-in ones.
     """
 
-    __slots__ = ("busy", "call_in_delay", "called_busy", "called_in", "calling", "calls", "capacity", "epoch",
-                 "hospital", "name", "on_call", "overtime", "roster", "rostered", "wanted", "week")
+    __slots__ = ("busy", "call_in_delay", "call_in_mean", "called_busy", "called_in", "calling", "calls", "capacity",
+                 "epoch", "hospital", "name", "on_call", "overtime", "roster", "rostered", "wanted", "week")
 
     def __init__(self, hospital: str, name: str, roster: dict[str, int] | None, on_call: int = 0,
                  call_in_delay: CallInDelay | None = None, rostered: bool = True, week: WeeklyRoster | None = None):
@@ -87,6 +87,7 @@ class Pool:
         self.week = week
         self.on_call = on_call
         self.call_in_delay = call_in_delay
+        self.call_in_mean: float | None = None  # mean call-in minutes, for expected arrivals (network.py)
         self.capacity = 0  # on duty now; set by the broker at each shift change
         self.busy = 0  # units held by grants, of every kind
         self.overtime = 0  # people of earlier shifts still on a job

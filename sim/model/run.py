@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gc
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -12,13 +12,14 @@ import simpy
 from sim.model import clock
 from sim.model.context import SimContext
 from sim.model.eventlog import EventLog
+from sim.model.network import TeamPlan
 from sim.model.processes.case import outreach_case
-from sim.model.processes.demand import arrivals, new_home_case, new_outreach_case
+from sim.model.processes.demand import arrivals, home_stream_name, new_home_case, new_outreach_case
 from sim.model.processes.home import home_emergency
 from sim.model.processes.scripted import scripted_arrivals
 from sim.model.resources import Broker, Pool
 from sim.model.rng import Streams
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import HomeDemand, Scenario, StaffRole
 
 FIXED_POOLS = ("operating_rooms", "icu_beds", "nicu_cots", "ambulances")
 GC_YOUNG_THRESHOLD = 10_000
@@ -51,20 +52,29 @@ def build_pools(scenario: Scenario, streams: Streams,
     pools: dict[tuple[str, str], Pool] = {}
     keys = {} if case_keys is None else case_keys
     for hid, h in scenario.hospitals.items():
-        for field in FIXED_POOLS:
-            n = getattr(h, field)
-            pools[(hid, POOL_NAME[field])] = Pool(hid, POOL_NAME[field], dict.fromkeys(SHIFTS, n), rostered=False)
-        for item, n in h.equipment.items():
-            pools[(hid, item)] = Pool(hid, item, dict.fromkeys(SHIFTS, n), rostered=False)
-        for role, r in h.staff.items():
-            # Keyed by case and call number (common random numbers): a change elsewhere never shifts a delay.
-            delay = (lambda case_id, k, d=r.call_in, hid=hid, role=role:
-                     d.ppf(streams.keyed("call_in", hid, role, *keys.get(case_id, ("", case_id)), k))
-                     ) if r.call_in else None
-            shifts = r.shifts() if r.roster is None else None
-            week = clock.WeeklyRoster(r.weekly_intervals()) if r.handover else None
-            pools[(hid, role)] = Pool(hid, role, shifts, r.on_call, delay, rostered=r.handover, week=week)
+        fixed = {POOL_NAME[f]: getattr(h, f) for f in FIXED_POOLS}
+        _add_pools(pools, hid, {**fixed, **h.equipment}, h.staff, streams, keys)
+    for team in scenario.teams:
+        if team.dedicated:  # its own people, items and vehicles, under the team's id
+            _add_pools(pools, team.name, {**team.equipment, "ambulance": team.ambulances}, team.own_staff(),
+                       streams, keys)
     return pools
+
+
+def _add_pools(pools: dict[tuple[str, str], Pool], owner: str, units: dict[str, int], staff: dict[str, StaffRole],
+               streams: Streams, keys: dict[int, tuple[str, int]]) -> None:
+    """Fixed pools for ``units`` and rostered ones for ``staff``, owned by ``owner`` (a hospital or a team)."""
+    for name, n in units.items():
+        pools[(owner, name)] = Pool(owner, name, dict.fromkeys(SHIFTS, n), rostered=False)
+    for role, r in staff.items():
+        # Keyed by case and call number (common random numbers): a change elsewhere never shifts a delay.
+        delay = (lambda case_id, k, d=r.call_in, hid=owner, role=role:
+                 d.ppf(streams.keyed("call_in", hid, role, *keys.get(case_id, ("", case_id)), k))
+                 ) if r.call_in else None
+        shifts = r.shifts() if r.roster is None else None
+        week = clock.WeeklyRoster(r.weekly_intervals()) if r.handover else None
+        pool = pools[(owner, role)] = Pool(owner, role, shifts, r.on_call, delay, rostered=r.handover, week=week)
+        pool.call_in_mean = r.call_in.mean() if r.call_in else None
 
 
 def roster_clock(ctx: SimContext) -> Generator:
@@ -93,7 +103,8 @@ def build_context(scenario: Scenario, seed: int, replication: int) -> SimContext
     broker = Broker(env, log, list(pools.values()), fifo=scenario.policies.dispatch == "fifo")
     routes = {(a, b): r for r in scenario.travel.routes for a, b in (r.between, r.between[::-1])}
     windows = [(clock.clock_to_min(a), clock.clock_to_min(b)) for a, b in scenario.travel.peaks]
-    return SimContext(env, scenario, streams, log, broker, pools, routes, windows, case_keys=case_keys)
+    plans = {team.name: TeamPlan.of(team) for team in scenario.teams}
+    return SimContext(env, scenario, streams, log, broker, pools, routes, windows, case_keys=case_keys, plans=plans)
 
 
 def start_processes(ctx: SimContext) -> None:
@@ -103,12 +114,17 @@ def start_processes(ctx: SimContext) -> None:
     env.process(roster_clock(ctx))
     env.process(arrivals(ctx, demand.outreach, "outreach_arrivals",
                          lambda c: c.env.process(outreach_case(c, new_outreach_case(c, demand.outreach)))))
-    home = demand.home_emergency
-    if home is not None:
-        env.process(arrivals(ctx, home, "home_arrivals",
-                             lambda c: c.env.process(home_emergency(c, new_home_case(c, home)))))
+    for i, home in enumerate(demand.home_streams):
+        env.process(arrivals(ctx, home, home_stream_name("home_arrivals", i, home.hospital), home_starter(home, i)))
     if demand.outreach.scripted:
         scripted_arrivals(ctx, demand.outreach.scripted, lambda c, case: c.env.process(outreach_case(c, case)))
+
+
+def home_starter(demand: HomeDemand, i: int) -> Callable[[SimContext], object]:
+    """Starts a home emergency of the ``i``-th home stream."""
+    def start(ctx: SimContext) -> object:
+        return ctx.env.process(home_emergency(ctx, new_home_case(ctx, demand, i)))
+    return start
 
 
 @contextmanager

@@ -92,19 +92,38 @@ def rosters(sc: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _windows(windows: list[dict[str, Any]]) -> str:
+    return ", ".join(f"{w.get('days', 'all')} {w['start']}-{w['end']}" for w in windows)
+
+
 def team(sc: dict[str, Any]) -> list[str]:
-    """Sentences on the outreach team and how it travels."""
-    t = sc.get("team", {})
-    size = sum((t.get("composition") or {}).values())
-    lines = [f"The outreach team of {size} people leaves from {t.get('home')}: {_counts(t.get('composition') or {})}.",
-             f"It takes {_counts({**(t.get('equipment') or {}), 'ambulance': t.get('ambulances', 0)}) or 'nothing'}; "
-             "all of it is assembled at once, or the team waits.",
-             f"Mobilisation: {describe_dist(t.get('mobilisation'))}. Set-up on site: "
-             f"{describe_dist(t.get('setup_on_site'))}. Cleaning and restocking afterwards: "
-             f"{describe_dist(t.get('restock'))}."]
-    if t.get("neonatal_roles"):
-        lines.append(f"{_counts(t['neonatal_roles'])} travel with the newborn to the neonatal unit; the rest of "
-                     "the team returns.")
+    """Sentences on the outreach team(s), how they are chosen and how they travel."""
+    teams = sc.get("teams") or ([sc["team"]] if sc.get("team") else [])
+    lines = []
+    for t in teams:
+        size = sum((t.get("composition") or {}).values())
+        name = t.get("id") or t.get("home")
+        who = "The outreach team" if len(teams) == 1 else f"Team {name}"
+        own = " (dedicated: its own people, equipment and vehicles)" if t.get("dedicated") else ""
+        kit = _counts({**(t.get('equipment') or {}), 'ambulance': t.get('ambulances', 0)}) or 'nothing'
+        lines += [f"{who} of {size} people leaves from {t.get('home')}{own}: {_counts(t.get('composition') or {})}.",
+                  f"It takes {kit}; all of it is assembled at once, or the team waits.",
+                  f"Mobilisation: {describe_dist(t.get('mobilisation'))}. Set-up on site: "
+                  f"{describe_dist(t.get('setup_on_site'))}. Cleaning and restocking afterwards: "
+                  f"{describe_dist(t.get('restock'))}."]
+        if t.get("available"):
+            lines.append(f"It can be sent {_windows(t['available'])}.")
+        for base in t.get("based_at") or []:
+            lines.append(f"It is based at {base['at']} {_windows([base])}, and travels from there.")
+        if t.get("neonatal_roles"):
+            lines.append(f"{_counts(t['neonatal_roles'])} travel with the newborn to the neonatal unit; the rest of "
+                         "the team returns.")
+    if len(teams) > 1:
+        rule = (sc.get("policies") or {}).get("team_dispatch", "nearest_available")
+        lines.append({"nearest_available": "Which team goes: the one expected on site soonest, given who is free, "
+                                           "call-in delays and the time of day.",
+                      "home_first": "Which team goes: the first free one in a fixed order per host.",
+                      "balanced": "Which team goes: of the free ones, the one sent least often so far."}[rule])
     for route in (sc.get("travel") or {}).get("routes", []):
         a, b = route["between"]
         lines.append(f"Travel {a} to {b}: off-peak {describe_dist(route.get('off_peak'))}; in the rush hours "
@@ -139,8 +158,8 @@ def demand(sc: dict[str, Any]) -> list[str]:
             lines.append(f"Severity of the mother's illness (how safely she can be moved): {_mix(severity)}.")
         if o.get("scripted"):
             lines.append(f"{len(o['scripted'])} scripted case(s) at given times, besides the stream.")
-    h = d.get("home_emergency")
-    if h:
+    homes = d.get("home_emergency") or []
+    for h in homes if isinstance(homes, list) else [homes]:
         lines.append(f"The obstetric hospital's own emergency caesareans at {h.get('hospital')}: about "
                      f"{num(h['rate_per_day'], 1)} a day; urgency {_mix(h.get('urgency_mix') or {})}; each needs "
                      f"{_counts(h.get('team') or {})} and an operating room.")

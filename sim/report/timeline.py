@@ -309,6 +309,24 @@ def load_case(folder: Path, replication: int, case_id: int) -> tuple[pd.Series, 
     return mine.iloc[0], events[events["replication"] == replication], store.read_json(folder)
 
 
+def case_team(sc: dict, events: pd.DataFrame) -> dict:
+    """The scenario entry (a mapping) of the team sent to the case whose ``events`` these are:
+    the one named by ``team_chosen``, else the first team."""
+    teams = sc.get("teams") or [sc["team"]]
+    chosen = events.loc[events["event"] == "team_chosen", "resource"]
+    name = chosen.iloc[-1] if len(chosen) else None
+    return next((t for t in teams if (t.get("id") or t["home"]) == name), teams[0])
+
+
+def obstetric_hospital(case: pd.Series, events: pd.DataFrame, team_home: str) -> str:
+    """The obstetric hospital of a case: its own (home case), the one its transfer went to,
+    or its team's home."""
+    if case["case_type"] == "home":
+        return str(case["hospital"])
+    crew = events.loc[events["event"] == "crew_requested", "hospital"]
+    return str(crew.iloc[-1]) if len(crew) else team_home
+
+
 def write_timeline(folder: str | Path, replication: int, case_id: int, out: str | Path | None = None) -> Path:
     """Draw one case's Gantt chart; write PNG (300 dpi) and SVG; return the PNG's path.
 
@@ -319,7 +337,8 @@ def write_timeline(folder: str | Path, replication: int, case_id: int, out: str 
     run_end = 1440.0 * float(sc["run"]["horizon_days"])
     waits = case_waits(events, pd.DataFrame([case]), end_min=run_end, case_ids=[case_id])
     mine = events[events["case_id"] == case_id]
-    steps = case_steps(case, mine, waits, sc["team"]["home"], sc["team"].get("incubator"))
+    team = case_team(sc, mine)
+    steps = case_steps(case, mine, waits, obstetric_hospital(case, mine, team["home"]), team.get("incubator"))
     target = sc["urgency"].get(str(case["urgency"]), {}).get("target_min")
     fig = case_timeline(case, steps, target)
     png = Path(out) if out else Path(folder) / "figures" / f"timeline-r{replication}-c{case_id}.png"

@@ -98,10 +98,12 @@ def label(path: tuple[str, ...]) -> str:
         return f"{words(p[3])}s at {p[1]}"
     if len(p) == 3 and p[0] == "hospitals" and p[2] in FIELDS:
         return f"{FIELDS[p[2]]} at {p[1]}"
-    if len(p) == 3 and p[:2] == ["team", "composition"]:
-        return f"{words(p[2])}s in the outreach team"
-    if len(p) == 3 and p[:2] == ["team", "equipment"]:
-        return f"{words(p[2])}s taken by the team"
+    if len(p) >= 2 and p[0] == "teams":  # the first team is "the outreach team"; others by position
+        team = "the outreach team" if str(p[1]) == "0" else f"outreach team {int(p[1]) + 1}"
+        if len(p) == 4 and p[2] == "composition":
+            return f"{words(str(p[3]))}s in {team}"
+        if len(p) == 4 and p[2] == "equipment":
+            return f"{words(str(p[3]))}s taken by {team}"
     if len(p) >= 2 and p[0] == "clinical" and p[1] in CLINICAL:
         return " ".join([CLINICAL[p[1]], *map(words, p[2:])])
     if len(p) >= 4 and p[:2] == ["travel", "routes"]:

@@ -35,7 +35,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.scenario.distributions import Distribution
-from sim.scenario.schema import Scenario
+from sim.scenario.references import team_key
+from sim.scenario.schema import Scenario, StaffRole, Team
 
 SHIFTS = ("day", "night", "weekend")
 FIXED = {"operating_room": "operating_rooms", "icu_bed": "icu_beds", "nicu_cot": "nicu_cots",
@@ -82,10 +83,19 @@ def pool_limits(sc: Scenario) -> dict[str, Limit]:
         for item, n in h.equipment.items():
             out[f"{hid}/{item}"] = Limit(dict.fromkeys(SHIFTS, n), 0, staff=False)
         for role, r in h.staff.items():
-            # with a roster of shift windows, day, night and weekend hold the most on duty in each period
-            out[f"{hid}/{role}"] = Limit({"day": r.day or 0, "night": r.night or 0, "weekend": r.weekend or 0},
-                                         r.on_call)
+            out[f"{hid}/{role}"] = _staff_limit(r)
+    for team in sc.teams:
+        if team.dedicated:
+            for item, n in {**team.equipment, "ambulance": team.ambulances}.items():
+                out[f"{team.name}/{item}"] = Limit(dict.fromkeys(SHIFTS, n), 0, staff=False)
+            for role, r in team.own_staff().items():
+                out[f"{team.name}/{role}"] = _staff_limit(r)
     return out
+
+
+def _staff_limit(r: StaffRole) -> Limit:
+    # with a roster of shift windows, day, night and weekend hold the most on duty in each period
+    return Limit({"day": r.day or 0, "night": r.night or 0, "weekend": r.weekend or 0}, r.on_call)
 
 
 def limit_table(sc: Scenario) -> dict[str, tuple[int, int, bool]]:
@@ -153,17 +163,25 @@ def _crash_possible(sc: Scenario) -> bool:
         crash.urgency == sc.clinical.deterioration_urgency and any(rates.get(u, 0) > 0 for u in _urgencies(sc)))
 
 
+def obstetric_homes(sc: Scenario) -> list[str]:
+    """The obstetric hospitals that send teams (and receive transfers), in the teams' order."""
+    return list(dict.fromkeys(t.home for t in sc.teams))
+
+
 def needs(sc: Scenario) -> list[Need]:
     """Every kind of request the model makes for this scenario's demand and pathways."""
-    home, team, out = sc.team.home, sc.team, []
+    out: list[Need] = []
     out_demand = sc.demand.outreach
     hosts = [h for h, w in out_demand.hosts.items() if w > 0] if out_demand.rate_per_day else []
     hosts += [e.host for e in out_demand.scripted if e.host not in hosts]
-    nicu = [home] if hosts else []
+    homes = obstetric_homes(sc)
+    nicu = list(homes) if hosts else []
     if "outreach" in pathways(sc):
-        parts = {**team.composition, **team.equipment, "ambulance": team.ambulances}
-        out += [Need(f"team.{_team_key(team, p)}.{p}" if p != "ambulance" else "team.ambulances", home, p, n,
-                     "the outreach team") for p, n in parts.items() if n > 0]
+        for i, team in enumerate(sc.teams):
+            key = team_key(sc, i)
+            parts = {**team.composition, **team.equipment, "ambulance": team.ambulances}
+            out += [Need(f"{key}.{_team_key(team, p)}.{p}" if p != "ambulance" else f"{key}.ambulances",
+                         team.owner, p, n, f"the outreach team {team.name}") for p, n in parts.items() if n > 0]
         for h in hosts:
             out += [Need(f"hospitals.{h}.operating_rooms", h, "operating_room", 1, "surgery at the host"),
                     Need(f"hospitals.{h}.icu_beds", h, "icu_bed", 1, "the mother's postoperative care at the host")]
@@ -172,15 +190,20 @@ def needs(sc: Scenario) -> list[Need]:
             out += [Need(f"policies.crash.host_team.{r}", h, r, n, "a caesarean started by the host's own staff")
                     for h in crash.hosts if h in hosts for r, n in crash.host_team.items()]
     if "transfer" in pathways(sc):
-        out += [Need(f"transfer.escort.{r}", home, r, n, "the transfer escort") for r, n in sc.transfer.escort.items()]
-        out.append(Need(f"hospitals.{home}.ambulances", home, "ambulance", 1, "the transfer ambulance"))
-        out += [Need(f"transfer.surgical_team.{r}", home, r, n, "surgery after transfer")
-                for r, n in sc.transfer.surgical_team.items()]
-        out += [Need(f"hospitals.{home}.operating_rooms", home, "operating_room", 1, "surgery after transfer"),
-                Need(f"hospitals.{home}.icu_beds", home, "icu_bed", 1, "the transferred mother's postoperative care")]
-    demand = sc.demand.home_emergency
-    if demand is not None and demand.rate_per_day > 0:
-        out += [Need(f"demand.home_emergency.team.{r}", demand.hospital, r, n, "home emergency caesareans")
+        for home in homes:
+            out += [Need(f"transfer.escort.{r}", home, r, n, "the transfer escort")
+                    for r, n in sc.transfer.escort.items()]
+            out.append(Need(f"hospitals.{home}.ambulances", home, "ambulance", 1, "the transfer ambulance"))
+            out += [Need(f"transfer.surgical_team.{r}", home, r, n, "surgery after transfer")
+                    for r, n in sc.transfer.surgical_team.items()]
+            out += [Need(f"hospitals.{home}.operating_rooms", home, "operating_room", 1, "surgery after transfer"),
+                    Need(f"hospitals.{home}.icu_beds", home, "icu_bed", 1,
+                         "the transferred mother's postoperative care")]
+    for i, demand in enumerate(sc.demand.home_streams):
+        if demand.rate_per_day <= 0:
+            continue
+        key = "demand.home_emergency" if len(sc.demand.home_streams) == 1 else f"demand.home_emergency.{i}"
+        out += [Need(f"{key}.team.{r}", demand.hospital, r, n, "home emergency caesareans")
                 for r, n in {**demand.team, "operating_room": 1}.items()]
         if demand.nicu_probability > 0 or any(b.probability > 0 for b in demand.nicu_probability_by_gestation or ()):
             nicu.append(demand.hospital)
@@ -190,8 +213,8 @@ def needs(sc: Scenario) -> list[Need]:
                   for h in dict.fromkeys(nicu)]
 
 
-def _team_key(team: object, pool: str) -> str:
-    return "composition" if pool in team.composition else "equipment"  # type: ignore[attr-defined]
+def _team_key(team: Team, pool: str) -> str:
+    return "composition" if pool in team.composition else "equipment"
 
 
 def never_served(sc: Scenario) -> list[str]:
@@ -267,11 +290,19 @@ def _cdf(dist: Distribution, x: float) -> float:
     return (low + high) / 2
 
 
-def newborn_flows(sc: Scenario) -> list[tuple[float, Distribution]]:
+def newborn_flows(sc: Scenario, hospital: str | None = None) -> list[tuple[float, Distribution]]:
     """``(newborns per minute, NICU stay)`` per gestational band: every outreach newborn, and the home
     emergencies' newborns with the admission probability of their gestation (each stream's own
-    gestation distribution, its mass in each band found from its quantile function)."""
-    c, home, out = sc.clinical, sc.demand.home_emergency, sc.demand.outreach
+    gestation distribution, its mass in each band found from its quantile function).
+
+    With ``hospital``, only the newborns admitted there: its own home stream's, and a share of the
+    outreach newborns (shared evenly between the teams' home hospitals, an approximation when
+    there are several).
+    """
+    c, out = sc.clinical, sc.demand.outreach
+    homes = obstetric_homes(sc)
+    outreach_share = 1.0 if hospital is None else (1.0 / len(homes) if hospital in homes else 0.0)
+    streams = [d for d in sc.demand.home_streams if hospital is None or d.hospital == hospital]
     stay_bands = [(b.below_weeks, b.stay) for b in c.nicu_stay_by_gestation or ()]
     stays = [stay for _, stay in stay_bands] + [c.nicu_stay]
     rates = [0.0] * len(stays)
@@ -286,12 +317,33 @@ def newborn_flows(sc: Scenario) -> list[tuple[float, Distribution]]:
             p = next((q for bound, q in chance if bound >= hi), other)
             rates[i] += per_min * (below[j + 1] - below[j]) * p
 
-    if out.rate_per_day and pathways(sc):
-        add(out.rate_per_day / 1440.0, out.gestation_weeks, [], 1.0)
-    if home is not None and home.rate_per_day:
-        chance = [(b.below_weeks, b.probability) for b in home.nicu_probability_by_gestation or ()]
-        add(home.rate_per_day / 1440.0, home.gestation_weeks or out.gestation_weeks, chance, home.nicu_probability)
+    if out.rate_per_day and pathways(sc) and outreach_share:
+        add(outreach_share * out.rate_per_day / 1440.0, out.gestation_weeks, [], 1.0)
+    for home in streams:
+        if home.rate_per_day:
+            chance = [(b.below_weeks, b.probability) for b in home.nicu_probability_by_gestation or ()]
+            add(home.rate_per_day / 1440.0, home.gestation_weeks or out.gestation_weeks, chance,
+                home.nicu_probability)
     return [(r, stay) for r, stay in zip(rates, stays, strict=True) if r > 0]
+
+
+def _team_hold_min(sc: Scenario, team: Team, surgery: float) -> float:
+    """A lower bound of the mean time a team is away for one case: mobilisation, set-up, surgery
+    and the off-peak journeys from its home, weighted by host."""
+    out, home = sc.demand.outreach, team.home
+    routes = {frozenset(r.between): r for r in sc.travel.routes}
+    weights = {h: w for h, w in out.hosts.items() if frozenset((h, home)) in routes}
+    travel = sum(w * routes[frozenset((h, home))].off_peak.mean() for h, w in weights.items()) / (
+        sum(weights.values()) or 1.0)
+    return team.mobilisation.mean() + team.setup_on_site.mean() + surgery + 2 * travel
+
+
+def _team_copies(sc: Scenario, team: Team) -> int:
+    """How many copies of ``team`` its pools could send at once, at their best."""
+    parts = {p: n for p, n in {**team.composition, **team.equipment}.items() if n}
+    if team.ambulances:
+        parts["ambulance"] = team.ambulances
+    return min(_units(sc, p, team.owner, n) for p, n in parts.items())
 
 
 def offered_loads(sc: Scenario) -> list[tuple[str, str, float]]:
@@ -303,33 +355,33 @@ def offered_loads(sc: Scenario) -> list[tuple[str, str, float]]:
     postoperative stay; a transferred mother's bed at the obstetric hospital
     from the end of surgery.
     """
-    out, c, team, home = sc.demand.outreach, sc.clinical, sc.team, sc.team.home
+    out, c = sc.demand.outreach, sc.clinical
     per_min, mix = out.rate_per_day / 1440.0, out.urgency_mix
     shares = pathway_shares(sc) if per_min else {}
     surgery = _mean_by_urgency(c.anaesthesia, mix) + c.incision_to_delivery.mean() + c.closure.mean()
+    homes = obstetric_homes(sc)
     loads = []
     if per_min and "outreach" in pathways(sc):
-        routes = {frozenset(r.between): r for r in sc.travel.routes}
-        weights = {h: w for h, w in out.hosts.items() if frozenset((h, home)) in routes}
-        travel = sum(w * routes[frozenset((h, home))].off_peak.mean() for h, w in weights.items()) / (
-            sum(weights.values()) or 1.0)
-        hold = team.mobilisation.mean() + team.setup_on_site.mean() + surgery + 2 * travel
-        teams = min([_units(sc, p, home, n) for p, n in {**team.composition, **team.equipment}.items() if n]
-                    + ([_units(sc, "ambulance", home, team.ambulances)] if team.ambulances else []))
+        # teams in parallel: their service rates (copies / mean hold) add up
+        capacity = sum(_team_copies(sc, team) / _team_hold_min(sc, team, surgery) for team in sc.teams)
         rate = per_min * shares.get("outreach", 0.0)
-        loads.append(("demand.outreach.rate_per_day", "the outreach team", rate * hold / teams if teams else 0.0))
-    demand = sc.demand.home_emergency
-    theatre_use = per_min * shares.get("transfer", 0.0) * surgery  # transferred mothers operated on at home
-    if demand is not None and demand.rate_per_day:
-        hold = _mean_by_urgency(c.anaesthesia, demand.urgency_mix) + c.incision_to_delivery.mean() + c.closure.mean()
-        theatre_use += demand.rate_per_day / 1440.0 * hold
-    theatres = _units(sc, "operating_room", home)
-    if theatre_use and theatres:
-        loads.append((f"hospitals.{home}.operating_rooms", "home theatres", theatre_use / theatres))
-    cots = _units(sc, "nicu_cot", home)
-    cot_use = sum(rate * stay.mean() for rate, stay in newborn_flows(sc))
-    if cot_use and cots:
-        loads.append((f"hospitals.{home}.nicu_cots", "NICU cots", cot_use / cots))
+        what = "the outreach team" if len(sc.teams) == 1 else "the outreach teams"
+        loads.append(("demand.outreach.rate_per_day", what, rate / capacity if capacity else 0.0))
+    transfer_rate = per_min * shares.get("transfer", 0.0) / len(homes)  # shared evenly: an approximation
+    for home in homes:
+        theatre_use = transfer_rate * surgery  # transferred mothers operated on at home
+        for demand in sc.demand.home_streams:
+            if demand.hospital == home and demand.rate_per_day:
+                hold = (_mean_by_urgency(c.anaesthesia, demand.urgency_mix) + c.incision_to_delivery.mean()
+                        + c.closure.mean())
+                theatre_use += demand.rate_per_day / 1440.0 * hold
+        theatres = _units(sc, "operating_room", home)
+        if theatre_use and theatres:
+            loads.append((f"hospitals.{home}.operating_rooms", f"home theatres at {home}", theatre_use / theatres))
+        cots = _units(sc, "nicu_cot", home)
+        cot_use = sum(rate * stay.mean() for rate, stay in newborn_flows(sc, home))
+        if cot_use and cots:
+            loads.append((f"hospitals.{home}.nicu_cots", f"NICU cots at {home}", cot_use / cots))
     outreach_rate = per_min * shares.get("outreach", 0.0)
     host_stay = before_theatre_min(sc) + surgery + c.postop_icu.mean()
     total = sum(out.hosts.values())
@@ -338,10 +390,11 @@ def offered_loads(sc: Scenario) -> list[tuple[str, str, float]]:
         if outreach_rate and beds:
             loads.append((f"hospitals.{host}.icu_beds", f"ICU beds at {host}",
                           outreach_rate * weight / total * host_stay / beds))
-    transfer_rate = per_min * shares.get("transfer", 0.0)
-    beds = _units(sc, "icu_bed", home)
-    if transfer_rate and beds:
-        loads.append((f"hospitals.{home}.icu_beds", f"ICU beds at {home}", transfer_rate * c.postop_icu.mean() / beds))
+    for home in homes:
+        beds = _units(sc, "icu_bed", home)
+        if transfer_rate and beds:
+            loads.append((f"hospitals.{home}.icu_beds", f"ICU beds at {home}",
+                          transfer_rate * c.postop_icu.mean() / beds))
     return loads
 
 
@@ -403,28 +456,32 @@ def fill_time_of_mixture(flows: list[tuple[float, Distribution]], fraction: floa
     return float(s[k - 1] + (target - reached[k - 1]) / longer[k])
 
 
-def nicu_fill_time(sc: Scenario) -> float:
-    """:func:`fill_time` of the obstetric hospital's NICU: the stays of its newborns by gestational band."""
-    flows = newborn_flows(sc)
+def nicu_fill_time(sc: Scenario, hospital: str | None = None) -> float:
+    """:func:`fill_time` of a NICU (every newborn when ``hospital`` is None): the stays of its
+    newborns by gestational band."""
+    flows = newborn_flows(sc, hospital)
     return fill_time_of_mixture(flows) if flows else 0.0
 
 
 def startup_bias(sc: Scenario, loads: list[tuple[str, str, float]]) -> list[str]:
     """NICU cots that are busy enough to matter and still filling up when the warm-up ends."""
-    key = f"hospitals.{sc.team.home}.nicu_cots"
-    if {k: load for k, _, load in loads}.get(key, 0.0) < MATERIAL_LOAD:
-        return []
-    days = nicu_fill_time(sc) / 1440.0
-    if sc.run.warmup_days >= days:
-        return []
-    flows = newborn_flows(sc)
-    mean_stay = sum(r * stay.mean() for r, stay in flows) / sum(r for r, _ in flows)
-    advice = (f"add --set run.warmup_days={math.ceil(days)} for them" if days < sc.run.horizon_days
-              else f"they need a horizon longer than {math.ceil(days)} days and that warm-up")
-    return [f"run.warmup_days: NICU cots at {sc.team.home} start empty, and their expected occupancy reaches "
-            f"{100 * FILLED:g}% of its long-run level only after about {days:.0f} days (mean stay "
-            f"{mean_stay / 1440:.1f} days); with a warm-up of {sc.run.warmup_days:g} days "
-            f"the NICU figures (cot use, waits for a cot) are biased low: {advice}"]
+    out = []
+    for home in obstetric_homes(sc):
+        key = f"hospitals.{home}.nicu_cots"
+        if {k: load for k, _, load in loads}.get(key, 0.0) < MATERIAL_LOAD:
+            continue
+        days = nicu_fill_time(sc, home) / 1440.0
+        if sc.run.warmup_days >= days:
+            continue
+        flows = newborn_flows(sc, home)
+        mean_stay = sum(r * stay.mean() for r, stay in flows) / sum(r for r, _ in flows)
+        advice = (f"add --set run.warmup_days={math.ceil(days)} for them" if days < sc.run.horizon_days
+                  else f"they need a horizon longer than {math.ceil(days)} days and that warm-up")
+        out.append(f"run.warmup_days: NICU cots at {home} start empty, and their expected occupancy reaches "
+                   f"{100 * FILLED:g}% of its long-run level only after about {days:.0f} days (mean stay "
+                   f"{mean_stay / 1440:.1f} days); with a warm-up of {sc.run.warmup_days:g} days "
+                   f"the NICU figures (cot use, waits for a cot) are biased low: {advice}")
+    return out
 
 
 def scenario_warnings(sc: Scenario) -> list[str]:

@@ -163,6 +163,11 @@ def _loc_to_path(loc: tuple[Any, ...], data: Any = None) -> KeyPath:
     """
     path: list[str] = []
     node = data
+    if loc[:2] == ("teams", 0) and isinstance(data, dict) and data.get("team") is not None:
+        loc = ("team", *loc[2:])  # the one-team shorthand: name the key as the file writes it
+    if (loc[:3] == ("demand", "home_emergency", 0) and isinstance(data, dict)
+            and isinstance((data.get("demand") or {}).get("home_emergency"), dict)):
+        loc = loc[:2] + loc[3:]  # one home stream written as a mapping
     for part in loc:
         if isinstance(node, dict) and node.get("dist") == part and part not in node:
             continue

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sim.scenario.schema import Scenario
+    from sim.scenario.schema import HomeDemand, Scenario
 
 
 class ReferenceProblems(ValueError):
@@ -50,37 +50,78 @@ class _Found:
                                           f"(staffed: {', '.join(staff) or 'none'})")
 
 
-def _team(found: _Found) -> None:
+def team_key(sc: Scenario, i: int) -> str:
+    """The key path of team ``i``: ``team`` in a one-team scenario, else ``teams.<i>``."""
+    return "team" if len(sc.teams) == 1 else f"teams.{i}"
+
+
+def linked_pairs(sc: Scenario) -> set[frozenset[str]]:
+    """Every pair of hospitals with a road route."""
+    return {frozenset(r.between) for r in sc.travel.routes}
+
+
+def _teams(found: _Found) -> None:
     sc = found.sc
-    team, home = sc.team, sc.team.home
-    found.hospital(home, "team.home")
+    names = [t.name for t in sc.teams]
+    for i, team in enumerate(sc.teams):
+        key = team_key(sc, i)
+        if names.count(team.name) > 1:
+            found.add(f"{key}.id", f"team id {team.name!r} is used by more than one team (give each an id)")
+        if team.dedicated and team.name in sc.hospitals:
+            found.add(f"{key}.id", f"a dedicated team needs an id of its own, not the hospital id {team.name!r}")
+        _team(found, i, key)
+
+
+def _team(found: _Found, i: int, key: str) -> None:
+    sc = found.sc
+    team = sc.teams[i]
+    home = team.home
+    found.hospital(home, f"{key}.home")
     if home not in sc.hospitals:
         return
-    found.roles([role for role, n in team.composition.items() if n], home, "team.composition")
+    if team.dedicated:
+        staff = team.own_staff()
+        for role, n in team.composition.items():
+            if n and role not in staff:
+                found.add(f"{key}.composition.{role}", f"role {role!r} has no roster in {key}.staff")
+    else:
+        found.roles([role for role, n in team.composition.items() if n], home, f"{key}.composition")
     found.roles(sc.transfer.escort, home, "transfer.escort")
     found.roles(sc.transfer.surgical_team, home, "transfer.surgical_team")
     for role, n in team.neonatal_roles.items():
         if team.composition.get(role, 0) < n:
-            found.add(f"team.neonatal_roles.{role}", f"{n} needed but the team composition sends "
-                                                     f"{team.composition.get(role, 0)}")
+            found.add(f"{key}.neonatal_roles.{role}", f"{n} needed but the team composition sends "
+                                                      f"{team.composition.get(role, 0)}")
     items = sc.hospitals[home].equipment
     for item in team.equipment:
-        if item not in items:
-            found.add(f"team.equipment.{item}", f"{home} has no such equipment (has: {', '.join(items) or 'none'})")
+        if not team.dedicated and item not in items:
+            found.add(f"{key}.equipment.{item}", f"{home} has no such equipment (has: {', '.join(items) or 'none'})")
     if team.incubator and team.incubator not in team.equipment:
-        found.add("team.incubator", f"{team.incubator!r} is not in team.equipment")
+        found.add(f"{key}.incubator", f"{team.incubator!r} is not in {key}.equipment")
     consult = sc.clinical.consult_roles.get("home")
     if consult is not None and consult not in sc.hospitals[home].staff:
         found.add("clinical.consult_roles.home", f"role {consult!r} is not staffed at {home}")
+    linked = linked_pairs(sc)
+    for j, base in enumerate(team.based_at):
+        found.hospital(base.at, f"{key}.based_at.{j}.at")
+        if base.at in sc.hospitals and base.at != home and frozenset((base.at, home)) not in linked:
+            found.add(f"{key}.based_at.{j}.at", f"no route in travel.routes between {base.at} and {home}")
 
 
 def _hosts(found: _Found) -> None:
     sc = found.sc
-    home = sc.team.home
-    linked = {frozenset(r.between) for r in sc.travel.routes}
+    homes = list(dict.fromkeys(t.home for t in sc.teams))
+    linked = linked_pairs(sc)
     for i, route in enumerate(sc.travel.routes):
         for hid in route.between:
             found.hospital(hid, f"travel.routes.{i}.between")
+    seen: dict[frozenset[str], int] = {}
+    for i, route in enumerate(sc.travel.routes):
+        pair = frozenset(route.between)
+        if pair in seen:
+            found.add(f"travel.routes.{i}.between", f"the pair {' - '.join(route.between)} is given twice "
+                                                    f"(also travel.routes.{seen[pair]})")
+        seen.setdefault(pair, i)
     hosts = {host: f"demand.outreach.hosts.{host}" for host in sc.demand.outreach.hosts}
     for i, entry in enumerate(sc.demand.outreach.scripted):
         hosts.setdefault(entry.host, f"demand.outreach.scripted.{i}.host")
@@ -91,8 +132,15 @@ def _hosts(found: _Found) -> None:
         role = sc.clinical.consult_roles.get("host")
         if role is not None and role not in sc.hospitals[host].staff:
             found.add("clinical.consult_roles.host", f"role {role!r} is not staffed at host {host}")
-        if host != home and frozenset((host, home)) not in linked:
-            found.add(key, f"no route in travel.routes between {host} and {home}")
+        for home in homes:
+            if host != home and home in sc.hospitals and frozenset((host, home)) not in linked:
+                found.add(key, f"no route in travel.routes between {host} and {home}")
+    teams = {t.name for t in sc.teams}
+    for host, order in sc.policies.team_order.items():
+        found.hospital(host, f"policies.team_order.{host}")
+        for j, name in enumerate(order):
+            if name not in teams:
+                found.add(f"policies.team_order.{host}.{j}", f"unknown team {name!r} (teams: {', '.join(teams)})")
 
 
 def _urgencies(found: _Found) -> None:
@@ -146,10 +194,16 @@ def _urgencies(found: _Found) -> None:
 
 
 def _home_demand(found: _Found) -> None:
-    demand = found.sc.demand.home_emergency
-    if demand is None:
-        return
-    key = "demand.home_emergency"
+    streams = found.sc.demand.home_streams
+    hospitals = [d.hospital for d in streams]
+    for i, demand in enumerate(streams):
+        key = "demand.home_emergency" if len(streams) == 1 else f"demand.home_emergency.{i}"
+        if hospitals.count(demand.hospital) > 1:
+            found.add(f"{key}.hospital", f"{demand.hospital} has more than one home-emergency stream")
+        _home_stream(found, demand, key)
+
+
+def _home_stream(found: _Found, demand: HomeDemand, key: str) -> None:
     found.hospital(demand.hospital, f"{key}.hospital")
     found.urgencies(demand.urgency_mix, f"{key}.urgency_mix")
     found.urgencies(demand.decision_to_theatre, f"{key}.decision_to_theatre")
@@ -166,17 +220,19 @@ def _divert(found: _Found) -> None:
     found.hospital(policies.divert_to, "policies.divert_to")
     if policies.nicu_full != "divert":
         return
-    linked = {frozenset(r.between) for r in sc.travel.routes}
+    linked = linked_pairs(sc)
     if policies.divert_to is None:
         found.add("policies.divert_to", "required when nicu_full is 'divert'")
-    elif policies.divert_to in sc.hospitals and frozenset((policies.divert_to, sc.team.home)) not in linked:
-        found.add("policies.divert_to", "no travel route from the team's home")
+    elif policies.divert_to in sc.hospitals:
+        for home in dict.fromkeys(t.home for t in sc.teams):
+            if home != policies.divert_to and frozenset((policies.divert_to, home)) not in linked:
+                found.add("policies.divert_to", f"no travel route from {home}, a team's home NICU")
 
 
 def check_references(sc: Scenario) -> Scenario:
     """Return ``sc`` unchanged, or raise :class:`ReferenceProblems` listing every broken name."""
     found = _Found(sc)
-    for check in (_team, _hosts, _urgencies, _home_demand, _divert):
+    for check in (_teams, _hosts, _urgencies, _home_demand, _divert):
         check(found)
     if found.items:
         raise ReferenceProblems(found.items)

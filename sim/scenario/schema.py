@@ -8,6 +8,7 @@ the data dictionary, key by key, with units and sources.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
@@ -226,9 +227,44 @@ class Travel(Frozen):
         return peaks
 
 
-class Team(Frozen):
-    """The outreach team sent by the obstetric hospital."""
+class TeamWindow(Frozen):
+    """A clock window of a team, on ``days`` from ``start`` to ``end`` (HH:MM); an end at
+    or before the start is the next day (a night window 19:00-07:00)."""
 
+    days: Literal["weekdays", "weekend", "all"] = "all"
+    start: str
+    end: str = Field(description="HH:MM, or 24:00; at or before start: the next day")
+
+    def as_shift(self, on_duty: int = 1) -> StaffRole.Window:
+        return StaffRole.Window(days=self.days, start=self.start, end=self.end, on_duty=on_duty)
+
+
+class TeamBase(TeamWindow):
+    """Pre-positioning: the team waits at host ``at`` during this window and travels from there."""
+
+    at: str = Field(description="hospital id where the team is based during the window")
+
+
+def window_intervals(windows: Sequence[TeamWindow], on_duty: int = 1) -> list[tuple[int, int, int]]:
+    """``windows`` as weekly ``(start, end, on_duty)`` minutes from Monday 00:00 (see
+    ``StaffRole.weekly_intervals``); raises ValueError when two of them overlap."""
+    if not windows:
+        return []
+    return StaffRole.model_validate({"roster": [w.as_shift(on_duty) for w in windows]}).weekly_intervals()
+
+
+class Team(Frozen):
+    """An outreach team: who goes, with what, from where, and when it can be sent.
+
+    A team draws its people, equipment and ambulances from its home hospital's
+    pools, or, when ``dedicated``, from pools of its own (named by the team's
+    ``id``): the home hospital's own emergencies then lose nothing when it is
+    away.  A dedicated team's people are on duty during ``available`` (always
+    when it is not given) unless ``staff`` gives their rosters.  ``based_at``
+    pre-positions the team at a host for some hours: it travels from there.
+    """
+
+    id: str | None = Field(None, min_length=1, max_length=40, description="team id (default: its home's id)")
     home: str = Field(description="hospital id that sends the team")
     composition: dict[str, Annotated[int, Field(ge=0, le=1000)]] = Field(
         min_length=1, description="role -> people sent; 0 leaves out a role inherited through extends")
@@ -241,12 +277,42 @@ class Team(Frozen):
     mobilisation: Distribution
     setup_on_site: Distribution
     restock: Distribution
+    dedicated: bool = Field(False, description="the team has its own people, equipment and ambulances")
+    staff: dict[str, StaffRole] | None = Field(
+        None, description="a dedicated team's rosters by role (default: the composition, on duty when available)")
+    available: list[TeamWindow] | None = Field(
+        None, min_length=1, description="when the team can be sent (default: always)")
+    based_at: list[TeamBase] = Field(default_factory=list, description="pre-positioning windows at hosts")
 
     @model_validator(mode="after")
     def _sends_someone(self) -> Team:
         if not any(self.composition.values()):
             raise ValueError("team.composition must send at least one person")
+        if self.staff is not None and not self.dedicated:
+            raise ValueError("staff is for a dedicated team (dedicated: true)")
+        for windows in (self.available or [], self.based_at):
+            window_intervals(windows)  # refuses overlaps
         return self
+
+    @property
+    def name(self) -> str:
+        """The team's id: ``id``, or its home's id."""
+        return self.id or self.home
+
+    @property
+    def owner(self) -> str:
+        """Whose pools the team draws from: its own id (dedicated) or its home hospital."""
+        return self.name if self.dedicated else self.home
+
+    def own_staff(self) -> dict[str, StaffRole]:
+        """A dedicated team's staff pools by role: ``staff``, or the composition on duty when available."""
+        if self.staff is not None:
+            return dict(self.staff)
+        if self.available is None:
+            return {role: StaffRole.model_validate({"day": n, "night": n, "weekend": n, "handover": False})
+                    for role, n in self.composition.items() if n}
+        return {role: StaffRole.model_validate({"roster": [w.as_shift(n) for w in self.available]})
+                for role, n in self.composition.items() if n}
 
 
 class GestationProbability(Frozen):
@@ -320,8 +386,34 @@ class HomeDemand(Demand):
 
 
 class DemandSet(Frozen):
+    """The demand streams: outreach cases, and the obstetric hospitals' own emergencies
+    (``home_emergency``: one stream as a mapping, or a list of one per hospital)."""
+
     outreach: OutreachDemand
-    home_emergency: HomeDemand | None = None
+    home_emergency: list[HomeDemand] = Field(
+        default_factory=list, description="the obstetric hospitals' own emergency caesareans, one stream each")
+
+    @field_validator("home_emergency", mode="before")
+    @classmethod
+    def _one_stream(cls, value: Any) -> Any:
+        """A mapping is shorthand for a list of one stream; null for none."""
+        if value is None:
+            return []
+        return [value] if isinstance(value, dict) else value
+
+    @model_serializer(mode="wrap")
+    def _written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Written as the files write it: a mapping for one stream, null for none, a list for several."""
+        data = handler(self)
+        streams = data.get("home_emergency")
+        if isinstance(streams, list) and len(streams) <= 1:
+            data["home_emergency"] = streams[0] if streams else None
+        return data
+
+    @property
+    def home_streams(self) -> list[HomeDemand]:
+        """Every home-emergency stream (none, one, or one per obstetric hospital)."""
+        return list(self.home_emergency)
 
 
 class Clinical(Frozen):
@@ -425,7 +517,19 @@ class Policies(Frozen):
                             "nicu_wait_limit_min: wait on (wait), admitted over the count (surge), sent to divert_to")
     nicu_wait_limit_min: Minutes = Field(120, description="longest wait for a cot before the nicu_full rule acts")
     divert_to: str | None = None
-    dispatch: Literal["priority", "fifo"] = "priority"
+    dispatch: Literal["priority", "fifo"] = Field("priority", description="order of waiting requests")
+    team_dispatch: Literal["nearest_available", "home_first", "balanced"] = Field(
+        "nearest_available", description="which team goes, when there are several: the one expected on site "
+                                         "soonest, the first free one in team_order, or the least used free one")
+    team_order: dict[str, list[str]] = Field(
+        default_factory=dict, description="host id -> team ids in the order home_first tries them "
+                                          "(default: the order of teams)")
+    nicu_choice: Literal["team_home", "nearest_with_cot"] = Field(
+        "team_home", description="where the newborn goes: the team's home NICU, or the nearest NICU with a free "
+                                 "cot (the team's home when none has one)")
+    transfer_to: Literal["nearest", "free_theatre"] = Field(
+        "nearest", description="which obstetric hospital a transfer goes to: the nearest, or the nearest with "
+                               "a free operating room (the nearest when none has one)")
     crash: CrashPolicy = Field(default_factory=lambda: CrashPolicy.model_validate({}))
     planned_windows: list[ClockWindow] = Field(
         default_factory=lambda: [ClockWindow(days="weekdays", start="08:00", end="16:00")], min_length=1,
@@ -460,12 +564,42 @@ class Scenario(Frozen):
     urgency: dict[str, Urgency] = Field(min_length=1)
     hospitals: dict[str, Hospital] = Field(min_length=1)
     travel: Travel
-    team: Team
+    teams: list[Team] = Field(min_length=1, max_length=50, description="outreach teams ('team:' for one)")
     demand: DemandSet
     clinical: Clinical
     transfer: TransferPolicy
     policies: Policies
     sources: dict[str, str] = Field(default_factory=dict, description="key -> citation or ASSUMPTION")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_team(cls, data: Any) -> Any:
+        """``team: {...}`` is shorthand for a list of one; ``team: null`` drops an inherited one."""
+        if isinstance(data, dict) and "team" in data:
+            data = dict(data)
+            team = data.pop("team")
+            if team is not None:
+                if data.get("teams") is not None:
+                    raise ValueError("give either team (one team) or teams (a list), not both; "
+                                     "a variant of a one-team file writes 'team: null' before its teams")
+                data["teams"] = [team]
+        return data
+
+    @property
+    def team(self) -> Team:
+        """The first team (the only one in a one-team scenario)."""
+        return self.teams[0]
+
+    @model_serializer(mode="wrap")
+    def _written(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """A one-team scenario is written with ``team:`` (as such files are), several with ``teams:``."""
+        data = handler(self)
+        if len(self.teams) == 1 and "teams" in data:
+            out = {}
+            for key, value in data.items():  # keep the key order of the fields
+                out["team" if key == "teams" else key] = value[0] if key == "teams" else value
+            return out
+        return data
 
     @model_validator(mode="after")
     def _references_exist(self) -> Scenario:

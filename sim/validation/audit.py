@@ -97,7 +97,6 @@ def component_medians(urgency: str) -> float:
     """Sum of the medians of a home DDI's parts (min): decision to theatre, anaesthesia,
     incision to delivery; waits for staff and theatres come on top."""
     sc = scenario("baseline.yaml")
-    home = sc.demand.home_emergency
-    assert home is not None
+    home = sc.demand.home_streams[0]
     parts = [home.decision_to_theatre[urgency], sc.clinical.anaesthesia[urgency], sc.clinical.incision_to_delivery]
     return sum(dist.ppf(0.5) for dist in parts)

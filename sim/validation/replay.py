@@ -46,7 +46,7 @@ def replay(replications: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]
         ev = tables["events"]
         team = ev[(ev["case_id"].isin(case["case_id"])) & (ev["event"] == "acquire")
                   & (ev["time_min"] == float(case["team_assembled_min"].iloc[0]))]
-        staff = team[team["resource"].isin(list(sc.hospitals[sc.team.home].staff))]
+        staff = team[team["resource"].isin(list(sc.hospitals[sc.teams[0].home].staff))]
         if len(staff):
             sizes.append(int(staff["value"].sum()))
     return pd.concat(frames, ignore_index=True), pd.DataFrame({"team_people": sizes})

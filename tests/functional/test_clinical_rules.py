@@ -339,11 +339,15 @@ def test_nicu_full_waits_then_surges_or_diverts_holding_incubator_and_staff(rule
         assert (diverted[1], diverted[6]) == (approx(limit), "HHH")
         assert log.times(second, "nicu_arrival") == approx([arrival, admitted])
         assert (admission[1], admission[3], admission[6]) == (approx(admitted), "HHH", "diverted")
-    # The neonatal part of the team and the incubator stay with the baby until admission.
+    # The neonatal part of the team and the incubator stay with the baby until admission; after a
+    # divert they drive back from HHH to NHOG (10) before they are free: 1484 + 10 = 1494.
+    back = admitted if rule == "surge" else admitted + TRAVEL["HHH"]
+    if rule == "divert":
+        assert log.at(second, "neonatal_crew_returned") == approx(back)
     returned = log.at(second, "team_returned")  # 1364: the rest of the team, one neonatologist of two
-    assert [r[1] for r in log.rows_of(second, "release", "neonatal_nurse")] == approx([admitted])
-    assert sorted(r[1] for r in log.rows_of(second, "release", "neonatologist")) == approx([returned, admitted])
-    assert [r[1] for r in log.rows_of(second, "release", "transport_incubator")] == approx([admitted + RESTOCK])
+    assert [r[1] for r in log.rows_of(second, "release", "neonatal_nurse")] == approx([back])
+    assert sorted(r[1] for r in log.rows_of(second, "release", "neonatologist")) == approx([returned, back])
+    assert [r[1] for r in log.rows_of(second, "release", "transport_incubator")] == approx([back + RESTOCK])
 
 
 # 8. Consultation by telephone -------------------------------------------------------------------------------------

@@ -130,17 +130,17 @@ def team_goes_home(ctx: SimContext, case: Case, team: simpy.Process) -> Generato
 def transfer_pathway(ctx: SimContext, case: Case) -> Generator:
     """Patient to team: the host resuscitates her while an ambulance crew comes; she is
     packaged and driven to the obstetric hospital (her hazard raised in transit),
-    which an urgent mother's departure pre-alerts (theatre and team asked for
+    (chosen by ``policies.transfer_to``), which an urgent mother's departure pre-alerts (theatre and team asked for
     then); handover and theatre preparation; surgery there (a booked case in
     its slot); neonatal care and her ICU stay there."""
-    env, home = ctx.env, ctx.scenario.team.home
+    env = ctx.env
     mother = env.process(prepare_mother(ctx, case, case.hospital))
     crew = env.process(fetch_mother(ctx, case))
     yield mother & crew
-    grant = crew.value
+    grant, home = crew.value or (None, "")
     assert isinstance(grant, Grant)
     departed = env.event()
-    moving = env.process(move_mother(ctx, case, grant, departed))
+    moving = env.process(move_mother(ctx, case, grant, home, departed))
     staff = dict(ctx.scenario.transfer.surgical_team)
     branches = []
 

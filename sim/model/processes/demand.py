@@ -44,10 +44,18 @@ def with_signals(ctx: SimContext, case: Case) -> Case:
     return case
 
 
-def new_home_case(ctx: SimContext, demand: HomeDemand) -> Case:
-    """A home emergency caesarean with its uniforms from the ``home_cases`` stream; its
-    gestation from ``demand.gestation_weeks`` (the outreach one where not given)."""
-    u = tuple(ctx.streams["home_cases"].random(len(CASE_DRAWS)))
+def home_stream_name(name: str, i: int, hospital: str) -> str:
+    """The random stream or case source of the ``i``-th home-emergency stream: ``name`` for
+    the first (as in a one-hospital scenario), ``name:<hospital>`` for the others."""
+    return name if i == 0 else f"{name}:{hospital}"
+
+
+def new_home_case(ctx: SimContext, demand: HomeDemand, i: int = 0) -> Case:
+    """A home emergency caesarean with its uniforms from the ``home_cases`` stream (its
+    own per hospital: :func:`home_stream_name`); its gestation from
+    ``demand.gestation_weeks`` (the outreach one where not given)."""
+    u = tuple(ctx.streams[home_stream_name("home_cases", i, demand.hospital)].random(len(CASE_DRAWS)))
     gestation = demand.gestation_weeks or ctx.scenario.demand.outreach.gestation_weeks
+    source = home_stream_name("home", i, demand.hospital)
     return ctx.keep(Case(ctx.new_case_id(), "home", demand.hospital, draws.pick(demand.urgency_mix, u[1]),
-                         gestation.ppf(u[2]), u, "home", ctx.count("home")))
+                         gestation.ppf(u[2]), u, source, ctx.count(source)))

@@ -8,16 +8,12 @@ from typing import TYPE_CHECKING, Any
 from sim.model import clock
 from sim.model.context import SimContext, planned_windows
 from sim.model.entities import Case
-from sim.model.resources import Grant, Pool
+from sim.model.network import choose_team
+from sim.model.resources import Grant
+from sim.scenario.schema import Team
 
 if TYPE_CHECKING:
     import simpy
-
-
-def team_request(ctx: SimContext) -> dict[Pool, int]:
-    """Every role of the team, its equipment and its ambulance(s), at the home hospital."""
-    team = ctx.scenario.team
-    return ctx.need(team.home, {**team.composition, **team.equipment, "ambulance": team.ambulances})
 
 
 def wait_for_dispatch_time(ctx: SimContext, case: Case, extra_lead_min: float = 0.0) -> Generator:
@@ -57,16 +53,20 @@ def mobilise(ctx: SimContext, case: Case, grant: Grant) -> Generator:
     Mobilisation starts once the broker has committed every unit (free now,
     or an on-call person on the way for this request: ``Broker.committed``).
     """
-    env = ctx.env
+    env, team = ctx.env, ctx.team_of(case)
     yield ctx.broker.committed(grant)
-    ready = env.timeout(ctx.scenario.team.mobilisation.ppf(case.draw("mobilisation")))
+    if ctx.plans[team.name].location(env.now) == case.hospital:
+        yield grant.event  # based at the host: nothing to pack, nowhere to go
+        return
+    ready = env.timeout(team.mobilisation.ppf(case.draw("mobilisation")))
     yield ready & grant.event
 
 
 def dispatch_team(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, Grant]:
     """Assemble the whole team and send it to the host.
 
-    Steps: (booked cases) wait for the dispatch time; request every role,
+    Steps: (booked cases) wait for the dispatch time; choose the team
+    (``policies.team_dispatch``); request every role,
     item and vehicle at once (all or nothing, on-call staff called in for
     shortages); a booked case whose team comes too late for her window is
     re-booked and the team stood down; mobilise (in parallel with call-in);
@@ -74,11 +74,12 @@ def dispatch_team(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, Gr
     Records ``team_requested``, ``team_assembled``, ``team_departed``,
     ``team_on_site``, ``team_ready``.  Returns the team's grant, still held.
     """
-    env, team, log = ctx.env, ctx.scenario.team, ctx.log
+    env, log = ctx.env, ctx.log
     while True:
         yield from wait_for_dispatch_time(ctx, case)
+        team = send_team(ctx, case)
         log.record(case.id, env.now, "team_requested", team.home)
-        grant = ctx.broker.request(team_request(ctx), ctx.priority(case.urgency), case.id)
+        grant = ctx.broker.request(ctx.team_request(team), ctx.priority(case.urgency), case.id)
         mobilising = env.process(mobilise(ctx, case, grant))
         yield grant.event
         if not rebook_if_late(ctx, case):
@@ -87,36 +88,51 @@ def dispatch_team(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, Gr
         log.record(case.id, env.now, "team_stood_down", team.home)
     log.record(case.id, env.now, "team_assembled", team.home)
     yield mobilising
-    log.record(case.id, env.now, "team_departed", team.home)
-    yield env.timeout(ctx.travel_min(team.home, case.hospital, case, "outbound"))
+    origin = ctx.plans[team.name].location(env.now)
+    log.record(case.id, env.now, "team_departed", origin)
+    yield env.timeout(ctx.travel_min(origin, case.hospital, case, "outbound", team.home))
     log.record(case.id, env.now, "team_on_site", case.hospital)
     yield env.timeout(team.setup_on_site.ppf(case.draw("setup")))
     log.record(case.id, env.now, "team_ready", case.hospital)
     return grant
 
 
+def send_team(ctx: SimContext, case: Case) -> Team:
+    """Choose the team for ``case`` (:func:`sim.model.network.choose_team`) and remember it.
+    Records ``team_chosen`` (resource = the team's id, value = its expected arrival in
+    minutes from now, detail = every team's estimate and the reason)."""
+    choice = choose_team(ctx, case)
+    case.team = choice.team.name
+    expected = next(e.minutes for e in choice.estimates if e.team == case.team)
+    ctx.log.record(case.id, ctx.env.now, "team_chosen", choice.team.home, case.team, value=expected,
+                   detail=choice.detail())
+    return choice.team
+
+
 def restock(ctx: SimContext, case: Case, grant: Grant, items: dict[str, int], where: str) -> Generator:
     """Clean and restock ``items`` of the team's equipment, then make them available.
     Records ``equipment_restocked`` per item."""
-    home = ctx.scenario.team.home
-    yield ctx.env.timeout(ctx.scenario.team.restock.ppf(case.draw("restock")))
-    ctx.broker.release(grant, ctx.need(home, items))
+    team = ctx.team_of(case)
+    yield ctx.env.timeout(team.restock.ppf(case.draw("restock")))
+    ctx.broker.release(grant, ctx.need(team.owner, items))
     for item in items:
         ctx.log.record(case.id, ctx.env.now, "equipment_restocked", where, item)
 
 
 def return_team(ctx: SimContext, case: Case, grant: Grant) -> Generator:
-    """The team, less its neonatal part, goes home after surgery.
+    """The team, less its neonatal part, goes back to where it waits after surgery: its
+    home, or the host it is based at by then.
 
-    Steps: travel home; release the remaining staff; clean and restock the
-    kit (not the incubator, which travels with the newborn).
+    Steps: travel; release the remaining staff; clean and restock the kit
+    (not the incubator, which travels with the newborn).
     Records ``team_returned`` and ``equipment_restocked``.
     """
-    team = ctx.scenario.team
-    yield ctx.env.timeout(ctx.travel_min(case.hospital, team.home, case, "return"))
-    ctx.log.record(case.id, ctx.env.now, "team_returned", team.home)
+    env, team = ctx.env, ctx.team_of(case)
+    base = ctx.plans[team.name].location(env.now)
+    yield env.timeout(ctx.travel_min(case.hospital, base, case, "return", team.home))
+    ctx.log.record(case.id, env.now, "team_returned", base)
     staff = {role: n - team.neonatal_roles.get(role, 0) for role, n in team.composition.items()}
-    ctx.broker.release(grant, ctx.need(team.home, staff))
+    ctx.broker.release(grant, ctx.need(team.owner, staff))
     kit = {item: n for item, n in team.equipment.items() if item != team.incubator}
     if kit:
-        yield from restock(ctx, case, grant, kit, team.home)
+        yield from restock(ctx, case, grant, kit, base)

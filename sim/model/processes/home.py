@@ -16,7 +16,7 @@ def care_for_newborn(ctx: SimContext, case: Case, hospital: str) -> Generator:
     NICU-full rule).  Records ``neonatal_stabilised`` and the admission's events."""
     yield ctx.env.timeout(ctx.scenario.clinical.neonatal_stabilisation.ppf(case.draw("neonatal_stabilisation")))
     ctx.log.record(case.id, ctx.env.now, "neonatal_stabilised", hospital)
-    yield from admit_newborn(ctx, case, hospital, lambda: None)
+    yield from admit_newborn(ctx, case, hospital, lambda _unit: None)
 
 
 def home_emergency(ctx: SimContext, case: Case) -> Generator:
@@ -27,8 +27,8 @@ def home_emergency(ctx: SimContext, case: Case) -> Generator:
     newborn goes to the NICU with the probability for its gestation.
     Records ``case_created``, ``urgency``, ``decision`` and the steps' events.
     """
-    env, demand = ctx.env, ctx.scenario.demand.home_emergency
-    assert demand is not None
+    env = ctx.env
+    demand = next(d for d in ctx.scenario.demand.home_streams if d.hospital == case.hospital)
     ctx.log.record(case.id, env.now, "case_created", case.hospital, value=case.gestation_weeks, detail="home")
     ctx.log.record(case.id, env.now, "urgency", case.hospital, detail=case.urgency)
     ctx.log.record(case.id, env.now, "decision", case.hospital, detail="home")

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from sim.model import draws
 from sim.model.context import SimContext
 from sim.model.entities import Case
+from sim.model.network import choose_nicu
 from sim.model.processes.dispatch import restock
 from sim.model.resources import Grant
 
@@ -31,13 +32,13 @@ def wait_for_cot(ctx: SimContext, case: Case, hospital: str) -> Generator[simpy.
     return None
 
 
-def admit_newborn(ctx: SimContext, case: Case, hospital: str, on_admission: Callable[[], None]) -> Generator:
+def admit_newborn(ctx: SimContext, case: Case, hospital: str, on_admission: Callable[[str], None]) -> Generator:
     """Admit the newborn to a NICU, by the NICU-full rule.
 
     Steps: wait for a cot at ``hospital`` (the baby stays in the transport
     incubator, or on the delivery suite, with its staff); after the wait
     limit, admit over the count (``surge``) or travel on to ``divert_to``
-    and wait for a cot there (``divert``); call ``on_admission()`` (which
+    and wait for a cot there (``divert``); call ``on_admission(unit)`` with the admitting hospital (which
     frees the staff and incubator that waited with the baby); start the stay.
     Records ``nicu_admission`` (detail ``diverted``, ``surge`` or empty),
     ``newborn_diverted``, and later ``nicu_discharge``.
@@ -55,7 +56,7 @@ def admit_newborn(ctx: SimContext, case: Case, hospital: str, on_admission: Call
     elif cot is None:
         detail = "surge"
     ctx.log.record(case.id, env.now, "nicu_admission", hospital, "nicu_cot", detail=detail)
-    on_admission()
+    on_admission(hospital)
     env.process(stay_in_nicu(ctx, case, hospital, cot))
 
 
@@ -75,23 +76,48 @@ def transport_newborn(ctx: SimContext, case: Case, team_arrival: simpy.Process) 
     with the neonatal part of the team; at the unit the baby waits in the
     incubator, with its staff and the ambulance (which carries it on if it is
     diverted), for a cot (``admit_newborn``); on admission the neonatal staff
-    and the ambulance are released and the incubator goes to cleaning and
-    restocking.  Records ``neonatal_stabilised``, ``newborn_departed``,
-    ``nicu_arrival``, then the admission's events and ``equipment_restocked``.
+    and the ambulance are released (after driving back to where the team
+    waits, when that is not the admitting hospital) and the incubator goes to
+    cleaning and restocking.  The unit is chosen by ``policies.nicu_choice``.
+    Records ``neonatal_stabilised``, ``newborn_departed``, ``nicu_arrival``,
+    then the admission's events and ``equipment_restocked``.
     """
-    env, team = ctx.env, ctx.scenario.team
+    env = ctx.env
     yield env.timeout(ctx.scenario.clinical.neonatal_stabilisation.ppf(case.draw("neonatal_stabilisation")))
     ctx.log.record(case.id, env.now, "neonatal_stabilised", case.hospital)
     yield team_arrival
     team_grant = team_arrival.value
     assert isinstance(team_grant, Grant)
-    ctx.log.record(case.id, env.now, "newborn_departed", case.hospital, detail=team.home)
-    yield env.timeout(ctx.travel_min(case.hospital, team.home, case, "newborn"))
-    ctx.log.record(case.id, env.now, "nicu_arrival", team.home)
+    team = ctx.team_of(case)
+    nicu = choose_nicu(ctx, case, team)
+    ctx.log.record(case.id, env.now, "newborn_departed", case.hospital, detail=nicu)
+    yield env.timeout(ctx.travel_min(case.hospital, nicu, case, "newborn", team.home))
+    ctx.log.record(case.id, env.now, "nicu_arrival", nicu)
 
-    def hand_over() -> None:
-        ctx.broker.release(team_grant, ctx.need(team.home, {**team.neonatal_roles, "ambulance": team.ambulances}))
-        if team.incubator:
-            env.process(restock(ctx, case, team_grant, {team.incubator: team.equipment[team.incubator]}, team.home))
+    def hand_over(unit: str) -> None:
+        base = ctx.plans[team.name].location(env.now)
+        if unit == base:
+            release_neonatal_crew(ctx, case, team_grant, base)
+        else:
+            env.process(neonatal_crew_returns(ctx, case, team_grant, unit, base))
 
-    yield from admit_newborn(ctx, case, team.home, hand_over)
+    yield from admit_newborn(ctx, case, nicu, hand_over)
+
+
+def release_neonatal_crew(ctx: SimContext, case: Case, team_grant: Grant, where: str) -> None:
+    """Free the team's neonatal staff and ambulance at ``where``; the incubator goes to
+    cleaning and restocking."""
+    team = ctx.team_of(case)
+    ctx.broker.release(team_grant, ctx.need(team.owner, {**team.neonatal_roles, "ambulance": team.ambulances}))
+    if team.incubator:
+        items = {team.incubator: team.equipment[team.incubator]}
+        ctx.env.process(restock(ctx, case, team_grant, items, where))
+
+
+def neonatal_crew_returns(ctx: SimContext, case: Case, team_grant: Grant, unit: str, base: str) -> Generator:
+    """The neonatal staff and ambulance drive back from the admitting ``unit`` to ``base``,
+    where the team waits, before they are released.  Records ``neonatal_crew_returned``."""
+    team = ctx.team_of(case)
+    yield ctx.env.timeout(ctx.travel_min(unit, base, case, "newborn_return", team.home))
+    ctx.log.record(case.id, ctx.env.now, "neonatal_crew_returned", base)
+    release_neonatal_crew(ctx, case, team_grant, base)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from sim.model.context import SimContext
 from sim.model.entities import Case
+from sim.model.network import choose_obstetric_hospital, expected_travel_min
 from sim.model.processes.deterioration import change_hazard
 from sim.model.processes.dispatch import wait_for_dispatch_time
 from sim.model.resources import Grant
@@ -15,18 +16,21 @@ if TYPE_CHECKING:
     import simpy
 
 
-def fetch_mother(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, Grant]:
-    """Send an ambulance with its escort from the obstetric hospital to the host.
+def fetch_mother(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, tuple[Grant, str]]:
+    """Send an ambulance with its escort from an obstetric hospital to the host.
 
     Steps: (booked cases) wait for the dispatch time, earlier than a team's
-    by the expected packaging, journey and handover; request an ambulance
+    by the expected packaging, journey and handover (to the nearest
+    obstetric hospital); choose the obstetric hospital
+    (``policies.transfer_to``); request its ambulance
     and the escort (all or nothing); the crew mobilises; travel to the host
     (time-of-day dependent).  Records ``crew_requested``,
     ``crew_assembled``, ``crew_departed``, ``crew_on_site``.
-    Returns the ambulance-and-escort grant, still held.
+    Returns the ambulance-and-escort grant, still held, and the hospital.
     """
-    env, home, transfer = ctx.env, ctx.scenario.team.home, ctx.scenario.transfer
+    env, transfer = ctx.env, ctx.scenario.transfer
     yield from wait_for_dispatch_time(ctx, case, expected_transfer_min(ctx, case))
+    home = choose_obstetric_hospital(ctx, case)
     ctx.log.record(case.id, env.now, "crew_requested", home)
     need = ctx.need(home, {"ambulance": 1, **transfer.escort})
     grant = ctx.broker.request(need, ctx.priority(case.urgency), case.id)
@@ -37,11 +41,11 @@ def fetch_mother(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, Gra
     ctx.log.record(case.id, env.now, "crew_departed", home)
     yield env.timeout(ctx.travel_min(home, case.hospital, case, "crew_outbound"))
     ctx.log.record(case.id, env.now, "crew_on_site", case.hospital)
-    return grant
+    return grant, home
 
 
-def move_mother(ctx: SimContext, case: Case, crew: Grant, departed: simpy.Event) -> Generator:
-    """Package the ready mother, drive her to the obstetric hospital and hand her over.
+def move_mother(ctx: SimContext, case: Case, crew: Grant, home: str, departed: simpy.Event) -> Generator:
+    """Package the ready mother, drive her to the obstetric hospital ``home`` and hand her over.
 
     Steps: package her for the journey; leave (``departed`` succeeds: the
     obstetric hospital is pre-alerted); travel (her deterioration hazard is
@@ -49,7 +53,7 @@ def move_mother(ctx: SimContext, case: Case, crew: Grant, departed: simpy.Event)
     and escort.  Records ``mother_packaged``, ``mother_departed``,
     ``mother_arrived`` and ``handover_done``.
     """
-    env, home = ctx.env, ctx.scenario.team.home
+    env = ctx.env
     yield env.timeout(ctx.scenario.transfer.packaging.ppf(case.draw("packaging")))
     ctx.log.record(case.id, env.now, "mother_packaged", case.hospital)
     ctx.log.record(case.id, env.now, "mother_departed", case.hospital)
@@ -67,8 +71,11 @@ def move_mother(ctx: SimContext, case: Case, crew: Grant, departed: simpy.Event)
 
 def expected_transfer_min(ctx: SimContext, case: Case) -> float:
     """Expected minutes from packaging to the end of handover (off-peak journey): how much
-    earlier than a team a booked transfer's crew must be sent to make her slot."""
-    transfer, home = ctx.scenario.transfer, ctx.scenario.team.home
+    earlier than a team a booked transfer's crew must be sent to make her slot (to the
+    nearest obstetric hospital)."""
+    transfer = ctx.scenario.transfer
+    home = min(dict.fromkeys(t.home for t in ctx.scenario.teams),
+               key=lambda h: expected_travel_min(ctx, case.hospital, h, ctx.env.now, h))
     route = ctx.routes.get((case.hospital, home))
     journey = route.off_peak.mean() if route is not None else 0.0
     handover = transfer.handover.mean() if transfer.handover is not None else 0.0
