@@ -57,6 +57,9 @@ COUNT_KPIS = ("outreach_cases", "outreach_delivered", "outreach_in_progress_at_h
 
 
 def unit_of(kpi: str) -> str:
+    """The unit of a KPI: ``min``, ``%``, ``fraction`` or ``count``.  A suffix ``@<id>`` (one
+    team's or one hospital's share of a KPI) does not change it."""
+    kpi = kpi.split("@")[0]
     if kpi.endswith("_min") or re.search(r"_min_[a-z0-9]+$", kpi):
         return "min"
     if kpi.endswith("_pct") or "_pct_" in kpi:
@@ -95,9 +98,30 @@ def _count(cases: pd.DataFrame, flag: str) -> float:
     return float(cases[flag].fillna(False).astype(bool).sum()) if flag in cases else 0.0
 
 
+def team_utilisation(cases: pd.DataFrame, team: str, start_min: float, end_min: float) -> float:
+    """Share of ``[start_min, end_min)`` during which ``team`` is away on at least one case:
+    from its assembly to the return of its main body (the neonatal part comes back later)."""
+    sel = cases[(cases["team"] == team) & cases["team_assembled_min"].notna()]
+    spans = sorted(zip(sel["team_assembled_min"].clip(lower=start_min),
+                       sel["team_returned_min"].fillna(end_min).clip(upper=end_min), strict=True))
+    busy, reach = 0.0, start_min
+    for a, b in spans:  # the union of the spans
+        if b > max(a, reach):
+            busy += b - max(a, reach)
+            reach = b
+    return busy / (end_min - start_min) if end_min > start_min else math.nan
+
+
 def replication_kpis(cases: pd.DataFrame, resources: pd.DataFrame, urgencies: list[str],
-                     warmup_min: float = 0.0) -> dict[str, float]:
-    """Every KPI of one replication.  Cases created in the warm-up are left out."""
+                     warmup_min: float = 0.0, horizon_min: float | None = None, teams: list[str] | None = None,
+                     home_hospitals: list[str] | None = None) -> dict[str, float]:
+    """Every KPI of one replication.  Cases created in the warm-up are left out.
+
+    With ``horizon_min`` and ``teams`` (team ids): ``utilisation_team@<id>``, the share of the
+    observed time each team is away.  With two or more ``home_hospitals``: each one's home
+    emergencies' KPIs, suffixed ``@<hospital>``.
+    """
+    all_cases = cases
     cases = cases[cases["case_created_min"] >= warmup_min]
     out: dict[str, float] = {}
     by_type = {t: cases[cases["case_type"] == t] for t in ("outreach", "home")}
@@ -127,4 +151,16 @@ def replication_kpis(cases: pd.DataFrame, resources: pd.DataFrame, urgencies: li
     for row in resources[resources["capacity_mean"] > 0].itertuples(index=False):
         out[f"utilisation_{row.hospital}_{row.resource}"] = float(row.utilisation)
     out["call_ins"] = float(resources["call_ins"].sum()) if len(resources) else 0.0
+    if horizon_min is not None and "team" in all_cases:
+        for team in teams or []:
+            out[f"utilisation_team@{team}"] = team_utilisation(all_cases, team, warmup_min, horizon_min)
+    several = home_hospitals if home_hospitals is not None and len(home_hospitals) > 1 else []
+    for hospital in several:
+        mine = home[home["hospital"] == hospital]
+        out[f"home_decision_to_delivery_min@{hospital}"] = _mean(mine["decision_to_delivery_min"])
+        out[f"home_ddi_within_target_pct@{hospital}"] = _pct(mine["within_target"])
+        for u in urgencies:
+            sel = mine[mine["urgency"] == u]
+            if len(sel):
+                out[f"home_decision_to_delivery_min_{u}@{hospital}"] = _mean(sel["decision_to_delivery_min"])
     return out

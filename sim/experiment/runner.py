@@ -48,7 +48,9 @@ def replication_tables(scenario: Scenario, seed: int, replication: int) -> tuple
     targets = {name: u.target_min for name, u in scenario.urgency.items()}
     cases = cases_table(events, targets)
     resources = resources_table(events, horizon, warmup)
-    kpis = replication_kpis(cases, resources, list(scenario.urgency), warmup)
+    kpis = replication_kpis(cases, resources, list(scenario.urgency), warmup, horizon,
+                            teams=[t.name for t in scenario.teams],
+                            home_hospitals=[d.hospital for d in scenario.demand.home_streams])
     kpi_frame = pd.DataFrame([{"replication": replication, **kpis}])
     unserved = unserved_requests(events, horizon, limit_table(scenario))
     return {"events": events, "cases": cases, "resources": resources, "unserved": unserved,

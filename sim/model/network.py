@@ -187,12 +187,13 @@ def _free(ctx: SimContext, hospital: str, name: str) -> bool:
 
 def choose_nicu(ctx: SimContext, case: Case, team: Team) -> str:
     """Where the newborn goes, by ``policies.nicu_choice``: the team's home NICU, or the
-    nearest NICU with a free cot (reachable by a direct route), else the team's home."""
+    nearest NICU (a hospital with ``nicu: true`` and cots) with a free cot, reachable by a
+    direct route; else the team's home."""
     if ctx.scenario.policies.nicu_choice == "team_home":
         return team.home
     now, host = ctx.env.now, case.hospital
     candidates = [h for h, spec in ctx.scenario.hospitals.items()
-                  if spec.nicu_cots > 0 and (h == host or (host, h) in ctx.routes) and _free(ctx, h, "nicu_cot")]
+                  if spec.nicu and spec.nicu_cots > 0 and (h == host or (host, h) in ctx.routes) and _free(ctx, h, "nicu_cot")]
     if not candidates:
         return team.home
     return min(candidates, key=lambda h: expected_travel_min(ctx, host, h, now, team.home))

@@ -229,9 +229,13 @@ def never_served(sc: Scenario) -> list[str]:
 
 
 def shift_gaps(sc: Scenario) -> list[str]:
-    """Requests that only some shifts can serve (cases wait for the next shift)."""
+    """Requests that only some shifts can serve (cases wait for the next shift).  A dedicated
+    team with its own availability windows is off duty outside them by design: not reported."""
     limits, found = pool_limits(sc), {}
+    part_time = {t.name for t in sc.teams if t.dedicated and t.available is not None}
     for need in needs(sc):
+        if need.hospital in part_time:
+            continue
         limit = limits.get(f"{need.hospital}/{need.pool}")
         if limit is None or need.count > limit.most:
             continue

@@ -78,15 +78,16 @@ def dispatch_team(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, Gr
     while True:
         yield from wait_for_dispatch_time(ctx, case)
         team = send_team(ctx, case)
-        log.record(case.id, env.now, "team_requested", team.home)
+        where = ctx.plans[team.name].location(env.now)  # its home, or the host it is based at
+        log.record(case.id, env.now, "team_requested", where)
         grant = ctx.broker.request(ctx.team_request(team), ctx.priority(case.urgency), case.id)
         mobilising = env.process(mobilise(ctx, case, grant))
         yield grant.event
         if not rebook_if_late(ctx, case):
             break
         ctx.broker.release(grant)  # stood down until the new slot's dispatch time
-        log.record(case.id, env.now, "team_stood_down", team.home)
-    log.record(case.id, env.now, "team_assembled", team.home)
+        log.record(case.id, env.now, "team_stood_down", where)
+    log.record(case.id, env.now, "team_assembled", ctx.plans[team.name].location(env.now))
     yield mobilising
     origin = ctx.plans[team.name].location(env.now)
     log.record(case.id, env.now, "team_departed", origin)
