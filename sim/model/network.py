@@ -192,8 +192,9 @@ def choose_nicu(ctx: SimContext, case: Case, team: Team) -> str:
     if ctx.scenario.policies.nicu_choice == "team_home":
         return team.home
     now, host = ctx.env.now, case.hospital
-    candidates = [h for h, spec in ctx.scenario.hospitals.items()
-                  if spec.nicu and spec.nicu_cots > 0 and (h == host or (host, h) in ctx.routes) and _free(ctx, h, "nicu_cot")]
+    reachable = [h for h, spec in ctx.scenario.hospitals.items()
+                 if spec.nicu and spec.nicu_cots > 0 and (h == host or (host, h) in ctx.routes)]
+    candidates = [h for h in reachable if _free(ctx, h, "nicu_cot")]
     if not candidates:
         return team.home
     return min(candidates, key=lambda h: expected_travel_min(ctx, host, h, now, team.home))

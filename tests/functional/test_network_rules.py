@@ -107,7 +107,8 @@ def test_nearest_available_passes_over_a_busy_team():
     first, second = log.cases()
     assert chosen(log, first)[0] == "HOGH"
     team, expected, detail = chosen(log, second)
-    assert team == "NHOG" and expected == approx(45.0)
+    assert team == "NHOG"
+    assert expected == approx(45.0)
     assert estimates(detail)["HOGH"] == (math.inf, "busy")
     assert log.at(second, "team_on_site") == approx(DECISION + 10 + MOBILISATION + TRAVEL["CLH"])  # 680
 
@@ -274,7 +275,8 @@ def test_every_team_form_validates_and_round_trips():
     one = load_scenario(SCENARIOS / "baseline.yaml")
     assert [t.name for t in one.teams] == ["NHOG"]
     data = scenario_dict(one)
-    assert "team" in data and "teams" not in data  # a one-team scenario is written as files write it
+    assert "team" in data
+    assert "teams" not in data
     two = load_scenario(SCENARIOS / "second-hospital.yaml")
     assert [t.name for t in two.teams] == ["NHOG", "HOGH"]
     again = build(scenario_dict(two))
