@@ -24,10 +24,13 @@ EVENTS: dict[str, str] = {
     "stabilisation_end": "the mother can go to theatre (minimum resuscitation or capped stabilisation done)",
     "crash_call": "crash policy: the team is not ready, the host's own staff are called to start",
     "crash_start": "crash policy: the host's staff take her to theatre (the team comes for the newborn)",
-    "team_requested": "dispatch begins: every role, item and vehicle is requested at once",
+    "team_chosen": "the team to send is chosen (policies.team_dispatch); resource = team id, value = its expected "
+                   "arrival (min from now), detail = every team's 'id=minutes:state' and the reason",
+    "team_requested": "dispatch begins: every role, item and vehicle is requested at once (hospital = where the "
+                      "team waits: its home, or the host it is based at)",
     "team_assembled": "the whole team, equipment and ambulance are granted",
     "team_stood_down": "a booked case's team came too late for her window: released, her slot re-booked",
-    "team_departed": "after mobilisation the team leaves home",
+    "team_departed": "after mobilisation the team leaves home (or its base; at once when based at the host)",
     "team_on_site": "the team arrives at the host hospital",
     "team_ready": "on-site set-up (theatre check, drugs, incubator warm-up) is done",
     "crew_requested": "transfer pathway: an ambulance and its escort are requested",
@@ -49,7 +52,9 @@ EVENTS: dict[str, str] = {
     "nicu_admission": "the newborn is admitted; detail = 'diverted' (not the first unit), 'surge' (over the count, "
                       "no cot held) or empty",
     "nicu_discharge": "the newborn leaves the NICU cot",
-    "team_returned": "the rest of the team is back home",
+    "team_returned": "the rest of the team is back home (or at the host it is based at by then)",
+    "neonatal_crew_returned": "the team's neonatal staff and ambulance are back from a neonatal unit that is not "
+                              "where the team waits, and are released",
     "equipment_restocked": "an item is cleaned and restocked; resource = item",
     "icu_bed_wait": "surgery is over and no host ICU bed is free: she waits in recovery",
     "icu_admission": "the mother is in an ICU bed for postoperative care",

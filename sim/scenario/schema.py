@@ -555,8 +555,18 @@ class RunSettings(Frozen):
         return warmup
 
 
+def _file_forms(schema: dict[str, Any]) -> None:
+    """The JSON Schema of scenario files: ``team`` (one team) is accepted as well as ``teams``."""
+    one = dict(schema["properties"]["teams"]["items"])  # the reference to the Team definition
+    schema["properties"]["team"] = {"anyOf": [one, {"type": "null"}],
+                                    "description": "one outreach team: shorthand for a list of one in 'teams'"}
+    schema["required"] = [key for key in schema.get("required", []) if key != "teams"]
+
+
 class Scenario(Frozen):
     """A whole scenario file, after ``extends`` and ``--set`` are applied."""
+
+    model_config = ConfigDict(**Frozen.model_config, json_schema_extra=_file_forms)
 
     name: str = Field(min_length=1, max_length=200)
     description: str = ""

@@ -86,7 +86,7 @@ def test_target_finds_the_operating_rooms_queueing_arithmetic_predicts(tmp_path)
     load is rate * 30 / 1440 rooms and utilisation with N rooms is load / N (outreach cases
     operate at the host).  The smallest N with utilisation at most 0.1 is ceil(load / 0.1)."""
     sc = load_scenario(BASELINE, FIXED)
-    load = sc.demand.home_emergency.rate_per_day * 30 / 1440
+    load = sc.demand.home_streams[0].rate_per_day * 30 / 1440
     expected = math.ceil(load / 0.1)
     out, outcome = solve(BASELINE, FIXED, "hospitals.NHOG.operating_rooms", "1..6",
                          "utilisation_NHOG_operating_room <= 0.1",

@@ -109,8 +109,7 @@ def expected_transfer(sc: Scenario, case: Any) -> dict[str, float]:
 
 def expected_home(sc: Scenario, case: Any) -> dict[str, float]:
     c, u = sc.clinical, case.urgency
-    home = sc.demand.home_emergency
-    assert home is not None
+    (home,) = sc.demand.home_streams
     t = {"decision": case.case_created_min, "theatre_entry": case.case_created_min + home.decision_to_theatre[u].mean()}
     t["delivery"] = t["theatre_entry"] + c.anaesthesia[u].mean() + c.incision_to_delivery.mean()
     t["surgery_end"] = t["delivery"] + c.closure.mean()

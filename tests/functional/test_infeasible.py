@@ -110,7 +110,7 @@ def test_offered_load_matches_a_hand_calculation_for_nicu_cots() -> None:
                    for lo, hi in bounds)
     home = sum((_triangular_cdf(hi, 33, 39, 41) - _triangular_cdf(lo, 33, 39, 41)) * p * stay[hi]
                for lo, hi, p in [(33, 34, 1.0), (34, 37, 0.43), (37, 50, 0.08)])
-    per_min = (demand.outreach.rate_per_day * outreach + demand.home_emergency.rate_per_day * home) / 1440
+    per_min = (demand.outreach.rate_per_day * outreach + demand.home_streams[0].rate_per_day * home) / 1440
     expected = per_min / scenario.hospitals["NHOG"].nicu_cots
     loads = {key: load for key, _, load in offered_loads(scenario)}
     assert loads["hospitals.NHOG.nicu_cots"] == pytest.approx(expected, rel=1e-9)

@@ -53,7 +53,7 @@ def test_model_state_stays_bounded_over_ten_years(long_run):
     assert second_half["scheduled now"].max() <= 2 * first_half["scheduled now"].max()
     assert soak.nicu_load() >= 1, "the NICU queue may grow only because the NICU is overloaded"
     other_waiting = yearly["requests waiting"] - yearly["of which for a NICU cot"]
-    assert other_waiting.max() < sc.demand.home_emergency.rate_per_day
+    assert other_waiting.max() < sc.demand.home_streams[0].rate_per_day
     rows = yearly["event rows"].iloc[-1] - yearly["event rows"].iloc[0]
     grown = (yearly["resident MB"].iloc[-1] - yearly["resident MB"].iloc[0]) * 1e6
     assert grown / rows < 1000, "memory per event row: the log is seven fields a row; more means a leak"

@@ -71,7 +71,7 @@ def test_the_validation_scenario_is_the_documented_queue():
     assert sc.team.composition == {"team_member": 1}
     assert sc.team.incubator is None
     assert sc.team.ambulances == 0
-    assert sc.demand.home_emergency is None
+    assert sc.demand.home_streams == []
     assert sc.clinical.closure.dist == "exponential"
     assert sc.hospitals["HOME"].staff["team_member"].on_call == 0
     assert not any(sc.clinical.deterioration_rate_per_hour.values())
