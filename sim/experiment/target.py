@@ -193,7 +193,7 @@ def evaluator(path: Path, overrides: list[str], lever: Lever, goal: Goal, opts: 
         text = value_text(lever, value)
         sc = load_scenario(path, [*overrides, f"{lever.key}={text}"])
         sub = folder / f"{lever.key.split('.')[-1]}={text}" / ("search" if run_seed == seed else "confirm")
-        out = run_loaded(sc, options_for(opts, sub, run_seed))
+        out = run_loaded(sc, options_for(opts, sub, run_seed), overrides)
         trial = trial_from_summary(goal, value, run_seed, store.read_table(out, "summary"))
         if run_seed == seed:
             tried[value] = trial
@@ -209,6 +209,7 @@ def solve(path: Path, overrides: list[str], lever_key: str, range_text: str, goa
     from sim import store
     from sim.app import safe_name
     from sim.scenario import load_scenario, scenario_dict
+    from sim.scenario.load import titled
 
     goal = parse_goal(goal_text)
     scenario = load_scenario(path, overrides)
@@ -218,7 +219,7 @@ def solve(path: Path, overrides: list[str], lever_key: str, range_text: str, goa
     for end in (lever.low, lever.high):  # both ends must make a valid scenario before anything runs
         load_scenario(path, [*overrides, f"{lever.key}={value_text(lever, end)}"])
     seed = scenario.run.seed if opts.seed is None else opts.seed
-    out = opts.out or Path("results") / f"target-{safe_name(scenario.name)}"
+    out = opts.out or Path("results") / f"target-{safe_name(titled(scenario.name, overrides))}"
     with store.results_folder(out, force=opts.force) as tmp:
         evaluate, order = evaluator(Path(path), overrides, lever, goal, opts, tmp, seed)
         with shared_executor(opts.engine, opts.workers, opts.scheduler):

@@ -13,6 +13,7 @@ from sim import store
 from sim.app import RunOptions, run_loaded
 from sim.cli import cli
 from sim.scenario import load_scenario
+from sim.scenario.load import overrides_tag
 from tests.conftest import SCENARIOS
 
 BASELINE = str(SCENARIOS / "baseline.yaml")
@@ -91,7 +92,8 @@ def test_compare_baseline_with_itself_prints_zero_differences(tmp_path):
     result = invoke("compare", BASELINE, BASELINE, "-n", "2", "--seed", "4", "--set", "run.horizon_days=10",
                     "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert "baseline-2 leaves mean decision-to-delivery interval (home emergencies) unchanged" in result.output
+    tag = overrides_tag(["run.horizon_days=10"])
+    assert f"baseline{tag}-2 leaves mean decision-to-delivery interval (home emergencies) unchanged" in result.output
     diff = store.read_table(out, "differences")
     assert (diff[["diff_mean", "diff_ci_low", "diff_ci_high"]] == 0).all().all()
 
