@@ -25,7 +25,7 @@ import pandas as pd
 from sim import __version__, store
 from sim.analysis.feasibility import unserved_summary
 from sim.analysis.kpis import CASE_KPIS
-from sim.analysis.stats import summarise
+from sim.analysis.stats import pooled_shares, summarise
 from sim.experiment.runner import run_replications
 from sim.scenario import Scenario, load_scenario, scenario_dict, scenario_hash
 from sim.scenario.feasibility import scenario_warnings
@@ -105,7 +105,8 @@ def finish_folder(folder: Path, scenario: Scenario, n: int, precision: float) ->
         store.combine_parts(folder, table, reps)
     kpis = store.read_kpis(folder, reps)
     store.write_csv(folder, "replications.csv", kpis)
-    summary = summarise(kpis, case_values(folder), precision=precision)
+    shares = pooled_shares(store.read_parts(folder, "shares", reps))
+    summary = summarise(kpis, case_values(folder), precision=precision, shares=shares)
     store.write_csv(folder, "summary.csv", summary)
     store.write_csv(folder, "unserved.csv", store.read_parts(folder, "unserved", reps))
     store.remove_parts(folder)

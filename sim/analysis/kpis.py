@@ -95,6 +95,32 @@ def _count(cases: pd.DataFrame, flag: str) -> float:
     return float(cases[flag].fillna(False).astype(bool).sum()) if flag in cases else 0.0
 
 
+def share_flags(cases: pd.DataFrame, urgencies: list[str]) -> dict[str, pd.Series]:
+    """The case flags behind each share KPI (``_pct``) of one replication: KPI -> ``within_target`` of its
+    cases (True, False, or empty when the baby was not delivered; an empty flag counts in no share).
+
+    ``cases`` are the cases the KPIs count (created after the warm-up).  Every share KPI is made here,
+    so its value (:func:`replication_kpis`) and its pooled counts (:func:`share_counts`) never disagree.
+    """
+    outreach = cases[cases["case_type"] == "outreach"]
+    home = cases[cases["case_type"] == "home"]
+    flags = {"ddi_within_target_pct": outreach["within_target"], "home_ddi_within_target_pct": home["within_target"]}
+    for u in urgencies:
+        flags[f"ddi_within_target_pct_{u}"] = outreach.loc[outreach["urgency"] == u, "within_target"]
+    return flags
+
+
+def share_counts(cases: pd.DataFrame, urgencies: list[str], warmup_min: float = 0.0) -> pd.DataFrame:
+    """``kpi``, ``successes``, ``trials`` of every share KPI of one replication (cases with a flag, and
+    those with it set), for an exact binomial interval on the counts pooled over replications."""
+    cases = cases[cases["case_created_min"] >= warmup_min]
+    rows = []
+    for kpi, flags in share_flags(cases, urgencies).items():
+        flags = flags.dropna().astype(bool)
+        rows.append({"kpi": kpi, "successes": int(flags.sum()), "trials": len(flags)})
+    return pd.DataFrame(rows, columns=["kpi", "successes", "trials"])
+
+
 def replication_kpis(cases: pd.DataFrame, resources: pd.DataFrame, urgencies: list[str],
                      warmup_min: float = 0.0) -> dict[str, float]:
     """Every KPI of one replication.  Cases created in the warm-up are left out."""
@@ -104,12 +130,13 @@ def replication_kpis(cases: pd.DataFrame, resources: pd.DataFrame, urgencies: li
     for kpi, (ctype, column) in CASE_KPIS.items():
         out[kpi] = _mean(by_type[ctype][column])
     outreach, home = by_type["outreach"], by_type["home"]
-    out["ddi_within_target_pct"] = _pct(outreach["within_target"])
-    out["home_ddi_within_target_pct"] = _pct(home["within_target"])
+    shares = share_flags(cases, urgencies)
+    out["ddi_within_target_pct"] = _pct(shares["ddi_within_target_pct"])
+    out["home_ddi_within_target_pct"] = _pct(shares["home_ddi_within_target_pct"])
     for u in urgencies:
         sel = outreach[outreach["urgency"] == u]
         out[f"decision_to_delivery_min_{u}"] = _mean(sel["decision_to_delivery_min"])
-        out[f"ddi_within_target_pct_{u}"] = _pct(sel["within_target"])
+        out[f"ddi_within_target_pct_{u}"] = _pct(shares[f"ddi_within_target_pct_{u}"])
         hsel = home[home["urgency"] == u]
         if len(hsel):
             out[f"home_decision_to_delivery_min_{u}"] = _mean(hsel["decision_to_delivery_min"])

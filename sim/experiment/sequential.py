@@ -23,7 +23,7 @@ from typing import Any
 from sim import store
 from sim.analysis.kpis import headline_for
 from sim.analysis.precision import unmet
-from sim.analysis.stats import summarise
+from sim.analysis.stats import pooled_shares, summarise
 from sim.experiment.runner import BatchResult, run_replications, shared_executor
 from sim.scenario.feasibility import pathways
 from sim.scenario.schema import Scenario
@@ -66,7 +66,9 @@ def _rounds(scenario: Scenario, seed: int, n0: int, max_n: int, folder: Path, pr
         done = store.finished_replications(folder)
         seq.results += run_replications(scenario, seed, n, folder, skip=done, **runner)
         reps = store.read_kpis(folder, list(range(n)))
-        summary = summarise(reps[["replication", *[k for k in kpis if k in reps.columns]]], precision=precision)
+        shares = pooled_shares(store.read_parts(folder, "shares", list(range(n))))
+        summary = summarise(reps[["replication", *[k for k in kpis if k in reps.columns]]], precision=precision,
+                            shares=shares)
         short = unmet(summary, kpis)
         seq.rounds.append({"n": n, "unmet": list(short["kpi"])})
         log.info("sequential: n=%d, short of precision: %s", n, ", ".join(short["kpi"]) or "none")

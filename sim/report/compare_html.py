@@ -57,7 +57,9 @@ def render(folder: Path) -> str:
     diff = diff.sort_values(["headline", "scenario"], ascending=[False, True], kind="stable")
     head = summary[summary["kpi"].isin(HEADLINE)].assign(label=lambda d: d["kpi"].map(kpi_label))
     shown = [shown_interval(*row) for row in zip(head["kpi"], head["ci_low"], head["ci_high"], strict=True)]
-    head = head.assign(ci_low=[s[0] for s in shown], ci_high=[s[1] for s in shown], ci_cut=[s[2] for s in shown])
+    was_cut = head["ci_clipped"].fillna(False).astype(bool) if "ci_clipped" in head else [False] * len(head)
+    head = head.assign(ci_low=[s[0] for s in shown], ci_high=[s[1] for s in shown],
+                       ci_cut=[s[2] or bool(c) for s, c in zip(shown, was_cut, strict=True)])
     env = Environment(loader=PackageLoader("sim.report", "templates"), autoescape=select_autoescape(default=True))
     env.filters["num"] = _num
     return env.get_template("comparison.html.j2").render(
