@@ -81,6 +81,14 @@ def shown_interval(kpi: str, low: float, high: float) -> tuple[float, float, boo
     return max(low, lowest), min(high, highest), bool(low < lowest or high > highest)
 
 
+def shown_difference(kpi: str, base_mean: float, low: float, high: float) -> tuple[float, float, bool]:
+    """``(low, high, cut)``: an interval of a difference against a baseline of mean ``base_mean``, cut to
+    the differences the KPI can show (a share of 80% can fall by at most 80 and rise by at most 20 points)."""
+    lowest, highest = POSSIBLE[unit_of(kpi)]
+    lo, hi = lowest - base_mean, highest - base_mean
+    return max(low, lo), min(high, hi), bool(low < lo or high > hi)
+
+
 def _mean(series: pd.Series) -> float:
     return float(series.mean()) if series.notna().any() else math.nan
 

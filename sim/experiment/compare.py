@@ -126,7 +126,9 @@ def describe(named: list[Named], diff: pd.DataFrame, seed: int, n: int, kind: st
 def as_text(record: dict[str, Any]) -> str:
     """The study in plain English: inputs changed and headline verdicts, per scenario."""
     lines = [f"Paired comparison against {record['baseline']} under common random numbers "
-             f"(seed {record['seed']}, {record['replications']} replications each).", ""]
+             f"(seed {record['seed']}, {record['replications']} replications each).",
+             "A difference is called clear only if significant at 5% after Holm's correction for testing "
+             "every KPI at once (p-values in differences.csv: p_value, p_holm).", ""]
     if record.get("overrides"):
         lines[-1:-1] = ["Every scenario changed by --set: " + "; ".join(record["overrides"])]
     for item in record["scenarios"][1:]:

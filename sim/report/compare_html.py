@@ -36,7 +36,8 @@ def _figures(folder: Path, record: dict[str, Any], diff: pd.DataFrame) -> list[d
         table = store.read_table(folder, "sweep")
         keys = list(store.read_json(folder, "sweep.json")["vary"])
         hue = keys[1] if len(keys) > 1 else None
-        made.append(("sweep", f"Headline KPIs against {keys[0]} (mean and 95% CI band)",
+        made.append(("sweep", f"Headline KPIs against {keys[0]}: mean and 95% CI band (top); paired difference "
+                     "against the first variant with its paired 95% CI (bottom); bands cut to possible values",
                      compare_charts.sweep_chart(table, keys[0], HEADLINE, hue)))
     return [{"name": n, "caption": c, "png": save_figure(f, folder, n)} for n, c, f in made]
 
