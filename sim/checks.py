@@ -166,12 +166,15 @@ def precision_report(folder: Path) -> list[str]:
 
     manifest = store.read_json(folder)
     precision = manifest.get("precision", 0.05)
-    lines = []
+    lines, kpis = [], None
     if (Path(folder) / "sequential.json").is_file():
         seq = store.read_json(folder, "sequential.json")
         how = "every headline KPI meets it" if seq["met"] else "stopped at --max-replications before all met it"
         lines.append(f"precision {100 * precision:g}%: ran {seq['replications']} replications "
                      f"(from {seq['initial']}, at most {seq['max']}, {seq['method']}); {how}")
+        kpis = seq.get("kpis")
+        if seq.get("left_out"):
+            lines.append(f"  left out (this scenario cannot give them values): {', '.join(seq['left_out'])}")
     else:
         lines.append(f"precision {100 * precision:g}% (CI half-width / mean), {manifest['replications']} replications:")
-    return lines + advice_lines(store.read_table(folder, "summary"), precision)
+    return lines + advice_lines(store.read_table(folder, "summary"), precision, kpis)

@@ -35,6 +35,22 @@ def headline_for(pathways: set[str]) -> list[str]:
         out += (response or [k]) if k == "decision_to_team_on_site_min" else [k]
     return out
 
+OUTREACH_ONLY = ("decision_to_delivery_min", "decision_to_team_on_site_min", "decision_to_mother_arrived_min",
+                 "delivery_to_nicu_min", "team_assembly_wait_min", "ddi_within_target_pct")
+"""KPIs that only outreach cases give values to."""
+
+
+def measurable(kpis: list[str], outreach: bool, home: bool) -> list[str]:
+    """The KPIs of ``kpis`` that a scenario can give values to: outreach KPIs (:data:`OUTREACH_ONLY`, and
+    their per-urgency forms) only when outreach cases occur after the warm-up, ``home_*`` KPIs only when
+    the obstetric hospital has its own emergency stream."""
+    def possible(kpi: str) -> bool:
+        if kpi.startswith("home_"):
+            return home
+        return outreach or not any(kpi == k or kpi.startswith(f"{k}_") for k in OUTREACH_ONLY)
+    return [k for k in kpis if possible(k)]
+
+
 CASE_KPIS = {
     "decision_to_delivery_min": ("outreach", "decision_to_delivery_min"),
     "decision_to_team_on_site_min": ("outreach", "decision_to_team_on_site_min"),

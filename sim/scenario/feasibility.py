@@ -431,6 +431,15 @@ def startup_bias(sc: Scenario, loads: list[tuple[str, str, float]]) -> list[str]
             f"the NICU figures (cot use, waits for a cot) are biased low: {advice}"]
 
 
+def streams(sc: Scenario) -> tuple[bool, bool]:
+    """``(outreach, home)``: whether outreach cases and home emergencies can be created after the warm-up
+    and before the horizon (a stream with a positive rate, or a scripted case inside the run)."""
+    out, home = sc.demand.outreach, sc.demand.home_emergency
+    start, end = sc.run.warmup_days * 1440.0, sc.run.horizon_days * 1440.0
+    outreach = bool(pathways(sc)) and (out.rate_per_day > 0 or any(start <= e.time_min < end for e in out.scripted))
+    return outreach, home is not None and home.rate_per_day > 0
+
+
 def scripted_outside(sc: Scenario) -> list[str]:
     """Scripted cases that no KPI will count, each as ``key: message``.
 
