@@ -33,18 +33,32 @@ def _grid(n: int, width: float = 7.5, height: float = 1.9) -> tuple[Figure, list
     return fig, list(axes[:, 0])
 
 
+def _within_possible(sel: pd.DataFrame, kpi: str) -> pd.DataFrame:
+    """``sel`` with its paired and unpaired difference intervals cut to what ``kpi`` can show."""
+    if "baseline_mean" not in sel:
+        return sel
+    out = sel.copy()
+    for low, high in (("diff_ci_low", "diff_ci_high"), ("unpaired_ci_low", "unpaired_ci_high")):
+        cut = [shown_difference(kpi, b, lo, hi)[:2] for b, lo, hi in zip(sel["baseline_mean"], sel[low], sel[high],
+                                                                         strict=True)]
+        out[low], out[high] = [c[0] for c in cut], [c[1] for c in cut]
+    return out
+
+
 def forest_plot(diff: pd.DataFrame, kpis: list[str]) -> Figure:
     """Paired differences against the first scenario with 95% CIs, one panel per KPI.
 
     The thin dark bar is the paired interval (common random numbers); the wide
     pale bar behind it is the unpaired (Welch) interval of the same difference.
+    With a ``baseline_mean`` column, both are cut to the differences the KPI can show
+    (:func:`sim.analysis.kpis.shown_difference`).
     """
     kpis = [k for k in kpis if k in set(diff["kpi"])]
     if not kpis:
         return empty_figure("no KPI has paired values")
     fig, axes = _grid(len(kpis), height=0.9 + 0.3 * diff["scenario"].nunique())
     for ax, kpi in zip(axes, kpis, strict=True):
-        sel = diff[diff["kpi"] == kpi].reset_index(drop=True)
+        sel = _within_possible(diff[diff["kpi"] == kpi].reset_index(drop=True), kpi)
         y = np.arange(len(sel))[::-1]
         ax.hlines(y, sel["unpaired_ci_low"], sel["unpaired_ci_high"], color=OKABE_ITO[5], lw=7, alpha=0.35,
                   label="unpaired 95% CI")

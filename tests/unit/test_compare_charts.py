@@ -73,3 +73,14 @@ def test_warmup_chart_marks_the_truncation_point():
     assert len(fig.axes) == 2
     vertical = [line for line in fig.axes[0].get_lines() if len(set(line.get_xdata())) == 1]
     assert vertical[0].get_xdata()[0] == result.truncate_obs
+
+
+def test_forest_plot_cuts_intervals_to_possible_differences():
+    """A share at 95% in the baseline can rise by at most 5 points."""
+    diff = pd.DataFrame({"scenario": ["a"], "kpi": ["ddi_within_target_pct"], "baseline_mean": [95.0],
+                         "diff_mean": [2.0], "diff_ci_low": [-1.0], "diff_ci_high": [9.0],
+                         "unpaired_ci_low": [-20.0], "unpaired_ci_high": [24.0]})
+    fig = forest_plot(diff, ["ddi_within_target_pct"])
+    unpaired, paired = fig.axes[0].collections[:2]
+    assert tuple(paired.get_segments()[0][:, 0]) == (-1.0, 5.0)
+    assert tuple(unpaired.get_segments()[0][:, 0]) == (-20.0, 5.0)
