@@ -157,7 +157,8 @@ def run_loaded(scenario: Scenario, opts: RunOptions, overrides: list[str] | None
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     notes = warn_all(scenario_warnings(scenario))
     with store.results_folder(out, force=opts.force, resume=opts.resume) as tmp:
-        run_key = {"scenario_sha256": scenario_hash(scenario), "seed": seed, "ihsim_version": __version__}
+        run_key = {"scenario_sha256": scenario_hash(scenario), "seed": seed, "ihsim_version": __version__,
+                   "part_tables": list(store.TABLES)}  # parts of a run that wrote other tables cannot be resumed
         done = store.claim_parts(tmp, run_key, resume=opts.resume)
         runner: dict[str, Any] = {"workers": opts.workers, "engine": opts.engine, "scheduler": opts.scheduler,
                   "progress": opts.progress}
