@@ -25,10 +25,11 @@ import pandas as pd
 from sim import __version__, store
 from sim.analysis.feasibility import unserved_summary
 from sim.analysis.kpis import CASE_KPIS
-from sim.analysis.stats import summarise
+from sim.analysis.stats import pooled_shares, summarise
 from sim.experiment.runner import run_replications
 from sim.scenario import Scenario, load_scenario, scenario_dict, scenario_hash
 from sim.scenario.feasibility import scenario_warnings
+from sim.scenario.load import titled
 
 log = logging.getLogger("sim")
 DEPENDENCIES = ("simpy", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "ruamel.yaml", "matplotlib", "click")
@@ -53,12 +54,14 @@ class RunOptions:
 
 
 def safe_name(name: str) -> str:
-    """A folder name made from a scenario name."""
-    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("._") or "scenario"
+    """A folder name made from a scenario name (letters, digits and ``_ . + -`` kept)."""
+    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", name).strip("._") or "scenario"
 
 
-def default_out(scenario: Scenario) -> Path:
-    return Path("results") / safe_name(scenario.name)
+def default_out(scenario: Scenario, overrides: list[str] | None = None) -> Path:
+    """``results/<scenario name>``, or ``results/<scenario name>+N-overrides-<hash>`` for a scenario changed
+    by ``--set`` (:func:`sim.scenario.load.titled`): never the unmodified file's folder."""
+    return Path("results") / safe_name(titled(scenario.name, overrides))
 
 
 def versions() -> dict[str, str]:
@@ -102,7 +105,8 @@ def finish_folder(folder: Path, scenario: Scenario, n: int, precision: float) ->
         store.combine_parts(folder, table, reps)
     kpis = store.read_kpis(folder, reps)
     store.write_csv(folder, "replications.csv", kpis)
-    summary = summarise(kpis, case_values(folder), precision=precision)
+    shares = pooled_shares(store.read_parts(folder, "shares", reps))
+    summary = summarise(kpis, case_values(folder), precision=precision, shares=shares)
     store.write_csv(folder, "summary.csv", summary)
     store.write_csv(folder, "unserved.csv", store.read_parts(folder, "unserved", reps))
     store.remove_parts(folder)
@@ -117,10 +121,12 @@ def warn_all(notes: list[str]) -> list[str]:
 
 
 def manifest(scenario: Scenario, opts: RunOptions, n: int, seed: int, started: dt.datetime, wall_s: float,
-             sim_events: int) -> dict[str, Any]:
+             sim_events: int, overrides: list[str] | None = None) -> dict[str, Any]:
     return {
         "ihsim_version": __version__,
         "scenario_name": scenario.name,
+        "title": titled(scenario.name, overrides),
+        "overrides": list(overrides or []),
         "scenario_sha256": scenario_hash(scenario),
         "seed": seed,
         "replications": n,
@@ -139,15 +145,20 @@ def manifest(scenario: Scenario, opts: RunOptions, n: int, seed: int, started: d
     }
 
 
-def run_loaded(scenario: Scenario, opts: RunOptions) -> Path:
-    """Run a validated scenario and write its complete results folder; returns its path."""
+def run_loaded(scenario: Scenario, opts: RunOptions, overrides: list[str] | None = None) -> Path:
+    """Run a validated scenario and write its complete results folder; returns its path.
+
+    ``overrides`` are the ``--set`` texts that made ``scenario`` from its file: recorded in the
+    manifest and shown in a banner at the top of the report.
+    """
     n = opts.replications or scenario.run.replications
     seed = scenario.run.seed if opts.seed is None else opts.seed
-    out = opts.out or default_out(scenario)
+    out = opts.out or default_out(scenario, overrides)
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     notes = warn_all(scenario_warnings(scenario))
     with store.results_folder(out, force=opts.force, resume=opts.resume) as tmp:
-        run_key = {"scenario_sha256": scenario_hash(scenario), "seed": seed, "ihsim_version": __version__}
+        run_key = {"scenario_sha256": scenario_hash(scenario), "seed": seed, "ihsim_version": __version__,
+                   "part_tables": list(store.TABLES)}  # parts of a run that wrote other tables cannot be resumed
         done = store.claim_parts(tmp, run_key, resume=opts.resume)
         runner: dict[str, Any] = {"workers": opts.workers, "engine": opts.engine, "scheduler": opts.scheduler,
                   "progress": opts.progress}
@@ -162,7 +173,7 @@ def run_loaded(scenario: Scenario, opts: RunOptions) -> Path:
         notes += warn_all(unserved_summary(store.read_table(tmp, "unserved"), n))
         sim_events = sum(r.sim_events for r in results)
         store.write_json(tmp, "manifest.json",
-                         {**manifest(scenario, opts, n, seed, started, time.perf_counter() - t0, sim_events),
+                         {**manifest(scenario, opts, n, seed, started, time.perf_counter() - t0, sim_events, overrides),
                           "resumed_replications": len(done & set(range(n))), "warnings": notes})
         if opts.report:
             from sim.report import build_report
@@ -173,4 +184,4 @@ def run_loaded(scenario: Scenario, opts: RunOptions) -> Path:
 
 def run_scenario(path: str | Path, overrides: list[str] | None, opts: RunOptions) -> Path:
     """Load, validate and run one scenario file (see :func:`run_loaded`)."""
-    return run_loaded(load_scenario(path, overrides), opts)
+    return run_loaded(load_scenario(path, overrides), opts, overrides)

@@ -97,13 +97,20 @@ def format_verdicts(report: RegressReport, all_rows: bool = False) -> list[str]:
     t = report.verdicts
     if not all_rows:
         t = t[t["kpi"].isin(HEADLINE) | ~t["verdict"].isin(["ok", "identical", "not tested"])]
-    head = f"{'kpi':<40} {'baseline':>11} {'candidate':>11} {'diff %':>8} {'test':>8} {'p (Holm)':>9} {'verdict':>10}"
+    head = (f"{'kpi':<40} {'baseline':>11} {'candidate':>11} {'diff %':>8} {'test':>8} {'p (Holm)':>9} "
+            f"{'detectable':>10} {'verdict':>10}")
     lines = [head, "-" * len(head)]
     for r in t.itertuples(index=False):
         p = "" if pd.isna(r.p_holm) else f"{r.p_holm:.3g}"
         rel = "" if pd.isna(r.rel_diff_pct) else f"{r.rel_diff_pct:+.1f}"
         test = "" if pd.isna(r.test) else r.test
-        lines.append(f"{r.kpi:<40} {r.base_mean:>11.4g} {r.cand_mean:>11.4g} {rel:>8} {test:>8} {p:>9} {r.verdict:>10}")
+        mdd = "" if pd.isna(r.detectable) else f"{r.detectable:.3g}"
+        lines.append(f"{r.kpi:<40} {r.base_mean:>11.4g} {r.cand_mean:>11.4g} {rel:>8} {test:>8} {p:>9} "
+                     f"{mdd:>10} {r.verdict:>10}")
+    if report.mode == "statistical":
+        lines += ["", "detectable: the smallest change of the mean (KPI units) these replications would flag with "
+                  f"{100 * rules.POWER:g}% power at alpha/m (Holm's first step over the m KPIs tested); changes "
+                  "within the tolerance are never flagged.  vanished: values in the baseline, none in the candidate."]
     return lines
 
 
@@ -159,12 +166,15 @@ def precision_report(folder: Path) -> list[str]:
 
     manifest = store.read_json(folder)
     precision = manifest.get("precision", 0.05)
-    lines = []
+    lines, kpis = [], None
     if (Path(folder) / "sequential.json").is_file():
         seq = store.read_json(folder, "sequential.json")
         how = "every headline KPI meets it" if seq["met"] else "stopped at --max-replications before all met it"
         lines.append(f"precision {100 * precision:g}%: ran {seq['replications']} replications "
                      f"(from {seq['initial']}, at most {seq['max']}, {seq['method']}); {how}")
+        kpis = seq.get("kpis")
+        if seq.get("left_out"):
+            lines.append(f"  left out (this scenario cannot give them values): {', '.join(seq['left_out'])}")
     else:
         lines.append(f"precision {100 * precision:g}% (CI half-width / mean), {manifest['replications']} replications:")
-    return lines + advice_lines(store.read_table(folder, "summary"), precision)
+    return lines + advice_lines(store.read_table(folder, "summary"), precision, kpis)

@@ -75,7 +75,7 @@ def _with_run_options(func: Callable[..., Any], out_default: str) -> Callable[..
         click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True),
         click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786."),
         click.option("--out", type=click.Path(path_type=Path), default=None,
-                     help=f"Results folder (default: {out_default})."),
+                     help=f"Results folder (default: {out_default}; with --set, +N-overrides-<hash> added)."),
         click.option("--force", is_flag=True, help="Replace an existing results folder."),
         click.option("--precision", type=click.FloatRange(0, 1, min_open=True), default=0.05, show_default=True,
                      help="Relative CI half-width asked of each KPI."),

@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-TABLES = ("events", "cases", "resources", "unserved", "kpis")
+TABLES = ("events", "cases", "resources", "unserved", "shares", "kpis")
 """Per-replication parts; ``kpis`` become ``replications.csv``, ``unserved`` becomes
 ``unserved.csv`` (requests still waiting at the horizon), the rest parquet files."""
 COMPRESSION = "zstd"

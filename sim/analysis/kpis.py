@@ -35,6 +35,22 @@ def headline_for(pathways: set[str]) -> list[str]:
         out += (response or [k]) if k == "decision_to_team_on_site_min" else [k]
     return out
 
+OUTREACH_ONLY = ("decision_to_delivery_min", "decision_to_team_on_site_min", "decision_to_mother_arrived_min",
+                 "delivery_to_nicu_min", "team_assembly_wait_min", "ddi_within_target_pct")
+"""KPIs that only outreach cases give values to."""
+
+
+def measurable(kpis: list[str], outreach: bool, home: bool) -> list[str]:
+    """The KPIs of ``kpis`` that a scenario can give values to: outreach KPIs (:data:`OUTREACH_ONLY`, and
+    their per-urgency forms) only when outreach cases occur after the warm-up, ``home_*`` KPIs only when
+    the obstetric hospital has its own emergency stream."""
+    def possible(kpi: str) -> bool:
+        if kpi.startswith("home_"):
+            return home
+        return outreach or not any(kpi == k or kpi.startswith(f"{k}_") for k in OUTREACH_ONLY)
+    return [k for k in kpis if possible(k)]
+
+
 CASE_KPIS = {
     "decision_to_delivery_min": ("outreach", "decision_to_delivery_min"),
     "decision_to_team_on_site_min": ("outreach", "decision_to_team_on_site_min"),
@@ -84,6 +100,14 @@ def shown_interval(kpi: str, low: float, high: float) -> tuple[float, float, boo
     return max(low, lowest), min(high, highest), bool(low < lowest or high > highest)
 
 
+def shown_difference(kpi: str, base_mean: float, low: float, high: float) -> tuple[float, float, bool]:
+    """``(low, high, cut)``: an interval of a difference against a baseline of mean ``base_mean``, cut to
+    the differences the KPI can show (a share of 80% can fall by at most 80 and rise by at most 20 points)."""
+    lowest, highest = POSSIBLE[unit_of(kpi)]
+    lo, hi = lowest - base_mean, highest - base_mean
+    return max(low, lo), min(high, hi), bool(low < lo or high > hi)
+
+
 def _mean(series: pd.Series) -> float:
     return float(series.mean()) if series.notna().any() else math.nan
 
@@ -112,6 +136,41 @@ def team_utilisation(cases: pd.DataFrame, team: str, start_min: float, end_min: 
     return busy / (end_min - start_min) if end_min > start_min else math.nan
 
 
+def several_homes(home_hospitals: list[str] | None) -> list[str]:
+    """The home hospitals that get KPIs of their own: all of them when there are two or more."""
+    return home_hospitals if home_hospitals is not None and len(home_hospitals) > 1 else []
+
+
+def share_flags(cases: pd.DataFrame, urgencies: list[str],
+                home_hospitals: list[str] | None = None) -> dict[str, pd.Series]:
+    """The case flags behind each share KPI (``_pct``) of one replication: KPI -> ``within_target`` of its
+    cases (True, False, or empty when the baby was not delivered; an empty flag counts in no share).
+
+    ``cases`` are the cases the KPIs count (created after the warm-up).  Every share KPI is made here,
+    so its value (:func:`replication_kpis`) and its pooled counts (:func:`share_counts`) never disagree.
+    """
+    outreach = cases[cases["case_type"] == "outreach"]
+    home = cases[cases["case_type"] == "home"]
+    flags = {"ddi_within_target_pct": outreach["within_target"], "home_ddi_within_target_pct": home["within_target"]}
+    for u in urgencies:
+        flags[f"ddi_within_target_pct_{u}"] = outreach.loc[outreach["urgency"] == u, "within_target"]
+    for hospital in several_homes(home_hospitals):
+        flags[f"home_ddi_within_target_pct@{hospital}"] = home.loc[home["hospital"] == hospital, "within_target"]
+    return flags
+
+
+def share_counts(cases: pd.DataFrame, urgencies: list[str], warmup_min: float = 0.0,
+                 home_hospitals: list[str] | None = None) -> pd.DataFrame:
+    """``kpi``, ``successes``, ``trials`` of every share KPI of one replication (cases with a flag, and
+    those with it set), for an exact binomial interval on the counts pooled over replications."""
+    cases = cases[cases["case_created_min"] >= warmup_min]
+    rows = []
+    for kpi, flags in share_flags(cases, urgencies, home_hospitals).items():
+        flags = flags.dropna().astype(bool)
+        rows.append({"kpi": kpi, "successes": int(flags.sum()), "trials": len(flags)})
+    return pd.DataFrame(rows, columns=["kpi", "successes", "trials"])
+
+
 def replication_kpis(cases: pd.DataFrame, resources: pd.DataFrame, urgencies: list[str],
                      warmup_min: float = 0.0, horizon_min: float | None = None, teams: list[str] | None = None,
                      home_hospitals: list[str] | None = None) -> dict[str, float]:
@@ -128,12 +187,13 @@ def replication_kpis(cases: pd.DataFrame, resources: pd.DataFrame, urgencies: li
     for kpi, (ctype, column) in CASE_KPIS.items():
         out[kpi] = _mean(by_type[ctype][column])
     outreach, home = by_type["outreach"], by_type["home"]
-    out["ddi_within_target_pct"] = _pct(outreach["within_target"])
-    out["home_ddi_within_target_pct"] = _pct(home["within_target"])
+    shares = share_flags(cases, urgencies, home_hospitals)
+    out["ddi_within_target_pct"] = _pct(shares["ddi_within_target_pct"])
+    out["home_ddi_within_target_pct"] = _pct(shares["home_ddi_within_target_pct"])
     for u in urgencies:
         sel = outreach[outreach["urgency"] == u]
         out[f"decision_to_delivery_min_{u}"] = _mean(sel["decision_to_delivery_min"])
-        out[f"ddi_within_target_pct_{u}"] = _pct(sel["within_target"])
+        out[f"ddi_within_target_pct_{u}"] = _pct(shares[f"ddi_within_target_pct_{u}"])
         hsel = home[home["urgency"] == u]
         if len(hsel):
             out[f"home_decision_to_delivery_min_{u}"] = _mean(hsel["decision_to_delivery_min"])
@@ -154,11 +214,10 @@ def replication_kpis(cases: pd.DataFrame, resources: pd.DataFrame, urgencies: li
     if horizon_min is not None and "team" in all_cases:
         for team in teams or []:
             out[f"utilisation_team@{team}"] = team_utilisation(all_cases, team, warmup_min, horizon_min)
-    several = home_hospitals if home_hospitals is not None and len(home_hospitals) > 1 else []
-    for hospital in several:
+    for hospital in several_homes(home_hospitals):
         mine = home[home["hospital"] == hospital]
         out[f"home_decision_to_delivery_min@{hospital}"] = _mean(mine["decision_to_delivery_min"])
-        out[f"home_ddi_within_target_pct@{hospital}"] = _pct(mine["within_target"])
+        out[f"home_ddi_within_target_pct@{hospital}"] = _pct(shares[f"home_ddi_within_target_pct@{hospital}"])
         for u in urgencies:
             sel = mine[mine["urgency"] == u]
             if len(sel):

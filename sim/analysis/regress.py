@@ -25,7 +25,25 @@ is reported and counts as a regression.
    ``max(rel_tolerance * |baseline mean|, abs_tolerance)``: a tiny but
    "significant" shift is not worth a red build.
 4. A KPI present in the baseline but missing from the candidate regressed;
-   a new KPI is reported, not counted.
+   so did one that had values in the baseline and has none in the
+   candidate (``vanished``: e.g. no baby is delivered any more, so every
+   delivery KPI is empty), unless that could well be luck: a rare KPI (a
+   per-urgency DDI with few such cases) with values in a share ``f`` of the
+   baseline's replications has none in all ``N`` of the candidate's with
+   probability about ``(1 - f)^N``, and vanishes only when that is below
+   ``alpha`` (a KPI with values in every baseline replication always does).
+   A new KPI is reported, not counted.
+5. Each tested KPI gets its *minimum detectable difference* (``detectable``,
+   in KPI units): the smallest true change of the mean that this check
+   would flag with 80% power, given the replications' sd and n.  It is
+   the noncentral-t power of the two-sided t-test (Cohen 1988, *Statistical
+   Power Analysis for the Behavioral Sciences*, 2nd ed., ch. 2; the
+   computation of statsmodels' ``TTestPower``), solved for the effect, at
+   the level ``alpha / m`` that Holm's first step asks of a lone change among
+   ``m`` tested KPIs.  Standard error and degrees of freedom are the paired
+   test's (sd of the differences / sqrt(n), n - 1) or Welch's.  A change
+   smaller than the tolerance is never flagged, whatever its size against
+   this.
 
 A change of seed leaves the verdict "no regression" with probability at
 least ``1 - alpha`` (Holm bounds the family-wise error under any dependence
@@ -42,12 +60,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import optimize, stats
 
 from sim.analysis.kpis import unit_of
 
 VERDICT_COLUMNS = ["kpi", "unit", "base_mean", "cand_mean", "diff", "rel_diff_pct", "n_base", "n_cand",
-                   "test", "p_value", "p_holm", "tolerance", "verdict"]
+                   "test", "p_value", "p_holm", "tolerance", "detectable", "verdict"]
+POWER = 0.8
+"""Power at which the minimum detectable difference is given."""
 EXACT_KEYS = ("scenario_sha256", "seed", "replications", "ihsim_version")
 
 
@@ -100,6 +120,48 @@ def paired_p(base: np.ndarray, cand: np.ndarray) -> float:
         return float(stats.ttest_rel(y[ok], x[ok]).pvalue)
 
 
+def detectable_difference(se: float, df: float, alpha: float, power: float = POWER) -> float:
+    """Smallest true difference a two-sided t-test at level ``alpha`` detects with probability ``power``.
+
+    ``se`` is the standard error of the difference of means and ``df`` its degrees of freedom; the
+    answer is ``lambda * se`` where the noncentral t with noncentrality ``lambda`` exceeds the critical
+    value ``t(1 - alpha/2, df)`` in absolute value with probability ``power``.  NaN without an error
+    estimate; 0 when ``se`` is 0 (no noise: any change shows).
+    """
+    if not (math.isfinite(se) and math.isfinite(df)) or df < 1:
+        return math.nan
+    if se == 0:
+        return 0.0
+    crit = float(stats.t.ppf(1 - alpha / 2, df))
+
+    def shortfall(lam: float) -> float:
+        # far in a tail scipy may give NaN: the side beyond the noncentrality is then about 1, the other 0
+        upper = float(np.nan_to_num(stats.nct.sf(crit, df, lam), nan=1.0 if lam > crit else 0.0))
+        lower = float(np.nan_to_num(stats.nct.cdf(-crit, df, lam), nan=0.0))
+        return upper + lower - power
+
+    high = 1.0
+    while shortfall(high) < 0 and high < 1e6:
+        high *= 2
+    return float(optimize.brentq(shortfall, 0.0, high, xtol=1e-10)) * se
+
+
+def _se_df(x: np.ndarray, y: np.ndarray, paired: bool) -> tuple[float, float]:
+    """Standard error and degrees of freedom of the difference of means (paired, or Welch)."""
+    if paired:
+        ok = np.isfinite(x) & np.isfinite(y)
+        d = y[ok] - x[ok]
+        return (float(d.std(ddof=1) / math.sqrt(len(d))), len(d) - 1.0) if len(d) >= 2 else (math.nan, math.nan)
+    x, y = x[np.isfinite(x)], y[np.isfinite(y)]
+    if len(x) < 2 or len(y) < 2:
+        return math.nan, math.nan
+    vx, vy = x.var(ddof=1) / len(x), y.var(ddof=1) / len(y)
+    if vx + vy == 0:
+        return 0.0, len(x) + len(y) - 2.0
+    df = (vx + vy) ** 2 / (vx**2 / (len(x) - 1) + vy**2 / (len(y) - 1))
+    return float(math.sqrt(vx + vy)), float(df)
+
+
 def exact_mode(base: dict[str, Any], cand: dict[str, Any]) -> tuple[bool, list[str]]:
     """Whether two manifests allow the exact mode, and the reasons when they do not."""
     reasons = [f"{k}: {base.get(k)} vs {cand.get(k)}" for k in EXACT_KEYS if base.get(k) != cand.get(k)]
@@ -119,7 +181,8 @@ def _row(kpi: str, x: np.ndarray, y: np.ndarray) -> dict[str, Any]:
 
 def statistical_verdicts(base: pd.DataFrame, cand: pd.DataFrame, rule: Rule = Rule(),
                          paired: bool = False) -> pd.DataFrame:
-    """Per-KPI verdicts (``ok``, ``regressed``, ``not tested``, ``missing``, ``new``) by the rule above.
+    """Per-KPI verdicts (``ok``, ``regressed``, ``not tested``, ``missing``, ``vanished``, ``new``) by the rule
+    above, with each tested KPI's minimum detectable difference (``detectable``, KPI units).
 
     ``paired`` (same seed) matches replications by their ``replication`` number.
     """
@@ -132,16 +195,26 @@ def statistical_verdicts(base: pd.DataFrame, cand: pd.DataFrame, rule: Rule = Ru
             continue
         x, y = base[kpi].to_numpy(float), cand[kpi].to_numpy(float)
         if matched is not None:
-            p = paired_p(matched[f"{kpi}@b"].to_numpy(float), matched[f"{kpi}@c"].to_numpy(float))
+            bx, cy = matched[f"{kpi}@b"].to_numpy(float), matched[f"{kpi}@c"].to_numpy(float)
+            p, spread = paired_p(bx, cy), _se_df(bx, cy, paired=True)
         else:
-            p = welch_p(x, y)
-        rows.append({**_row(kpi, x, y), "test": "paired t" if paired else "Welch t", "p_value": p})
+            p, spread = welch_p(x, y), _se_df(x, y, paired=False)
+        row = {**_row(kpi, x, y), "test": "paired t" if paired else "Welch t", "p_value": p, "spread": spread}
+        if row["n_base"] > 0 and row["n_cand"] == 0:
+            row["p_value"] = math.nan
+            if (1 - row["n_base"] / len(x)) ** len(y) < rule.alpha:
+                row["verdict"] = "vanished"
+        rows.append(row)
     rows += [{**_row(k, np.array([]), cand[k].to_numpy(float)), "verdict": "new"}
              for k in cand.columns if k != "replication" and k not in base.columns]
+    spreads = [r.pop("spread", (math.nan, math.nan)) for r in rows]
     table = pd.DataFrame(rows).reindex(columns=VERDICT_COLUMNS)
     table["verdict"] = table["verdict"].astype(object)
     tested = table["p_value"].notna()
     table.loc[tested, "p_holm"] = holm(table.loc[tested, "p_value"].to_numpy())
+    level = rule.alpha / max(int(tested.sum()), 1)
+    table["detectable"] = [detectable_difference(se, df, level) if t else math.nan
+                           for (se, df), t in zip(spreads, tested, strict=True)]
     table["tolerance"] = np.maximum(rule.rel_tolerance * table["base_mean"].abs(), rule.abs_tolerance)
     flagged = (table["p_holm"] < rule.alpha) & (table["diff"].abs() > table["tolerance"])
     fresh = table["verdict"].isna()
@@ -185,5 +258,5 @@ def table_differences(name: str, base: pd.DataFrame, cand: pd.DataFrame) -> list
 
 
 def regressions(verdicts: pd.DataFrame) -> int:
-    """How many KPIs count as a regression (``regressed``, ``differs`` or ``missing``)."""
-    return int(verdicts["verdict"].isin(["regressed", "differs", "missing"]).sum())
+    """How many KPIs count as a regression (``regressed``, ``differs``, ``missing`` or ``vanished``)."""
+    return int(verdicts["verdict"].isin(["regressed", "differs", "missing", "vanished"]).sum())

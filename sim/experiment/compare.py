@@ -29,6 +29,7 @@ from sim.analysis.paired import DIFFERENCE_COLUMNS, differences
 from sim.experiment.runner import shared_executor
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_dict, scenario_hash
 from sim.scenario.diff import describe_changes
+from sim.scenario.load import titled
 
 
 @dataclass(frozen=True)
@@ -74,8 +75,10 @@ def load_all(paths: list[Path], overrides: list[str] | None) -> list[Scenario]:
     return loaded
 
 
-def run_set(named: list[Named], opts: Any, folder: Path) -> tuple[int, int]:
+def run_set(named: list[Named], opts: Any, folder: Path, overrides: list[str] | None = None) -> tuple[int, int]:
     """Run each scenario into ``folder/<its folder>`` with one seed and count; returns ``(seed, n)``.
+
+    ``overrides`` (the ``--set`` texts applied to every scenario) go into each manifest.
 
     The scenarios' own reports are not built (``ihsim report DIR/<name>`` makes one); the
     comparison report covers them.
@@ -89,7 +92,7 @@ def run_set(named: list[Named], opts: Any, folder: Path) -> tuple[int, int]:
         for item in named:
             sub = dataclasses.replace(opts, out=Path(folder) / item.folder, seed=seed, replications=n,
                                       force=False, resume=False, report=False)
-            run_loaded(item.scenario, sub)
+            run_loaded(item.scenario, sub, overrides)
     return seed, n
 
 
@@ -105,11 +108,14 @@ def paired_tables(named: list[Named], folder: Path) -> tuple[pd.DataFrame, pd.Da
     return diff, summary
 
 
-def describe(named: list[Named], diff: pd.DataFrame, seed: int, n: int, kind: str) -> dict[str, Any]:
-    """The study's record: who was compared, how, what changed in the inputs and the headline verdicts."""
+def describe(named: list[Named], diff: pd.DataFrame, seed: int, n: int, kind: str,
+             overrides: list[str] | None = None) -> dict[str, Any]:
+    """The study's record: who was compared, how, the ``--set`` overrides applied to every scenario,
+    what changed in the inputs and the headline verdicts."""
     base = scenario_dict(named[0].scenario)
     return {
         "kind": kind, "ihsim_version": __version__, "seed": seed, "replications": n, "baseline": named[0].name,
+        "overrides": list(overrides or []),
         "scenarios": [{"name": x.name, "folder": x.folder, "scenario_sha256": scenario_hash(x.scenario),
                        "input_changes": describe_changes(base, scenario_dict(x.scenario))} for x in named],
         "verdicts": {x.name: list(diff.loc[(diff["scenario"] == x.name) & diff["kpi"].isin(HEADLINE), "verdict"])
@@ -120,7 +126,11 @@ def describe(named: list[Named], diff: pd.DataFrame, seed: int, n: int, kind: st
 def as_text(record: dict[str, Any]) -> str:
     """The study in plain English: inputs changed and headline verdicts, per scenario."""
     lines = [f"Paired comparison against {record['baseline']} under common random numbers "
-             f"(seed {record['seed']}, {record['replications']} replications each).", ""]
+             f"(seed {record['seed']}, {record['replications']} replications each).",
+             "A difference is called clear only if significant at 5% after Holm's correction for testing "
+             "every KPI at once (p-values in differences.csv: p_value, p_holm).", ""]
+    if record.get("overrides"):
+        lines[-1:-1] = ["Every scenario changed by --set: " + "; ".join(record["overrides"])]
     for item in record["scenarios"][1:]:
         lines.append(f"{item['name']}:")
         changes = item["input_changes"] or ["(no input differs)"]
@@ -130,25 +140,30 @@ def as_text(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_study(folder: Path, named: list[Named], seed: int, n: int,
-                kind: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def write_study(folder: Path, named: list[Named], seed: int, n: int, kind: str,
+                overrides: list[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Write differences.csv, summaries.csv, comparison.json and comparison.txt; returns the two tables."""
     diff, summary = paired_tables(named, folder)
     store.write_csv(folder, "differences.csv", diff)
     store.write_csv(folder, "summaries.csv", summary)
-    record = describe(named, diff, seed, n, kind)
+    record = describe(named, diff, seed, n, kind, overrides)
     store.write_json(folder, "comparison.json", record)
     store.write_text(folder, "comparison.txt", as_text(record))
     return diff, summary
 
 
-def compare_scenarios(scenarios: list[Scenario], opts: Any, names: list[str] | None = None) -> Path:
-    """Run ``scenarios`` under common random numbers and write the comparison folder; returns its path."""
-    named = name_all(scenarios, names)
+def compare_scenarios(scenarios: list[Scenario], opts: Any, names: list[str] | None = None,
+                      overrides: list[str] | None = None) -> Path:
+    """Run ``scenarios`` under common random numbers and write the comparison folder; returns its path.
+
+    ``overrides``: the ``--set`` texts the scenarios were loaded with, recorded and shown in the report;
+    without ``names``, each scenario goes by :func:`sim.scenario.load.titled` (``<name>+N-overrides-<hash>``).
+    """
+    named = name_all(scenarios, names or [titled(sc.name, overrides) for sc in scenarios])
     out = opts.out or Path("results") / f"compare-{named[0].folder}"
     with store.results_folder(out, force=opts.force) as tmp:
-        seed, n = run_set(named, opts, tmp)
-        write_study(tmp, named, seed, n, "compare")
+        seed, n = run_set(named, opts, tmp, overrides)
+        write_study(tmp, named, seed, n, "compare", overrides)
         if opts.report:
             from sim.report.compare_html import build_comparison_report
 
@@ -158,4 +173,4 @@ def compare_scenarios(scenarios: list[Scenario], opts: Any, names: list[str] | N
 
 def compare_files(paths: list[Path], overrides: list[str] | None, opts: Any) -> Path:
     """Load the files (all validated before anything runs) and compare them."""
-    return compare_scenarios(load_all(paths, overrides), opts)
+    return compare_scenarios(load_all(paths, overrides), opts, overrides=overrides)

@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim import store
 from sim.analysis.feasibility import unserved_requests
-from sim.analysis.kpis import replication_kpis
+from sim.analysis.kpis import replication_kpis, share_counts
 from sim.analysis.tables import cases_table, events_frame, resources_table
 from sim.errors import InputError
 from sim.experiment.progress import Progress
@@ -48,12 +48,13 @@ def replication_tables(scenario: Scenario, seed: int, replication: int) -> tuple
     targets = {name: u.target_min for name, u in scenario.urgency.items()}
     cases = cases_table(events, targets)
     resources = resources_table(events, horizon, warmup)
+    homes = [d.hospital for d in scenario.demand.home_streams]
     kpis = replication_kpis(cases, resources, list(scenario.urgency), warmup, horizon,
-                            teams=[t.name for t in scenario.teams],
-                            home_hospitals=[d.hospital for d in scenario.demand.home_streams])
+                            teams=[t.name for t in scenario.teams], home_hospitals=homes)
     kpi_frame = pd.DataFrame([{"replication": replication, **kpis}])
+    shares = share_counts(cases, list(scenario.urgency), warmup, homes).assign(replication=replication)
     unserved = unserved_requests(events, horizon, limit_table(scenario))
-    return {"events": events, "cases": cases, "resources": resources, "unserved": unserved,
+    return {"events": events, "cases": cases, "resources": resources, "unserved": unserved, "shares": shares,
             "kpis": kpi_frame}, out.sim_events
 
 

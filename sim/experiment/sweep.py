@@ -66,16 +66,20 @@ def grid(varies: list[Vary]) -> list[dict[str, Any]]:
 
 def build_variants(path: Path, overrides: list[str], varies: list[Vary]) -> list[Named]:
     """Load and validate every variant (all problems reported together) before anything runs."""
+    from sim.scenario.load import titled
+
     shorts = {v.key: v.short for v in varies}
     named, problems = [], []
+    base_name: str | None = None
     for i, setting in enumerate(grid(varies)):
         label = ", ".join(f"{shorts[k]}={show(v)}" for k, v in setting.items())
         try:
             sc = load_scenario(path, [*overrides, *(f"{k}={_yaml(v)}" for k, v in setting.items())])
+            base_name = base_name or titled(load_scenario(path, overrides).name, overrides)
         except ScenarioError as exc:
             problems.extend(exc.problems)
             continue
-        sc = sc.model_copy(update={"name": f"{sc.name}: {label}"[:200]})
+        sc = sc.model_copy(update={"name": f"{base_name}: {label}"[:200]})
         named.append(Named(label, sc, f"{i:02d}_" + "_".join(f"{shorts[k]}={show(v)}" for k, v in setting.items())))
     if problems:
         raise ScenarioError(problems)
@@ -115,8 +119,8 @@ def sweep(path: Path, overrides: list[str], vary_texts: list[str], opts: Any) ->
 
     out = opts.out or Path("results") / f"sweep-{safe_name(named[0].scenario.name.split(':')[0])}"
     with store.results_folder(out, force=opts.force) as tmp:
-        seed, n = run_set(named, opts, tmp)
-        diff, summary = write_study(tmp, named, seed, n, "sweep")
+        seed, n = run_set(named, opts, tmp, overrides)
+        diff, summary = write_study(tmp, named, seed, n, "sweep", overrides)
         table = tidy(named, varies, summary, diff)
         store.write_csv(tmp, "sweep.csv", table)
         store.write_json(tmp, "sweep.json", {"vary": {v.key: list(v.options) for v in varies}})

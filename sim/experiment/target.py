@@ -9,7 +9,12 @@ exact integer, continuous ones (a mobilisation time) to a tolerance.
 A goal *holds with 95% confidence* when the KPI's two-sided 95% confidence
 interval lies on the goal's side of the threshold: ``ci_low >= T`` for
 ``>=`` (``>`` for ``>``), ``ci_high <= T`` for ``<=`` (``<`` for ``<``).  That
-is a one-sided 97.5% bound, slightly conservative.  The search assumes the
+is a one-sided 97.5% bound, slightly conservative.  A zero-width interval
+(every replication gave the same value) measures no uncertainty, so it never
+holds: the evidence table says "no (zero-width interval)" and more
+replications (or, for a share, more cases) are needed.  Shares of cases have
+an interval at least as wide as the exact binomial one of their pooled
+counts (:mod:`sim.analysis.stats`), so few cases cannot make one hold.  The search assumes the
 goal, once met, stays met as the lever moves the same way (monotone), which
 common random numbers make likely but do not guarantee; the evidence table
 shows every value tried so a reader can check.  If the goal holds at ``HI``
@@ -36,6 +41,11 @@ from sim.scenario.load import child_key, missing_child
 GOAL = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(>=|<=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 
 
+def zero_width(ci_low: float, ci_high: float) -> bool:
+    """Whether an interval has no width (every replication agreed): it measures no uncertainty."""
+    return bool(ci_low == ci_high)
+
+
 @dataclass(frozen=True)
 class Goal:
     """``kpi op threshold``, e.g. ``ddi_within_target_pct >= 90``."""
@@ -45,7 +55,10 @@ class Goal:
     threshold: float
 
     def holds(self, ci_low: float, ci_high: float) -> bool:
-        """Whether the 95% interval lies on the goal's side of the threshold (NaN never holds)."""
+        """Whether the 95% interval lies on the goal's side of the threshold; an interval of no width
+        (:func:`zero_width`) or a missing one (NaN) never holds."""
+        if zero_width(ci_low, ci_high):
+            return False
         t = self.threshold
         checks = {">=": ci_low >= t, ">": ci_low > t, "<=": ci_high <= t, "<": ci_high < t}
         return bool(checks[self.op])
@@ -193,7 +206,7 @@ def evaluator(path: Path, overrides: list[str], lever: Lever, goal: Goal, opts: 
         text = value_text(lever, value)
         sc = load_scenario(path, [*overrides, f"{lever.key}={text}"])
         sub = folder / f"{lever.key.split('.')[-1]}={text}" / ("search" if run_seed == seed else "confirm")
-        out = run_loaded(sc, options_for(opts, sub, run_seed))
+        out = run_loaded(sc, options_for(opts, sub, run_seed), overrides)
         trial = trial_from_summary(goal, value, run_seed, store.read_table(out, "summary"))
         if run_seed == seed:
             tried[value] = trial
@@ -209,6 +222,7 @@ def solve(path: Path, overrides: list[str], lever_key: str, range_text: str, goa
     from sim import store
     from sim.app import safe_name
     from sim.scenario import load_scenario, scenario_dict
+    from sim.scenario.load import titled
 
     goal = parse_goal(goal_text)
     scenario = load_scenario(path, overrides)
@@ -218,7 +232,7 @@ def solve(path: Path, overrides: list[str], lever_key: str, range_text: str, goa
     for end in (lever.low, lever.high):  # both ends must make a valid scenario before anything runs
         load_scenario(path, [*overrides, f"{lever.key}={value_text(lever, end)}"])
     seed = scenario.run.seed if opts.seed is None else opts.seed
-    out = opts.out or Path("results") / f"target-{safe_name(scenario.name)}"
+    out = opts.out or Path("results") / f"target-{safe_name(titled(scenario.name, overrides))}"
     with store.results_folder(out, force=opts.force) as tmp:
         evaluate, order = evaluator(Path(path), overrides, lever, goal, opts, tmp, seed)
         with shared_executor(opts.engine, opts.workers, opts.scheduler):
@@ -242,7 +256,8 @@ def _write(folder: Path, outcome: Outcome) -> None:
     store.write_json(folder, "target.json", {
         "goal": str(outcome.goal), "lever": dataclasses.asdict(outcome.lever), "answer": outcome.answer,
         "how": outcome.how, "confirmed": None if outcome.confirm is None else outcome.confirm.holds,
-        "rule": "holds when the two-sided 95% CI of the KPI's mean lies on the goal's side of the threshold",
+        "rule": "holds when the two-sided 95% CI of the KPI's mean lies on the goal's side of the threshold "
+                "and has a width (a zero-width interval never holds)",
     })
 
 
@@ -255,8 +270,10 @@ def format_outcome(outcome: Outcome) -> list[str]:
     for i, t in enumerate(rows, start=1):
         ci = f"{t.ci_low:.4g} to {t.ci_high:.4g}"
         tag = "  (confirmation, independent seed)" if t is outcome.confirm else ""
+        why = " (zero-width interval: no uncertainty measured; add replications)" if zero_width(
+            t.ci_low, t.ci_high) else ""
         lines.append(f"{i:>4} {value_text(outcome.lever, t.value):>10} {t.seed:>10} {t.n:>4} {t.mean:>10.4g} "
-                     f"{ci:>22}  {'yes' if t.holds else 'no'}{tag}")
+                     f"{ci:>22}  {'yes' if t.holds else 'no'}{why}{tag}")
     lines.append("")
     if outcome.answer is None:
         lines.append(f"no answer: {outcome.how}")

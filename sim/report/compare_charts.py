@@ -12,7 +12,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from sim.analysis.kpis import unit_of
+from sim.analysis.kpis import shown_difference, shown_interval, unit_of
 from sim.analysis.labels import kpi_label
 from sim.report.charts import OKABE_ITO, TARGET_COLOUR, empty_figure, plt  # charts sets the Agg backend and the style
 
@@ -33,18 +33,32 @@ def _grid(n: int, width: float = 7.5, height: float = 1.9) -> tuple[Figure, list
     return fig, list(axes[:, 0])
 
 
+def _within_possible(sel: pd.DataFrame, kpi: str) -> pd.DataFrame:
+    """``sel`` with its paired and unpaired difference intervals cut to what ``kpi`` can show."""
+    if "baseline_mean" not in sel:
+        return sel
+    out = sel.copy()
+    for low, high in (("diff_ci_low", "diff_ci_high"), ("unpaired_ci_low", "unpaired_ci_high")):
+        cut = [shown_difference(kpi, b, lo, hi)[:2] for b, lo, hi in zip(sel["baseline_mean"], sel[low], sel[high],
+                                                                         strict=True)]
+        out[low], out[high] = [c[0] for c in cut], [c[1] for c in cut]
+    return out
+
+
 def forest_plot(diff: pd.DataFrame, kpis: list[str]) -> Figure:
     """Paired differences against the first scenario with 95% CIs, one panel per KPI.
 
     The thin dark bar is the paired interval (common random numbers); the wide
     pale bar behind it is the unpaired (Welch) interval of the same difference.
+    With a ``baseline_mean`` column, both are cut to the differences the KPI can show
+    (:func:`sim.analysis.kpis.shown_difference`).
     """
     kpis = [k for k in kpis if k in set(diff["kpi"])]
     if not kpis:
         return empty_figure("no KPI has paired values")
     fig, axes = _grid(len(kpis), height=0.9 + 0.3 * diff["scenario"].nunique())
     for ax, kpi in zip(axes, kpis, strict=True):
-        sel = diff[diff["kpi"] == kpi].reset_index(drop=True)
+        sel = _within_possible(diff[diff["kpi"] == kpi].reset_index(drop=True), kpi)
         y = np.arange(len(sel))[::-1]
         ax.hlines(y, sel["unpaired_ci_low"], sel["unpaired_ci_high"], color=OKABE_ITO[5], lw=7, alpha=0.35,
                   label="unpaired 95% CI")
@@ -87,34 +101,49 @@ def distribution_plot(reps: dict[str, pd.DataFrame], kpis: list[str]) -> Figure:
 
 
 def sweep_chart(table: pd.DataFrame, key: str, kpis: list[str], hue: str | None = None) -> Figure:
-    """Each KPI's mean against the swept ``key`` with a 95% CI band; one line per value of ``hue``."""
+    """Each KPI against the swept ``key``, one column per KPI and one line per value of ``hue``.
+
+    Top row: each variant's mean with its 95% CI band.  Bottom row: the paired difference against the
+    first variant (the sweep's reference, ``diff_mean``) with its paired 95% interval, the interval a
+    planner should quote for "what does this change do".  Every band is cut to the values the KPI can
+    take (:func:`sim.analysis.kpis.shown_interval`, :func:`sim.analysis.kpis.shown_difference`).
+    """
     kpis = [k for k in kpis if k in set(table["kpi"])]
     if not kpis:
         return empty_figure("no KPI to plot")
-    fig, grid = plt.subplots(1, len(kpis), figsize=(3.4 * len(kpis), 3.6), layout="constrained", squeeze=False)
-    axes = list(grid[0])
+    fig, grid = plt.subplots(2, len(kpis), figsize=(3.4 * len(kpis), 6.4), layout="constrained", squeeze=False,
+                             sharex="col")
     numeric = pd.api.types.is_numeric_dtype(table[key])
     levels = list(dict.fromkeys(table[key]))
-    for ax, kpi in zip(axes, kpis, strict=True):
+    for top, bottom, kpi in zip(grid[0], grid[1], kpis, strict=True):
         sel = table[table["kpi"] == kpi]
+        base_mean = float(sel["mean"].iloc[0])  # the first variant, the reference of the paired differences
         groups = sel.groupby(hue, sort=False) if hue else [(None, sel)]
         for i, (h, grp) in enumerate(groups):
             grp = grp.sort_values(key) if numeric else grp
             x = grp[key].to_numpy(float) if numeric else np.array([levels.index(v) for v in grp[key]])
             colour = OKABE_ITO[i % len(OKABE_ITO)]
-            ax.fill_between(x, grp["ci_low"], grp["ci_high"], color=colour, alpha=0.2)
             label = None if hue is None else f"{'.'.join(hue.split('.')[-2:])}={h}"
-            ax.plot(x, grp["mean"], "o-", color=colour, label=label)
+            band = [shown_interval(kpi, lo, hi)[:2] for lo, hi in zip(grp["ci_low"], grp["ci_high"], strict=True)]
+            top.fill_between(x, [b[0] for b in band], [b[1] for b in band], color=colour, alpha=0.2)
+            top.plot(x, grp["mean"], "o-", color=colour, label=label)
+            diff = [shown_difference(kpi, base_mean, lo, hi)[:2]
+                    for lo, hi in zip(grp["diff_ci_low"], grp["diff_ci_high"], strict=True)]
+            bottom.fill_between(x, [d[0] for d in diff], [d[1] for d in diff], color=colour, alpha=0.2)
+            bottom.plot(x, grp["diff_mean"], "o-", color=colour, label=label)
+        bottom.axhline(0, color=TARGET_COLOUR, lw=1, ls="--")
         if not numeric:
-            ax.set_xticks(range(len(levels)), [str(v) for v in levels])
+            bottom.set_xticks(range(len(levels)), [str(v) for v in levels])
         elif pd.api.types.is_integer_dtype(table[key]):
-            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-        ax.set_xlabel(key.split(".", 1)[-1], fontsize=8)
-        ax.set_ylabel(VALUE_AXIS.get(unit_of(kpi), ""), fontsize=8)
-        ax.set_title(_title(kpi), fontsize=9)
+            bottom.xaxis.set_major_locator(MaxNLocator(integer=True))
+        bottom.set_xlabel(key.split(".", 1)[-1], fontsize=8)
+        top.set_ylabel(VALUE_AXIS.get(unit_of(kpi), ""), fontsize=8)
+        bottom.set_ylabel(f"difference ({UNIT_AXIS.get(unit_of(kpi), '')})", fontsize=8)
+        top.set_title(_title(kpi), fontsize=9)
         if hue:
-            ax.legend(fontsize=7)
-    fig.suptitle("KPIs across the sweep (mean and 95% CI band)", fontweight="bold")
+            top.legend(fontsize=7)
+    fig.suptitle("KPIs across the sweep: mean and 95% CI (top), paired difference against the first variant "
+                 "and its paired 95% CI (bottom)", fontweight="bold", fontsize=9)
     return fig
 
 

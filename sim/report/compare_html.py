@@ -36,7 +36,8 @@ def _figures(folder: Path, record: dict[str, Any], diff: pd.DataFrame) -> list[d
         table = store.read_table(folder, "sweep")
         keys = list(store.read_json(folder, "sweep.json")["vary"])
         hue = keys[1] if len(keys) > 1 else None
-        made.append(("sweep", f"Headline KPIs against {keys[0]} (mean and 95% CI band)",
+        made.append(("sweep", f"Headline KPIs against {keys[0]}: mean and 95% CI band (top); paired difference "
+                     "against the first variant with its paired 95% CI (bottom); bands cut to possible values",
                      compare_charts.sweep_chart(table, keys[0], HEADLINE, hue)))
     return [{"name": n, "caption": c, "png": save_figure(f, folder, n)} for n, c, f in made]
 
@@ -57,7 +58,9 @@ def render(folder: Path) -> str:
     diff = diff.sort_values(["headline", "scenario"], ascending=[False, True], kind="stable")
     head = summary[summary["kpi"].isin(HEADLINE)].assign(label=lambda d: d["kpi"].map(kpi_label))
     shown = [shown_interval(*row) for row in zip(head["kpi"], head["ci_low"], head["ci_high"], strict=True)]
-    head = head.assign(ci_low=[s[0] for s in shown], ci_high=[s[1] for s in shown], ci_cut=[s[2] for s in shown])
+    was_cut = head["ci_clipped"].fillna(False).astype(bool) if "ci_clipped" in head else [False] * len(head)
+    head = head.assign(ci_low=[s[0] for s in shown], ci_high=[s[1] for s in shown],
+                       ci_cut=[s[2] or bool(c) for s, c in zip(shown, was_cut, strict=True)])
     env = Environment(loader=PackageLoader("sim.report", "templates"), autoescape=select_autoescape(default=True))
     env.filters["num"] = _num
     return env.get_template("comparison.html.j2").render(

@@ -134,6 +134,8 @@ def _kpi_row(r: Any, targets: dict[str, float], within: dict[str, float], headli
     target = narrative.kpi_target(r.kpi, targets)
     urgency = r.kpi.rsplit("_", 1)[-1]
     low, high, cut = shown_interval(r.kpi, r.ci_low, r.ci_high)
+    clipped = getattr(r, "ci_clipped", False)  # summary.csv cuts and says so (older ones have no column)
+    cut = cut or bool(pd.notna(clipped) and clipped)
     return {"kpi": r.kpi, "label": kpi_label(r.kpi), "unit": r.unit, "mean": r.mean,
             "ci_low": low, "ci_high": high, "ci_cut": cut,
             "n": r.n, "p50": r.p50, "p90": r.p90, "precision_met": bool(r.precision_met),

@@ -306,12 +306,13 @@ def fmt_duration_words(minutes: float) -> str:
 def verdict(mean: float, low: float, high: float, target: float) -> str:
     """``met`` (the whole 95% CI at or under the target), ``missed`` (all of it above) or ``uncertain``.
 
-    Without a CI (one replication) the mean alone decides.
+    Without a CI (one replication) or with one of zero width (every replication alike) nothing is
+    known of the mean's uncertainty: ``uncertain``, never a verdict from the mean alone.
     """
     if math.isnan(mean) or math.isnan(target):
         return ""
-    if math.isnan(low) or math.isnan(high):
-        return "met" if mean <= target else "missed"
+    if math.isnan(low) or math.isnan(high) or low == high:
+        return "uncertain"
     if high <= target:
         return "met"
     return "missed" if low > target else "uncertain"

@@ -20,6 +20,10 @@ Four checks, from the scenario alone:
   the occupancy takes weeks to reach its long-run level; when the warm-up is
   shorter than that, NICU figures are biased low (see :func:`fill_time`).
 
+And one check of the scripted cases (``demand.outreach.scripted``): a case
+at or after the horizon never starts, and one inside the warm-up is left
+out of every KPI (:func:`scripted_outside`).
+
 The consultation is a telephone call and holds nobody, so it needs no pool.
 Pathways follow ``policies.pathway`` by urgency and, where a rule names
 severities, by the severity bands of ``demand.outreach.severity_mix``.
@@ -488,10 +492,39 @@ def startup_bias(sc: Scenario, loads: list[tuple[str, str, float]]) -> list[str]
     return out
 
 
+def streams(sc: Scenario) -> tuple[bool, bool]:
+    """``(outreach, home)``: whether outreach cases and home emergencies can be created after the warm-up
+    and before the horizon (a stream with a positive rate, or a scripted case inside the run)."""
+    out, home = sc.demand.outreach, sc.demand.home_emergency
+    start, end = sc.run.warmup_days * 1440.0, sc.run.horizon_days * 1440.0
+    outreach = bool(pathways(sc)) and (out.rate_per_day > 0 or any(start <= e.time_min < end for e in out.scripted))
+    return outreach, home is not None and home.rate_per_day > 0
+
+
+def scripted_outside(sc: Scenario) -> list[str]:
+    """Scripted cases that no KPI will count, each as ``key: message``.
+
+    A case whose ``time_min`` is at or after the horizon never starts (the run
+    stops at the horizon); one before the end of the warm-up starts but is
+    left out of every KPI, as all cases created in the warm-up are.
+    """
+    horizon, warmup = sc.run.horizon_days * 1440.0, sc.run.warmup_days * 1440.0
+    out = []
+    for i, case in enumerate(sc.demand.outreach.scripted):
+        where = f"demand.outreach.scripted.{i}.time_min: the scripted case at {case.time_min:g} min ({case.host})"
+        if case.time_min >= horizon:
+            out.append(f"{where} is at or after the horizon ({horizon:g} min, run.horizon_days="
+                       f"{sc.run.horizon_days:g}): it never starts and is in no table")
+        elif case.time_min < warmup:
+            out.append(f"{where} is inside the warm-up (before {warmup:g} min, run.warmup_days="
+                       f"{sc.run.warmup_days:g}): it runs but no KPI counts it")
+    return out
+
+
 def scenario_warnings(sc: Scenario) -> list[str]:
     """Every pre-run warning of a scenario, each as ``key: message``."""
     loads = offered_loads(sc)
     p = sc.policies
     rule = p.nicu_full if p.nicu_full != "divert" or p.divert_to else "surge"  # nowhere to divert: admitted over
     return [*never_served(sc), *shift_gaps(sc), *overload(loads, rule, p.nicu_wait_limit_min),
-            *startup_bias(sc, loads)]
+            *startup_bias(sc, loads), *scripted_outside(sc)]

@@ -320,6 +320,30 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     return scenario
 
 
+def overrides_tag(overrides: list[str]) -> str:
+    """``+N-override(s)-<hash>``: a short, stable tag for a list of ``--set`` overrides.
+
+    The hash is the first 6 hex digits of the sha256 of the overrides as given
+    (stripped, in order, one a line), so the same ``--set`` list always gives
+    the same tag and a different one almost surely another.
+    """
+    texts = [o.strip() for o in overrides]
+    digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:6]
+    return f"+{len(texts)}-override{'s' if len(texts) > 1 else ''}-{digest}"
+
+
+def titled(name: str, overrides: list[str] | None) -> str:
+    """The title a run of scenario ``name`` goes by: ``<name>+N-overrides-<hash>`` when ``--set`` changed
+    it (:func:`overrides_tag`), so that its report title and default results folder are never those of the
+    unmodified file.  Just ``name`` when there are no overrides or when one of them sets ``name`` itself.
+
+    The scenario keeps its name: its sha256 (and so the exact regression mode) depends on the inputs only.
+    """
+    if not overrides or any(parse_override(o)[0] == ("name",) for o in overrides):
+        return name
+    return name + overrides_tag(overrides)
+
+
 def scenario_dict(scenario: Scenario) -> dict[str, Any]:
     """The resolved scenario as plain JSON-ready data (aliases, defaults included)."""
     return scenario.model_dump(mode="json", by_alias=True)

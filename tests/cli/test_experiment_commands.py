@@ -13,6 +13,7 @@ from sim import store
 from sim.app import RunOptions, run_loaded
 from sim.cli import cli
 from sim.scenario import load_scenario
+from sim.scenario.load import overrides_tag
 from tests.conftest import SCENARIOS
 
 BASELINE = str(SCENARIOS / "baseline.yaml")
@@ -91,7 +92,8 @@ def test_compare_baseline_with_itself_prints_zero_differences(tmp_path):
     result = invoke("compare", BASELINE, BASELINE, "-n", "2", "--seed", "4", "--set", "run.horizon_days=10",
                     "--out", str(out))
     assert result.exit_code == 0, result.output
-    assert "baseline-2 leaves mean decision-to-delivery interval (home emergencies) unchanged" in result.output
+    tag = overrides_tag(["run.horizon_days=10"])
+    assert f"baseline{tag}-2 leaves mean decision-to-delivery interval (home emergencies) unchanged" in result.output
     diff = store.read_table(out, "differences")
     assert (diff[["diff_mean", "diff_ci_low", "diff_ci_high"]] == 0).all().all()
 
@@ -127,3 +129,29 @@ def test_run_with_max_replications_says_what_it_did(tmp_path):
     assert result.exit_code == 0, result.output
     assert "ran 3 replications (from 2, at most 3" in result.output
     assert "home_decision_to_delivery_min" in result.output
+
+
+NO_DELIVERY = ("clinical.anaesthesia={cat1: {dist: fixed, value: 100000}, cat2: {dist: fixed, value: 100000}, "
+               "planned: {dist: fixed, value: 100000}}")
+
+
+def test_regress_fails_a_candidate_in_which_no_baby_is_delivered(tmp_path):
+    """Anaesthesia of 100,000 min for every urgency: no delivery within the horizon, so every delivery
+    KPI of the candidate is empty.  That is a regression, however few replications ran."""
+    made = {}
+    for name, extra in (("base", []), ("none", [NO_DELIVERY])):
+        scenario = load_scenario(SCENARIOS / "baseline.yaml",
+                                 ["run.horizon_days=10", "demand.outreach.rate_per_day=1", *extra])
+        made[name] = run_loaded(scenario, RunOptions(replications=3, seed=2, out=tmp_path / name,
+                                                     progress=False, report=False))
+    none = store.read_table(made["none"], "replications")
+    assert none["decision_to_delivery_min"].isna().all()
+    assert (none["outreach_delivered"] == 0).all()
+    result = invoke("regress", str(made["base"]), str(made["none"]))
+    assert result.exit_code == 1, result.output
+    assert "mode: statistical" in result.output
+    lines = {line.split()[0]: line for line in result.output.splitlines() if line.strip()}
+    assert lines["decision_to_delivery_min"].rstrip().endswith("vanished")
+    assert lines["home_decision_to_delivery_min"].rstrip().endswith("vanished")
+    assert "regressions: 0" not in result.output
+    assert "detectable:" in result.output

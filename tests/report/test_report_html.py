@@ -99,7 +99,8 @@ def test_report_of_a_folder_without_results_is_refused(tmp_path):
 
 @pytest.mark.parametrize(("mean", "low", "high", "target", "verdict"), [
     (20, 15, 25, 30, "met"), (40, 35, 45, 30, "missed"), (30, 25, 35, 30, "uncertain"),
-    (20, math.nan, math.nan, 30, "met"), (math.nan, math.nan, math.nan, 30, ""), (20, 15, 25, math.nan, ""),
+    (20, math.nan, math.nan, 30, "uncertain"), (20, 20, 20, 30, "uncertain"),  # no interval: no verdict
+    (math.nan, math.nan, math.nan, 30, ""), (20, 15, 25, math.nan, ""),
 ])
 def test_a_target_is_met_only_when_the_whole_interval_is_under_it(mean, low, high, target, verdict):
     assert narrative.verdict(mean, low, high, target) == verdict

@@ -42,9 +42,27 @@ def test_distribution_plot_has_a_panel_per_common_kpi():
 def test_sweep_chart_draws_one_line_per_hue_value():
     table = pd.DataFrame({"k": [1, 2, 1, 2], "h": ["p", "p", "q", "q"], "kpi": ["x_min"] * 4,
                           "mean": [1.0, 2.0, 3.0, 4.0], "ci_low": [0.5, 1.5, 2.5, 3.5],
-                          "ci_high": [1.5, 2.5, 3.5, 4.5]})
+                          "ci_high": [1.5, 2.5, 3.5, 4.5], "diff_mean": [0.0, 1.0, 2.0, 3.0],
+                          "diff_ci_low": [0.0, 0.5, 1.5, 2.5], "diff_ci_high": [0.0, 1.5, 2.5, 3.5]})
     fig = sweep_chart(table, "k", ["x_min"], hue="h")
     assert len(fig.axes[0].get_lines()) == 2
+
+
+def test_sweep_chart_shows_the_paired_difference_inside_possible_values():
+    """A share: variant 2's t band reaches 112%, its paired interval -95 points from a first variant at 90%:
+    the top band stops at 100 and the difference band at -90 (a share cannot fall below 0%)."""
+    table = pd.DataFrame({"k": [1, 2], "kpi": ["ddi_within_target_pct"] * 2, "mean": [90.0, 60.0],
+                          "ci_low": [80.0, 8.0], "ci_high": [100.0, 112.0], "diff_mean": [0.0, -30.0],
+                          "diff_ci_low": [0.0, -95.0], "diff_ci_high": [0.0, 5.0]})
+    fig = sweep_chart(table, "k", ["ddi_within_target_pct"])
+    top, bottom = fig.axes[:2]
+    assert list(bottom.get_lines()[0].get_ydata()) == [0.0, -30.0]  # the paired difference, not the means
+    band = top.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.max() == 100.0
+    assert band.min() == 8.0
+    diff = bottom.collections[0].get_paths()[0].vertices[:, 1]
+    assert diff.min() == -90.0
+    assert diff.max() == 10.0 - 5.0
 
 
 def test_warmup_chart_marks_the_truncation_point():
@@ -55,3 +73,14 @@ def test_warmup_chart_marks_the_truncation_point():
     assert len(fig.axes) == 2
     vertical = [line for line in fig.axes[0].get_lines() if len(set(line.get_xdata())) == 1]
     assert vertical[0].get_xdata()[0] == result.truncate_obs
+
+
+def test_forest_plot_cuts_intervals_to_possible_differences():
+    """A share at 95% in the baseline can rise by at most 5 points."""
+    diff = pd.DataFrame({"scenario": ["a"], "kpi": ["ddi_within_target_pct"], "baseline_mean": [95.0],
+                         "diff_mean": [2.0], "diff_ci_low": [-1.0], "diff_ci_high": [9.0],
+                         "unpaired_ci_low": [-20.0], "unpaired_ci_high": [24.0]})
+    fig = forest_plot(diff, ["ddi_within_target_pct"])
+    unpaired, paired = fig.axes[0].collections[:2]
+    assert tuple(paired.get_segments()[0][:, 0]) == (-1.0, 5.0)
+    assert tuple(unpaired.get_segments()[0][:, 0]) == (-20.0, 5.0)

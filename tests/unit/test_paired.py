@@ -78,3 +78,32 @@ def test_verdict_quotes_the_reduction_with_positive_bounds():
         "dedicated-team shortens mean decision-to-delivery interval (outreach) by 6.1 min (95% CI 4.2 to 8.0)")
     unclear = Paired(30, 70.0, 70.3, 0.3, -1.2, 1.8, 0.9)
     assert "no clear difference" in verdict("x", "decision_to_delivery_min", unclear)
+
+
+def test_forty_kpis_at_once_a_lone_p_of_one_percent_is_not_significant_after_holm():
+    """One KPI with a paired p-value near 0.01 among 39 that do not change: unadjusted it would be called
+    a difference; Holm multiplies the smallest p by the 40 KPIs tested (then takes the running maximum)."""
+    from scipy import stats
+
+    rng = np.random.default_rng(5)
+    n = 10
+    base = {f"k{i:02d}_min": rng.normal(50, 5, n) for i in range(40)}
+    noise = {k: rng.normal(0, 1, n) for k in base}
+    other = {k: v + noise[k] - noise[k].mean() for k, v in base.items()}  # 39 KPIs with mean difference 0: p = 1
+    d = rng.normal(0, 1, n)
+    d = (d - d.mean()) / d.std(ddof=1)  # mean 0, sd 1: add a shift giving t = 3.17 (p ~ 0.011 with 9 df)
+    shift = 3.17 / np.sqrt(n)
+    other["k00_min"] = base["k00_min"] + d + shift
+    b = pd.DataFrame({"replication": range(n), **base})
+    o = pd.DataFrame({"replication": range(n), **other})
+    table = differences(b, o, "x").set_index("kpi")
+    p = stats.ttest_rel(other["k00_min"], base["k00_min"]).pvalue
+    assert 0.005 < p < 0.02
+    others = [stats.ttest_rel(other[k], base[k]).pvalue for k in base if k != "k00_min"]
+    assert min(others) > 0.99  # so Holm's first step multiplies p by the 40 KPIs tested
+    assert table.loc["k00_min", "p_value"] == pytest.approx(p)
+    assert table.loc["k00_min", "p_holm"] == pytest.approx(min(1.0, 40 * p))
+    assert table.loc["k00_min", "diff_ci_low"] > 0  # the unadjusted interval excludes zero...
+    assert not table.loc["k00_min", "significant"]  # ...but not after allowing for 40 tests
+    assert "no clear difference" in table.loc["k00_min", "verdict"]
+    assert "40 KPIs" in table.loc["k00_min", "verdict"]

@@ -125,3 +125,74 @@ def test_exact_verdicts_and_table_differences_name_what_differs():
     assert table_differences("replications", a, a.copy()) == []
     assert table_differences("replications", a, b) == [
         "replications.y: 1 of 2 values differ (first at row 1: 3.0 vs 3.5)"]
+
+
+def test_a_kpi_with_values_in_the_baseline_and_none_in_the_candidate_vanished():
+    base = pd.DataFrame({"replication": range(4), "decision_to_delivery_min": [50.0, 60.0, 55.0, 52.0],
+                         "outreach_cases": [3.0, 4.0, 3.0, 5.0], "nicu_surges": [np.nan] * 4})
+    cand = base.assign(decision_to_delivery_min=np.nan)
+    for paired in (True, False):
+        table = statistical_verdicts(base, cand, Rule(), paired=paired).set_index("kpi")
+        assert table.loc["decision_to_delivery_min", "verdict"] == "vanished"
+        assert table.loc["nicu_surges", "verdict"] == "not tested"  # no values on either side: nothing lost
+        assert regressions(table.reset_index()) == 1
+
+
+def test_a_rare_kpi_missing_from_the_candidate_by_luck_is_not_a_regression():
+    """Values in 2 of 8 baseline replications: none in 8 candidate ones has chance (6/8)^8 = 0.10 > alpha."""
+    rare = [np.nan] * 6 + [40.0, 60.0]
+    base = pd.DataFrame({"replication": range(8), "decision_to_delivery_min_cat2": rare})
+    cand = base.assign(decision_to_delivery_min_cat2=np.nan)
+    assert (6 / 8) ** 8 > 0.05
+    table = statistical_verdicts(base, cand, Rule())
+    assert list(table["verdict"]) == ["not tested"]
+    often = base.assign(decision_to_delivery_min_cat2=[np.nan] * 2 + [50.0] * 6)  # (2/8)^8: not luck
+    assert list(statistical_verdicts(often, cand, Rule())["verdict"]) == ["vanished"]
+
+
+@pytest.mark.parametrize(("n", "paired"), [(10, True), (6, True), (12, False)])
+def test_minimum_detectable_difference_has_80_percent_power_by_simulation(n, paired):
+    """Simulate the test at the reported difference: it rejects in about 80% of 20,000 trials."""
+    from sim.analysis.regress import detectable_difference
+
+    rng = np.random.default_rng(n)
+    sd = 2.0
+    if paired:
+        se, df = sd / math.sqrt(n), n - 1
+    else:
+        se, df = sd * math.sqrt(2 / n), 2 * n - 2  # equal sds and n: Welch's df is 2n - 2
+    mdd = detectable_difference(se, df, 0.05)
+    trials = 20_000
+    if paired:
+        d = rng.normal(mdd, sd, (trials, n))
+        t = d.mean(axis=1) / (d.std(axis=1, ddof=1) / math.sqrt(n))
+    else:
+        x, y = rng.normal(0, sd, (trials, n)), rng.normal(mdd, sd, (trials, n))
+        s = np.sqrt(x.var(axis=1, ddof=1) / n + y.var(axis=1, ddof=1) / n)
+        t = (y.mean(axis=1) - x.mean(axis=1)) / s
+    power = np.mean(np.abs(t) > stats.t.ppf(0.975, df))
+    assert power == pytest.approx(0.80, abs=0.015)
+
+
+def test_minimum_detectable_difference_tends_to_the_normal_formula():
+    """With many degrees of freedom: (z(1 - alpha/2) + z(power)) * se = 2.8016 se at alpha 0.05, power 0.8."""
+    from sim.analysis.regress import detectable_difference
+
+    z = stats.norm.ppf(0.975) + stats.norm.ppf(0.8)
+    assert detectable_difference(1.0, 1e7, 0.05) == pytest.approx(z, rel=1e-4)
+    assert detectable_difference(0.0, 9, 0.05) == 0
+    assert math.isnan(detectable_difference(math.nan, 9, 0.05))
+
+
+def test_verdicts_report_the_detectable_difference_at_holms_first_level():
+    """m tested KPIs: a lone change must pass alpha/m, so the detectable difference is taken there."""
+    from sim.analysis.regress import detectable_difference
+
+    rng = np.random.default_rng(3)
+    base = pd.DataFrame({"replication": range(8), **{f"k{i}_min": rng.normal(50, 4, 8) for i in range(5)}})
+    cand = base.assign(**{f"k{i}_min": base[f"k{i}_min"] + rng.normal(0, 1, 8) for i in range(5)})
+    table = statistical_verdicts(base, cand, Rule(alpha=0.05), paired=True).set_index("kpi")
+    d = cand["k0_min"] - base["k0_min"]
+    expected = detectable_difference(d.std(ddof=1) / math.sqrt(8), 7, 0.05 / 5)
+    assert table.loc["k0_min", "detectable"] == pytest.approx(expected)
+    assert expected > detectable_difference(d.std(ddof=1) / math.sqrt(8), 7, 0.05)

@@ -60,3 +60,40 @@ def test_index_case_scenario_holds_the_reported_facts() -> None:
     assert sum(sc.team.composition.values()) == 11
     assert sc.demand.outreach.rate_per_day == 0
     assert sc.team.incubator in sc.team.equipment
+
+
+def _scripted_at(minutes: float) -> str:
+    return SCRIPT.replace("time_min: 600", f"time_min: {minutes:g}")
+
+
+@pytest.mark.parametrize(("minutes", "words"), [(3 * 1440, "at or after the horizon"),
+                                                (5000, "at or after the horizon"),
+                                                (100, "inside the warm-up")])
+def test_validate_and_run_name_a_scripted_case_no_kpi_counts(tmp_path, minutes: float, words: str) -> None:
+    """A scripted case at or after the horizon (3 days = 4320 min) never starts; one inside the
+    warm-up (1 day) is left out of the KPIs: both are named by validate, by run and in the manifest."""
+    import json
+
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+
+    sets = ["--set", "run.horizon_days=3", "--set", "run.warmup_days=1", "--set", "demand.outreach.rate_per_day=0",
+            "--set", _scripted_at(minutes)]
+    path = str(SCENARIOS / "baseline.yaml")
+    checked = CliRunner().invoke(cli, ["validate", path, *sets])
+    assert checked.exit_code == 0, checked.output
+    assert f"demand.outreach.scripted.0.time_min: the scripted case at {minutes:g} min" in checked.output
+    assert words in checked.output
+    out = tmp_path / "res"
+    ran = CliRunner().invoke(cli, ["run", path, "-n", "1", "--out", str(out), *sets])
+    assert ran.exit_code == 0, ran.output
+    notes = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["warnings"]
+    assert any(n.startswith("demand.outreach.scripted.0.time_min: ") and words in n for n in notes), notes
+
+
+def test_a_scripted_case_inside_the_run_is_not_a_warning() -> None:
+    from sim.scenario.feasibility import scripted_outside
+
+    sc = load_scenario(SCENARIOS / "baseline.yaml", ["run.horizon_days=3", "run.warmup_days=0", _scripted_at(4319)])
+    assert scripted_outside(sc) == []

@@ -27,3 +27,35 @@ def test_advice_says_which_kpis_miss_and_how_many_replications_would_do():
     assert "meets 5%" in lines[0]
     needed = int(summary.set_index("kpi").loc["ddi_within_target_pct", "replications_needed"])
     assert f"about {needed} replications would meet 5%" in lines[1]
+
+
+def test_kpis_a_scenario_cannot_measure_are_left_out():
+    from sim.analysis.kpis import HEADLINE, measurable
+
+    assert measurable(HEADLINE, outreach=True, home=False) == [k for k in HEADLINE if not k.startswith("home_")]
+    assert measurable(HEADLINE, outreach=False, home=True) == ["home_decision_to_delivery_min"]
+    assert measurable(["ddi_within_target_pct_cat1", "call_ins"], outreach=False, home=True) == ["call_ins"]
+
+
+def test_a_run_without_home_emergencies_stops_when_the_outreach_kpis_are_precise(tmp_path):
+    """No home stream: the home DDI can never have a value.  It is left out, and the run stops once the
+    outreach KPIs meet the precision, well before --max-replications (before, it ran to the maximum)."""
+    import json
+
+    from click.testing import CliRunner
+
+    from sim.cli import cli
+    from tests.conftest import SCENARIOS
+
+    out = tmp_path / "seq"
+    done = CliRunner().invoke(cli, ["run", str(SCENARIOS / "baseline.yaml"), "-n", "3", "--max-replications", "30",
+                                    "--precision", "0.5", "--out", str(out), "--set", "run.horizon_days=5",
+                                    "--set", "demand.home_emergency.rate_per_day=0",
+                                    "--set", "demand.outreach.rate_per_day=3"])
+    assert done.exit_code == 0, done.output
+    seq = json.loads((out / "sequential.json").read_text(encoding="utf-8"))
+    assert seq["left_out"] == ["home_decision_to_delivery_min"]
+    assert "home_decision_to_delivery_min" not in seq["kpis"]
+    assert seq["met"]
+    assert seq["replications"] < 30
+    assert "left out (this scenario cannot give them values): home_decision_to_delivery_min" in done.output

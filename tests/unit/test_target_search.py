@@ -67,3 +67,31 @@ def test_range_parsing_and_integer_detection():
             parse_lever("a", bad, 1, None)
     with pytest.raises(InputError, match="not a number"):
         parse_lever("a", "1..2", {"dist": "fixed"}, None)
+
+
+def test_a_zero_width_interval_never_holds_with_95_percent_confidence():
+    """Every replication gave 100%: the t interval is 100 to 100, which measures nothing."""
+    from sim.experiment.target import Lever, Outcome, format_outcome
+
+    goal = Goal("ddi_within_target_pct", ">=", 90)
+    assert not goal.holds(100.0, 100.0)
+    assert not Goal("call_ins", "<=", 5).holds(3.0, 3.0)
+    assert goal.holds(95.0, 100.0)
+    trial = Trial(1, 1, 3, 100.0, 100.0, 100.0, goal.holds(100.0, 100.0))
+    lines = format_outcome(Outcome(goal, Lever("team.ambulances", 1, 2, True, 1), None, "the goal holds at neither "
+                                   "end of the range", [trial]))
+    assert any("no (zero-width interval" in line for line in lines)
+
+
+def test_two_of_two_cases_within_target_do_not_make_a_90_percent_goal_hold():
+    """The summary's interval for 2 of 2 within target is 15.8 to 100 (Clopper-Pearson), not 100 to 100."""
+    import pandas as pd
+
+    from sim.analysis.stats import summarise
+    from sim.experiment.target import trial_from_summary
+
+    reps = pd.DataFrame({"replication": [0, 1, 2], "ddi_within_target_pct": [100.0, 100.0, float("nan")]})
+    summary = summarise(reps, shares={"ddi_within_target_pct": (2, 2)})
+    trial = trial_from_summary(Goal("ddi_within_target_pct", ">=", 90), 1, 1, summary)
+    assert not trial.holds
+    assert trial.ci_low == pytest.approx(100 * 0.025 ** 0.5)
