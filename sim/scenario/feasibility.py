@@ -495,10 +495,10 @@ def startup_bias(sc: Scenario, loads: list[tuple[str, str, float]]) -> list[str]
 def streams(sc: Scenario) -> tuple[bool, bool]:
     """``(outreach, home)``: whether outreach cases and home emergencies can be created after the warm-up
     and before the horizon (a stream with a positive rate, or a scripted case inside the run)."""
-    out, home = sc.demand.outreach, sc.demand.home_emergency
+    out = sc.demand.outreach
     start, end = sc.run.warmup_days * 1440.0, sc.run.horizon_days * 1440.0
     outreach = bool(pathways(sc)) and (out.rate_per_day > 0 or any(start <= e.time_min < end for e in out.scripted))
-    return outreach, home is not None and home.rate_per_day > 0
+    return outreach, any(home.rate_per_day > 0 for home in sc.demand.home_streams)
 
 
 def scripted_outside(sc: Scenario) -> list[str]:
