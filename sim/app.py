@@ -24,9 +24,9 @@ import pandas as pd
 
 from sim import __version__, store
 from sim.analysis.feasibility import unserved_summary
-from sim.analysis.kpis import CASE_KPIS
+from sim.analysis.kpis import case_values as kpi_case_values
 from sim.analysis.stats import summarise
-from sim.experiment.runner import run_replications
+from sim.experiment.runner import home_urgencies, run_replications
 from sim.scenario import Scenario, load_scenario, scenario_dict, scenario_hash
 from sim.scenario.feasibility import scenario_warnings
 
@@ -80,19 +80,24 @@ def git_commit() -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-def case_values(folder: Path) -> dict[str, pd.Series]:
-    """Pooled case-level values of the interval KPIs, for percentiles.
+def case_values(folder: Path, scenario: Scenario, n: int) -> dict[str, pd.Series]:
+    """Every case KPI's per-case values (:func:`sim.analysis.kpis.case_values`), pooled over replications.
 
-    Read one replication's row group at a time, keeping only the numbers, so
-    that memory grows by 8 bytes per value rather than by whole table rows.
+    Each Series is indexed by the replication of its case, so statistics can
+    resample replications.  One replication's cases are read at a time and
+    only the numbers are kept: memory grows by 16 bytes per value, not by
+    whole table rows.
     """
-    columns = sorted({"case_type", *(column for _, column in CASE_KPIS.values())})
-    found: dict[str, list[np.ndarray]] = {kpi: [] for kpi in CASE_KPIS}
-    for part in store.iter_table(folder, "cases", columns):
-        for kpi, (ctype, column) in CASE_KPIS.items():
-            found[kpi].append(part.loc[part["case_type"] == ctype, column].to_numpy(dtype="float64"))
-    return {kpi: pd.Series(np.concatenate(arrays) if arrays else np.empty(0), dtype="float64")
-            for kpi, arrays in found.items()}
+    warmup = scenario.run.warmup_days * 1440.0
+    found: dict[str, list[pd.Series]] = {}
+    for rep in range(n):
+        cases = store.read_replications(folder, "cases", rep + 1)
+        cases = cases[cases["replication"] == rep]
+        values = kpi_case_values(cases, list(scenario.urgency), warmup, home_urgencies(scenario))
+        for kpi, series in values.items():
+            found.setdefault(kpi, []).append(pd.Series(series.to_numpy(dtype="float64"),
+                                                       index=np.full(len(series), rep), dtype="float64"))
+    return {kpi: pd.concat(parts) for kpi, parts in found.items()}
 
 
 def finish_folder(folder: Path, scenario: Scenario, n: int, precision: float) -> pd.DataFrame:
@@ -102,7 +107,7 @@ def finish_folder(folder: Path, scenario: Scenario, n: int, precision: float) ->
         store.combine_parts(folder, table, reps)
     kpis = store.read_kpis(folder, reps)
     store.write_csv(folder, "replications.csv", kpis)
-    summary = summarise(kpis, case_values(folder), precision=precision)
+    summary = summarise(kpis, case_values(folder, scenario, n), precision=precision)
     store.write_csv(folder, "summary.csv", summary)
     store.write_csv(folder, "unserved.csv", store.read_parts(folder, "unserved", reps))
     store.remove_parts(folder)

@@ -16,9 +16,10 @@ import pandas as pd
 from scipy import stats
 
 from sim.analysis.kpis import unit_of
+from sim.analysis.pooled import POOLED_COLUMNS, pooled_intervals
 
 SUMMARY_COLUMNS = ["kpi", "unit", "mean", "sd", "ci_low", "ci_high", "n", "half_width", "rel_half_width",
-                   "precision_met", "replications_needed", "p10", "p50", "p90"]
+                   "precision_met", "replications_needed", "p10", "p50", "p90", *POOLED_COLUMNS]
 
 
 def mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float, float, int]:
@@ -54,7 +55,10 @@ def summarise(replications: pd.DataFrame, case_values: dict[str, pd.Series] | No
 
     ``case_values`` maps a KPI to its pooled case-level values; their 10th,
     50th and 90th percentiles describe the spread patients see, as opposed
-    to the CI, which describes the uncertainty of the mean.
+    to the CI, which describes the uncertainty of the mean.  When indexed by
+    replication they also give the :data:`sim.analysis.pooled.POOLED_COLUMNS`:
+    bootstrap intervals of p50 and p90 and the mean over all cases pooled
+    (``per_case``: for a share, the share of cases) with its interval.
     """
     rows = []
     case_values = case_values or {}
@@ -63,13 +67,14 @@ def summarise(replications: pd.DataFrame, case_values: dict[str, pd.Series] | No
         half = (high - low) / 2 if n >= 2 else math.nan
         rel = half / abs(mean) if n >= 2 and mean else math.nan
         pooled = case_values.get(kpi)
-        pcts = (np.nanpercentile(pooled, [10, 50, 90]) if pooled is not None and pooled.notna().any()
-                else [math.nan] * 3)
+        spread = pooled is not None and bool(pooled.notna().any()) and unit_of(kpi) != "%"  # shares: 0 or 100
+        pcts = np.nanpercentile(pooled, [10, 50, 90]) if spread and pooled is not None else [math.nan] * 3
         rows.append({
             "kpi": kpi, "unit": unit_of(kpi), "mean": mean, "sd": sd, "ci_low": low, "ci_high": high, "n": n,
             "half_width": half, "rel_half_width": rel,
             "precision_met": bool(rel <= precision) if math.isfinite(rel) else (half == 0),
             "replications_needed": replications_needed(n, half, mean, precision),
             "p10": pcts[0], "p50": pcts[1], "p90": pcts[2],
+            **(pooled_intervals(pooled, confidence, percentiles=spread) if pooled is not None else {}),
         })
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

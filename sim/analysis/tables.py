@@ -115,6 +115,7 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
         "urgency": _last(ev, "urgency", "detail"),
         "severity": _first(ev, "severity", "detail"),
         "pathway": _first(decided, "decision", "detail"),
+        "team_home": _first(ev, "team_assembled", "hospital"),
         "birth_weight_g": _first(ev, "delivery", "value"),
         "nicu_hospital": _first(ev, "nicu_admission", "hospital"),
         "booked_slot_min": _first(ev, "surgery_scheduled", "value"),
@@ -145,8 +146,9 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     reached = cases[[f"{m}_min" for m in MILESTONES]].notna().to_numpy()
     last = reached.shape[1] - 1 - np.argmax(reached[:, ::-1], axis=1)
     cases["stage"] = np.array(MILESTONES)[last]
-    for col in ("case_type", "hospital", "urgency_initial", "urgency", "severity", "pathway", "nicu_hospital",
-                "status", "stage"):
+    cases["deteriorated"] = cases["deteriorated_min"].notna()
+    for col in ("case_type", "hospital", "urgency_initial", "urgency", "severity", "pathway", "team_home",
+                "nicu_hospital", "status", "stage"):
         cases[col] = cases[col].astype("string")
     return cases
 

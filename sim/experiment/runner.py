@@ -39,6 +39,12 @@ class BatchResult:
     event_rows: int
 
 
+def home_urgencies(scenario: Scenario) -> list[str]:
+    """The urgencies the home stream can take (none without one): its per-urgency KPIs always exist."""
+    home = scenario.demand.home_emergency
+    return [u for u, share in home.urgency_mix.items() if share > 0] if home is not None else []
+
+
 def replication_tables(scenario: Scenario, seed: int, replication: int) -> tuple[dict[str, pd.DataFrame], int]:
     """Run one replication and derive its tables; returns ``(tables, SimPy events)``."""
     out = simulate(scenario, seed, replication)
@@ -48,7 +54,9 @@ def replication_tables(scenario: Scenario, seed: int, replication: int) -> tuple
     targets = {name: u.target_min for name, u in scenario.urgency.items()}
     cases = cases_table(events, targets)
     resources = resources_table(events, horizon, warmup)
-    kpis = replication_kpis(cases, resources, list(scenario.urgency), warmup)
+    staff_roles = sorted({role for h in scenario.hospitals.values() for role in h.staff})
+    kpis = replication_kpis(cases, resources, list(scenario.urgency), warmup, events, staff_roles,
+                            home_urgencies(scenario))
     kpi_frame = pd.DataFrame([{"replication": replication, **kpis}])
     unserved = unserved_requests(events, horizon, limit_table(scenario))
     return {"events": events, "cases": cases, "resources": resources, "unserved": unserved,
