@@ -154,11 +154,13 @@ def binding_text(binding: str) -> str:
     return " + ".join(pool_label(p) if "/" in p else p for p in binding.split(" + ")) if binding else ""
 
 
-def _waterfall_panel(ax: plt.Axes, path: pd.DataFrame, t0: float, delivery: float) -> None:
+def _waterfall_panel(ax: plt.Axes, path: pd.DataFrame, t0: float, delivery: float,
+                     deteriorated: float = float("nan")) -> None:
     """One case's steps as consecutive bars from the decision; waits hatched and explained.
 
     The view ends a little after the delivery; longer steps (a NICU cot
     wait) are cut at the edge with an arrow, their full length in the label.
+    A deterioration (``deteriorated``, minutes) is marked with its own line.
     """
     if path.empty:
         ax.text(0.5, 0.5, "no steps recorded", ha="center", va="center", transform=ax.transAxes, color=GREY)
@@ -181,45 +183,68 @@ def _waterfall_panel(ax: plt.Axes, path: pd.DataFrame, t0: float, delivery: floa
     ax.set_yticks(range(len(path)), path["label"])
     ax.set_ylim(len(path) - 0.5, -0.5)
     ax.set_xlim((start - t0) / scale, (view_end - t0) / scale)
+    marks = [(0.0, f"decision {fmt_clock(t0, False)}"), ((delivery - t0) / scale,
+                                                          f"delivery {fmt_clock(delivery, False)}")]
+    if np.isfinite(deteriorated):  # named in the panel's title; a tick label would collide with the delivery's
+        ax.axvline((deteriorated - t0) / scale, color=VERMILLION, lw=1.4, ls=":")
     for x in (0.0, (delivery - t0) / scale):
         ax.axvline(x, color=BLACK, lw=0.8, ls="--")
     top = ax.secondary_xaxis("top")
-    top.set_xticks([0.0, (delivery - t0) / scale], [f"decision {fmt_clock(t0, False)}",
-                                                    f"delivery {fmt_clock(delivery, False)}"], fontsize=7.5)
+    top.set_xticks([m[0] for m in marks], [m[1] for m in marks], fontsize=7.5)
     top.tick_params(length=0)
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel(f"{'hours' if scale > 1 else 'minutes'} after the decision to operate")
+    ax.set_xlabel(f"{'hours' if scale > 1 else 'minutes'} after the {'first ' if np.isfinite(deteriorated) else ''}"
+                  "decision to operate")
+
+
+TITLE_WIDTH = 80
+"""Characters per line of a panel title (figures are at most 8 in wide)."""
+
+
+def _panel_title(case: pd.Series, labels: dict[str, str], targets: dict[str, float]) -> str:
+    """Which case a median-case panel shows (id and replication, for ``ihsim timeline``) and what happened."""
+    u = str(case["urgency_group"])
+    who = f"case {int(case['case_id'])}, replication {int(case['replication'])}"
+    head = f"{labels.get(u, u)}: {who}, the median of {int(case['n_cases'])}"
+    ddi = f"DDI {fmt_duration(case['decision_to_delivery_min'])} (target {fmt_duration(targets[u])})"
+    if pd.notna(case["deteriorated_min"]):
+        first = float(case["first_decision_min"])
+        text = (f"{head} who deteriorated into it. Decided as {case['urgency_initial']} on {fmt_clock(first)}; "
+                f"deteriorated {fmt_duration(float(case['deteriorated_min']) - first)} later (dotted line); "
+                f"{ddi}, from the deterioration")
+    else:
+        text = f"{head} decided at it. {ddi}, decision on {fmt_clock(case['decision_min'])}"
+    return textwrap.fill(text, TITLE_WIDTH)
 
 
 def median_case_waterfall(cases: pd.DataFrame, waits: pd.DataFrame, targets: dict[str, float],
                           labels: dict[str, str] | None = None) -> Figure:
     """Where the time goes: for each urgency, the outreach case with the median DDI, step by step.
 
-    ``waits`` is :func:`sim.analysis.attribution.case_waits`; each wait is
-    labelled with the resource (or schedule, or patient) that bound it.
+    Cases are chosen by :func:`sim.analysis.attribution.median_cases`: the
+    median of the cases decided at each urgency that never deteriorated, and
+    apart, the median of those that deteriorated into it (marked where they
+    did).  Each panel names its case id and replication.  ``waits`` is
+    :func:`sim.analysis.attribution.case_waits`; each wait is labelled with
+    the resource (or schedule, or patient) that bound it.
     """
-    from sim.analysis.attribution import case_path
+    from sim.analysis.attribution import case_path, median_cases
 
     labels = labels or {}
-    sel = cases[(cases["case_type"] == "outreach") & cases["decision_to_delivery_min"].notna()]
     panels = []
-    for u in targets:
-        sub = sel[sel["urgency"] == u].sort_values(["decision_to_delivery_min", "replication", "case_id"])
-        if sub.empty:
-            continue
-        case = sub.iloc[(len(sub) - 1) // 2]
+    for _, case in median_cases(cases, list(targets)).iterrows():
         mine = waits[(waits["replication"] == case["replication"]) & (waits["case_id"] == case["case_id"])]
-        panels.append((u, case, case_path(case, mine)))
+        panels.append((case, case_path(case, mine)))
     if not panels:
         return empty_figure("no delivered outreach case")
-    heights = [max(len(p), 1) + 1.5 for _, _, p in panels]
+    heights = [max(len(p), 1) + 1.8 for _, p in panels]
     fig, axes = plt.subplots(len(panels), 1, figsize=(8, 0.24 * sum(heights) + 0.4), layout="constrained",
                              gridspec_kw={"height_ratios": heights}, squeeze=False)
-    for ax, (u, case, path) in zip(axes[:, 0], panels, strict=True):
-        _waterfall_panel(ax, path, case["decision_min"], case["delivery_min"])
-        ax.set_title(f"{labels.get(u, u)}: the median of {int((sel['urgency'] == u).sum())} cases\n"
-                     f"DDI {fmt_duration(case['decision_to_delivery_min'])} (target {fmt_duration(targets[u])}), "
-                     f"decision on {fmt_clock(case['decision_min'])}", loc="left", fontsize=9)
+    for ax, (case, path) in zip(axes[:, 0], panels, strict=True):
+        worse = pd.notna(case["deteriorated_min"])
+        t0 = float(case["first_decision_min"]) if worse else float(case["decision_min"])
+        _waterfall_panel(ax, path, t0, case["delivery_min"], float(case["deteriorated_min"]) if worse else np.nan)
+        ax.set_title(_panel_title(case, labels, targets), loc="left", fontsize=9)
     handles = [plt.Rectangle((0, 0), 1, 1, color=KIND_COLOURS[k], hatch="////" if k == "wait" else None,
                              ec="white") for k in ("wait", "work", "prepare", "travel")]
     fig.legend(handles, [KIND_LABELS[k] for k in ("wait", "work", "prepare", "travel")], loc="outside lower center",

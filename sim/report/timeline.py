@@ -51,7 +51,8 @@ RECOVERY = [
 ]
 OUTREACH_STEPS = [
     *CONSULT,
-    (TEAM, "waiting for the planned time", "wait", "decision", "team_requested", ("planned wait",)),
+    (TEAM, "waiting for the planned time", "wait", "decision", "team_requested",
+     ("planned wait: mother", "planned wait")),
     (TEAM, "assembling team and equipment", "wait", "team_requested", "team_assembled", ("team dispatch",)),
     (TEAM, "mobilisation", "prepare", "team_assembled", "team_departed", ()),
     (TEAM, "travel to {host}", "travel", "team_departed", "team_on_site", ()),
@@ -80,7 +81,8 @@ OUTREACH_STEPS = [
 CREW = "Ambulance and escort from {home}"
 TRANSFER_STEPS = [
     *CONSULT,
-    (CREW, "waiting for the planned time", "wait", "decision", "crew_requested", ("planned wait",)),
+    (CREW, "waiting for the planned time", "wait", "decision", "crew_requested",
+     ("planned wait: mother", "planned wait")),
     (CREW, "waiting for ambulance and escort", "wait", "crew_requested", "crew_assembled", ("crew dispatch",)),
     (CREW, "mobilisation", "prepare", "crew_assembled", "crew_departed", ()),
     (CREW, "travel to {host}", "travel", "crew_departed", "crew_on_site", ()),
