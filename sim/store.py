@@ -221,3 +221,8 @@ def append_csv_row(path: Path, row: dict[str, Any]) -> Path:
 
 def is_results_folder(folder: Path) -> bool:
     return (Path(folder) / "manifest.json").is_file()
+
+
+def is_comparison_folder(folder: Path) -> bool:
+    """A folder written by ``ihsim compare`` or ``ihsim sweep`` (it holds ``comparison.json``)."""
+    return (Path(folder) / "comparison.json").is_file()

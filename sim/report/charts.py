@@ -91,6 +91,31 @@ def duration_axis(ax: plt.Axes) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_tick(v)))
 
 
+MAX_PNG_WIDTH_PX = 2000
+"""Widest PNG saved: a full A4 text width (about 6.7 in) at 300 dpi."""
+PANEL_COLUMNS = 3
+"""Small multiples wrap after this many panels a row, so a chart keeps an A4 page's width."""
+
+
+def png_dpi(fig: Figure, most_dpi: float = 300.0) -> float:
+    """The resolution to save ``fig`` at: 300 dpi, or less so that it is at most :data:`MAX_PNG_WIDTH_PX` wide."""
+    return min(most_dpi, MAX_PNG_WIDTH_PX / float(fig.get_figwidth()))
+
+
+def wrapped_panels(n: int, width: float = 8.0, panel_height: float = 2.6, extra_height: float = 0.8,
+                   ) -> tuple[Figure, list[plt.Axes]]:
+    """``n`` small panels in rows of at most :data:`PANEL_COLUMNS` (``width`` inches wide in all,
+    ``panel_height`` a row); unused cells of the last row are hidden.  Returns the figure and the ``n`` axes."""
+    ncols = max(1, min(PANEL_COLUMNS, n))
+    nrows = -(-max(n, 1) // ncols)
+    fig, grid = plt.subplots(nrows, ncols, figsize=(width, extra_height + panel_height * nrows), layout="constrained",
+                             squeeze=False)
+    axes = list(grid.flat)
+    for ax in axes[n:]:
+        ax.set_axis_off()
+    return fig, axes[:n]
+
+
 def headline(fig: Figure, text: str) -> None:
     """The figure's own title, left-aligned, so a pasted chart says what it shows."""
     fig.suptitle(text, x=0.01, ha="left", fontsize=10.5, fontweight="bold")
@@ -373,10 +398,8 @@ def occupancy_by_hour(occupancy: pd.DataFrame, names: dict[tuple[str, str], str]
     if occupancy.empty:
         return empty_figure("no pool activity")
     pools = list(dict.fromkeys(zip(occupancy["hospital"], occupancy["resource"], strict=True)))  # input order
-    ncols = min(3, len(pools))
-    nrows = -(-len(pools) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(8, 2.1 * nrows + 0.6), layout="constrained", squeeze=False)
-    for ax, (hosp, res) in zip(axes.flat, pools, strict=False):
+    fig, axes = wrapped_panels(len(pools), panel_height=2.1, extra_height=0.6)
+    for ax, (hosp, res) in zip(axes, pools, strict=True):
         d = occupancy[(occupancy["hospital"] == hosp) & (occupancy["resource"] == res)].sort_values("hour")
         hours = np.append(d["hour"].to_numpy(), 24)
         for lo, hi in ((0, 7), (19, 24)):
@@ -394,10 +417,8 @@ def occupancy_by_hour(occupancy: pd.DataFrame, names: dict[tuple[str, str], str]
         ax.set_ylim(0, max(1.0, float(max(d["available_mean"].max(), (busy + surge).max())) * 1.15))
         ax.set_xticks([0, 6, 12, 18, 24], ["00:00", "06:00", "12:00", "18:00", "24:00"])
         ax.set_ylabel("units")
-    for ax in list(axes.flat)[len(pools):]:
-        ax.set_axis_off()
     found: dict[str, Any] = {}
-    for ax in axes.flat:
+    for ax in axes:
         for handle, text in zip(*ax.get_legend_handles_labels(), strict=True):
             found.setdefault(text, handle)
     handles, texts = list(found.values()), list(found)

@@ -14,7 +14,13 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.analysis.kpis import unit_of
 from sim.analysis.labels import kpi_label
-from sim.report.charts import OKABE_ITO, TARGET_COLOUR, empty_figure, plt  # charts sets the Agg backend and the style
+from sim.report.charts import (  # charts sets the Agg backend and the style
+    OKABE_ITO,
+    TARGET_COLOUR,
+    empty_figure,
+    plt,
+    wrapped_panels,
+)
 
 UNIT_AXIS = {"min": "minutes", "%": "percentage points", "fraction": "fraction of capacity", "count": "count"}
 """Axis words for a difference of a KPI with that unit."""
@@ -67,8 +73,7 @@ def distribution_plot(reps: dict[str, pd.DataFrame], kpis: list[str]) -> Figure:
     kpis = [k for k in kpis if all(k in r.columns for r in reps.values())]
     if not kpis:
         return empty_figure("no KPI common to all scenarios")
-    fig, grid = plt.subplots(1, len(kpis), figsize=(3.2 * len(kpis), 4), layout="constrained", squeeze=False)
-    axes = list(grid[0])
+    fig, axes = wrapped_panels(len(kpis), width=7.5, panel_height=3.0)
     for ax, kpi in zip(axes, kpis, strict=True):
         table = pd.DataFrame({n: reps[n].set_index("replication")[kpi] for n in names})
         x = np.arange(len(names))
@@ -79,7 +84,7 @@ def distribution_plot(reps: dict[str, pd.DataFrame], kpis: list[str]) -> Figure:
                    boxprops={"facecolor": OKABE_ITO[5], "alpha": 0.4}, medianprops={"color": "black"})
         for i, values in enumerate(data):
             ax.plot(np.full(len(values), x[i]), values, ".", color=OKABE_ITO[i % len(OKABE_ITO)], ms=4)
-        ax.set_xticks(x, names, rotation=30, ha="right", fontsize=8)
+        ax.set_xticks(x, [textwrap.fill(n, 14) for n in names], rotation=30, ha="right", fontsize=7)
         ax.set_title(_title(kpi), fontsize=9)
         ax.set_ylabel(VALUE_AXIS.get(unit_of(kpi), ""), fontsize=8)
     fig.suptitle("Replication values by scenario (lines join common-random-number pairs)", fontweight="bold")
@@ -91,8 +96,7 @@ def sweep_chart(table: pd.DataFrame, key: str, kpis: list[str], hue: str | None 
     kpis = [k for k in kpis if k in set(table["kpi"])]
     if not kpis:
         return empty_figure("no KPI to plot")
-    fig, grid = plt.subplots(1, len(kpis), figsize=(3.4 * len(kpis), 3.6), layout="constrained", squeeze=False)
-    axes = list(grid[0])
+    fig, axes = wrapped_panels(len(kpis), width=7.5)
     numeric = pd.api.types.is_numeric_dtype(table[key])
     levels = list(dict.fromkeys(table[key]))
     for ax, kpi in zip(axes, kpis, strict=True):

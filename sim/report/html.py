@@ -41,11 +41,12 @@ report takes the same memory however many replications ran; KPIs and the resourc
 
 
 def save_figure(fig: Figure, folder: Path, name: str) -> str:
-    """Save PNG (300 dpi) and SVG under ``folder/figures``; return the PNG as base64."""
+    """Save PNG (300 dpi, at most :data:`charts.MAX_PNG_WIDTH_PX` wide) and SVG under ``folder/figures``; return
+    the PNG as base64."""
     figures = folder / "figures"
     figures.mkdir(exist_ok=True)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=300)
+    fig.savefig(buf, format="png", dpi=charts.png_dpi(fig))
     (figures / f"{name}.png").write_bytes(buf.getvalue())
     fig.savefig(figures / f"{name}.svg", format="svg", metadata={"Date": None})
     plt.close(fig)
@@ -130,8 +131,10 @@ def draw_figures(data: RunData) -> list[tuple[str, str, Figure]]:
     return [
         ("ddi_by_urgency", "Outreach decision-to-delivery interval by urgency, against its target.",
          charts.ddi_by_urgency(data.cases, data.targets, data.labels)),
-        ("median_case_waterfall", "Where the time goes: the outreach case with the median DDI of each urgency, "
-         "step by step; each wait names what it waited for (the binding resource, the schedule or the mother).",
+        ("median_case_waterfall", "Where the time goes: the outreach case with the median DDI of each urgency "
+         "(among cases decided at it; those that deteriorated into it apart), step by step; each wait names what "
+         "it waited for (the binding resource, the schedule or the mother). Each panel names its case and "
+         "replication: the table below gives the command that draws its whole timeline.",
          charts.median_case_waterfall(data.cases, data.waits, data.targets, data.labels)),
         ("home_ddi", "The obstetric hospital's own emergency caesareans, by whether an outreach team was away "
          "(between assembling and returning) when the decision was made.",
@@ -238,6 +241,16 @@ def flag_deteriorated(key: list[dict[str, Any]], cases: pd.DataFrame, urgencies:
         row["deteriorated"] = f"{det} of {len(sel)} cases deteriorated into {u}" if det else ""
 
 
+def shown_cases(data: RunData) -> list[dict[str, Any]]:
+    """The cases the median-case chart shows, with the ``ihsim timeline`` command that draws each one
+    (``DIR`` stands for the results folder, so that the page reads the same wherever the folder moves)."""
+    picked = attribution.median_cases(data.cases, list(data.targets))
+    return [{"group": r.group, "replication": int(r.replication), "case_id": int(r.case_id),
+             "ddi": float(r.decision_to_delivery_min),
+             "command": f"ihsim timeline DIR --replication {int(r.replication)} --case {int(r.case_id)}"}
+            for r in picked.itertuples(index=False)]
+
+
 def wait_rows(data: RunData, case_type: str, limit: int | None = None) -> list[dict[str, Any]]:
     """What cases of one type wait for, with the binding pools in words."""
     cases = data.cases[data.cases["case_type"] == case_type]
@@ -281,7 +294,8 @@ def context(folder: Path, data: RunData) -> dict[str, Any]:
         "m": m, "sc": sc, "targets": data.targets, "labels": data.labels, "kpis": key, "all_kpis": every,
         "figures": figures_for(folder, data), "resources": resource_rows(data.resources, data.days),
         "outreach_waits": wait_rows(data, "outreach"), "home_waits": wait_rows(data, "home", HOME_WAIT_ROWS),
-        "away": team_away_note(data.home), "precision": note, "stress": narrative.stress_des(m, note),
+        "away": team_away_note(data.home), "shown_cases": shown_cases(data), "precision": note,
+        "stress": narrative.stress_des(m, note),
         "hospitals": narrative.hospitals(sc), "rosters": narrative.rosters(sc), "team": narrative.team(sc),
         "demand": narrative.demand(sc), "clinical": narrative.clinical(sc),
         "policies": narrative.policies(sc), "sources": sorted((sc.get("sources") or {}).items()),

@@ -27,6 +27,7 @@ from sim.report.charts import (
     fmt_duration,
     headline,
     plt,
+    png_dpi,
 )
 
 CLOCK_STEPS_MIN = [10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880]
@@ -312,7 +313,7 @@ def load_case(folder: Path, replication: int, case_id: int) -> tuple[pd.Series, 
 
 
 def write_timeline(folder: str | Path, replication: int, case_id: int, out: str | Path | None = None) -> Path:
-    """Draw one case's Gantt chart; write PNG (300 dpi) and SVG; return the PNG's path.
+    """Draw one case's Gantt chart; write PNG (300 dpi, at most 2,000 px wide) and SVG; return the PNG's path.
 
     The default is ``figures/timeline-r<replication>-c<case>.png`` in the results folder.
     """
@@ -327,7 +328,7 @@ def write_timeline(folder: str | Path, replication: int, case_id: int, out: str 
     png = Path(out) if out else Path(folder) / "figures" / f"timeline-r{replication}-c{case_id}.png"
     png = png.with_suffix(".png")
     png.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(png, dpi=300)
+    fig.savefig(png, dpi=png_dpi(fig))
     fig.savefig(png.with_suffix(".svg"), format="svg", metadata={"Date": None})
     plt.close(fig)
     return png
