@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,7 @@ def git_commit() -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-def case_values(folder: Path, scenario: Scenario, n: int) -> dict[str, pd.Series]:
+def case_values(folder: Path, scenario: Scenario) -> dict[str, pd.Series]:
     """Every case KPI's per-case values (:func:`sim.analysis.kpis.case_values`), pooled over replications.
 
     Each Series is indexed by the replication of its case, so statistics can
@@ -90,14 +91,27 @@ def case_values(folder: Path, scenario: Scenario, n: int) -> dict[str, pd.Series
     """
     warmup = scenario.run.warmup_days * 1440.0
     found: dict[str, list[pd.Series]] = {}
-    for rep in range(n):
-        cases = store.read_replications(folder, "cases", rep + 1)
-        cases = cases[cases["replication"] == rep]
+    for cases in _by_replication(store.iter_table(folder, "cases", None)):
+        rep = int(cases["replication"].iloc[0])
         values = kpi_case_values(cases, list(scenario.urgency), warmup, home_urgencies(scenario))
         for kpi, series in values.items():
             found.setdefault(kpi, []).append(pd.Series(series.to_numpy(dtype="float64"),
                                                        index=np.full(len(series), rep), dtype="float64"))
     return {kpi: pd.concat(parts) for kpi, parts in found.items()}
+
+
+def _by_replication(groups: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Row groups joined into one table per replication (a replication's part is one or more row groups,
+    written in replication order)."""
+    pending: list[pd.DataFrame] = []
+    for group in groups:
+        if pending and group["replication"].iloc[0] != pending[0]["replication"].iloc[0]:
+            yield pd.concat(pending, ignore_index=True)
+            pending = []
+        if len(group):
+            pending.append(group)
+    if pending:
+        yield pd.concat(pending, ignore_index=True)
 
 
 def finish_folder(folder: Path, scenario: Scenario, n: int, precision: float) -> pd.DataFrame:
@@ -107,7 +121,7 @@ def finish_folder(folder: Path, scenario: Scenario, n: int, precision: float) ->
         store.combine_parts(folder, table, reps)
     kpis = store.read_kpis(folder, reps)
     store.write_csv(folder, "replications.csv", kpis)
-    summary = summarise(kpis, case_values(folder, scenario, n), precision=precision)
+    summary = summarise(kpis, case_values(folder, scenario), precision=precision)
     store.write_csv(folder, "summary.csv", summary)
     store.write_csv(folder, "unserved.csv", store.read_parts(folder, "unserved", reps))
     store.remove_parts(folder)

@@ -56,7 +56,7 @@ OUTREACH_INTERVALS = {
 
 def target_shares(within: pd.Series) -> pd.Series:
     """Per case 100 (DDI within target) or 0; NaN for a case not delivered (``within_target`` empty)."""
-    return within.map(lambda v: math.nan if pd.isna(v) else 100.0 * bool(v)).astype("float64")
+    return within.map({True: 100.0, False: 0.0}).astype("float64")
 
 
 def _shares(out: dict[str, pd.Series], within: pd.Series, within_name: str, over_name: str | None = None) -> None:
@@ -127,6 +127,28 @@ def home_counts(home: pd.DataFrame, cases: pd.DataFrame) -> dict[str, float]:
     ctx = home_context(home, cases)
     return {f"home_cases_team_away_{h}": float(grp["team_away"].sum())
             for h, grp in ctx.groupby("hospital", observed=True, sort=True)}
+
+
+def kpi_names(urgencies: list[str], home_urgencies: list[str], home_hospitals: list[str],
+              team_roles: dict[str, list[str]]) -> set[str]:
+    """Every KPI name this module can give (for checking a name a user types, e.g. a ``target`` goal).
+
+    ``team_roles`` maps a team's home hospital to the staff roles it takes.
+    """
+    names = {f"deteriorations_{u}" for u in urgencies}
+    for u in urgencies:
+        names |= {f"{stem}_{u}" for stem in OUTREACH_INTERVALS}
+        names |= {f"ddi_within_target_pct_{u}", f"ddi_over_target_pct_{u}"}
+        names |= {f"{k}_{u}_{p}" for k in ("decision_to_delivery_min", "ddi_within_target_pct") for p in PATHWAYS}
+    for u in home_urgencies:
+        names |= {f"home_ddi_within_target_pct_{u}", f"home_ddi_over_target_pct_{u}"}
+        for h in home_hospitals:
+            for part in ("", *(f"_{sh}" for sh in SHIFTS)):
+                names |= {f"home_{k}_{u}{part}_{state}_{h}" for state in AWAY_STATES
+                          for k in ("decision_to_delivery_min", "ddi_within_target_pct")}
+    names |= {f"home_cases_team_away_{h}" for h in home_hospitals}
+    names |= {f"staff_left_while_team_away_{h}_{role}" for h, roles in team_roles.items() for role in roles}
+    return names
 
 
 def _present_and_away(ev: pd.DataFrame, team_cases: pd.Series) -> pd.DataFrame:

@@ -27,7 +27,7 @@ from scipy import stats
 BOOTSTRAP_SEED = 20261130
 """Seed of the bootstrap's resampling, so that ``summary.csv`` is reproducible."""
 N_RESAMPLES = 999
-GRID_POINTS = 4000
+GRID_POINTS = 2000
 QUANTILES = (0.5, 0.9)
 POOLED_COLUMNS = ["p50_low", "p50_high", "p90_low", "p90_high", "per_case", "per_case_low", "per_case_high"]
 """``summary.csv`` columns from :func:`pooled_intervals`."""

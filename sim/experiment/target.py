@@ -166,12 +166,17 @@ class Outcome:
 
 def known_kpis(scenario: Any) -> set[str]:
     """Every KPI name a run of ``scenario`` can produce (see :mod:`sim.analysis.kpis`)."""
+    from sim.analysis.case_kpis import kpi_names
     from sim.analysis.kpis import CASE_KPIS, COUNT_KPIS
+    from sim.experiment.runner import home_urgencies
     from sim.model.run import POOL_NAME
 
     names = {*CASE_KPIS, *COUNT_KPIS, "ddi_within_target_pct", "home_ddi_within_target_pct"}
     for u in scenario.urgency:
         names |= {f"decision_to_delivery_min_{u}", f"ddi_within_target_pct_{u}", f"home_decision_to_delivery_min_{u}"}
+    home = scenario.demand.home_emergency
+    names |= kpi_names(list(scenario.urgency), home_urgencies(scenario), [home.hospital] if home else [],
+                       {scenario.team.home: [r for r, n in scenario.team.composition.items() if n]})
     for hid, h in scenario.hospitals.items():
         names |= {f"utilisation_{hid}_{p}" for p in [*POOL_NAME.values(), *h.equipment, *h.staff]}
     return names

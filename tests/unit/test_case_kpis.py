@@ -121,3 +121,16 @@ def test_staff_left_at_home_counts_those_present_and_not_with_the_team() -> None
                            "team_assembled_min": 100.0, "team_returned_min": 200.0}])
     left = staff_left_at_home(events, cases, ["anaesthetist"])
     assert left == {"staff_left_while_team_away_NHOG_anaesthetist": 3.0}  # present 5, 2 away: busy ones count
+
+
+def test_every_kpi_a_replication_gives_is_a_name_a_goal_may_use() -> None:
+    from sim.experiment.runner import replication_tables
+    from sim.experiment.target import known_kpis
+    from sim.scenario import load_scenario
+    from tests.conftest import SCENARIOS
+
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", ["run.horizon_days=20"])
+    kpis = replication_tables(scenario, 1, 0)[0]["kpis"]
+    made = set(kpis.columns) - {"replication"}
+    assert "home_ddi_within_target_pct_cat1_night_team_home_NHOG" in made
+    assert made <= known_kpis(scenario)

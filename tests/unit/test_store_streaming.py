@@ -40,7 +40,7 @@ def test_first_replications_are_exactly_the_rows_of_those_replications(folder: P
 def test_streamed_case_values_are_the_pooled_case_values(folder: Path) -> None:
     cases = store.read_table(folder, "cases")
     scenario = load_scenario(SCENARIOS / "baseline.yaml", ["run.horizon_days=10"])
-    found = case_values(folder, scenario, 4)
+    found = case_values(folder, scenario)
     assert set(CASE_KPIS) <= set(found)
     for kpi, (ctype, column) in CASE_KPIS.items():
         sel = cases[cases["case_type"] == ctype]
