@@ -53,7 +53,9 @@ def pooled_intervals(values: pd.Series, confidence: float = 0.95, n_resamples: i
     values : per-case values indexed by their replication (NaN ignored).
     confidence : two-sided level of the intervals.
     n_resamples, seed : of the bootstrap over replications.
-    percentiles : False leaves the percentile intervals empty (a share's cases are all 0 or 100).
+    percentiles : False for a share (every case 0 or 100): the percentile intervals stay empty, and the
+        share's interval is widened to at least the exact (Clopper-Pearson) binomial interval of the pooled
+        counts, so that few cases never give a narrow interval (2 of 2 within target: 16% to 100%).
 
     Returns
     -------
@@ -69,6 +71,9 @@ def pooled_intervals(values: pd.Series, confidence: float = 0.95, n_resamples: i
     x = v.to_numpy(dtype=float)
     out["per_case"] = float(x.mean())
     rep_ids, reps = np.unique(v.index.to_numpy(), return_inverse=True)
+    if not percentiles:  # a share: never narrower than the exact binomial interval of the pooled cases
+        exact = stats.binomtest(int((x > 0).sum()), len(x)).proportion_ci(confidence, method="exact")
+        out["per_case_low"], out["per_case_high"] = 100.0 * exact.low, 100.0 * exact.high
     if len(rep_ids) < 2:
         return out
     grid, cum = _cumulative_counts(x, reps, len(rep_ids))
@@ -91,7 +96,8 @@ def pooled_intervals(values: pd.Series, confidence: float = 0.95, n_resamples: i
                                  vectorized=True, confidence_level=confidence, method="percentile",
                                  rng=np.random.default_rng(seed))
     low, high = result.confidence_interval
-    for i, name in enumerate(("p50", "p90", "per_case") if percentiles else ("per_case",)):
-        j = i if percentiles else 2
-        out[f"{name}_low"], out[f"{name}_high"] = float(low[j]), float(high[j])
+    for i, name in enumerate(("p50", "p90") if percentiles else ()):
+        out[f"{name}_low"], out[f"{name}_high"] = float(low[i]), float(high[i])
+    out["per_case_low"] = float(np.fmin(low[2], out["per_case_low"]))
+    out["per_case_high"] = float(np.fmax(high[2], out["per_case_high"]))
     return out

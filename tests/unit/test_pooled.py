@@ -53,3 +53,14 @@ def test_one_replication_gives_a_value_but_no_interval() -> None:
     assert found["per_case"] == pytest.approx(2.0)
     assert math.isnan(found["p50_low"])
     assert math.isnan(found["per_case_high"])
+
+
+def test_a_share_from_few_cases_is_never_narrower_than_the_exact_binomial_interval() -> None:
+    """2 of 2 cases within target (in 1 replication, then spread over 2): 95% Clopper-Pearson 15.8% to 100%."""
+    exact = stats.binomtest(2, 2).proportion_ci(0.95, method="exact")
+    for groups in ([[100.0, 100.0]], [[100.0], [100.0]]):
+        found = pooled_intervals(_values(groups), percentiles=False)
+        assert found["per_case"] == 100.0
+        assert found["per_case_low"] <= 100 * exact.low + 1e-9
+        assert found["per_case_low"] < 50.0
+        assert found["per_case_high"] == pytest.approx(100.0)
