@@ -15,6 +15,7 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,9 +25,9 @@ import pandas as pd
 
 from sim import __version__, store
 from sim.analysis.feasibility import unserved_summary
-from sim.analysis.kpis import CASE_KPIS
+from sim.analysis.kpis import case_values as kpi_case_values
 from sim.analysis.stats import pooled_shares, summarise
-from sim.experiment.runner import run_replications
+from sim.experiment.runner import home_urgencies, run_replications
 from sim.scenario import Scenario, load_scenario, scenario_dict, scenario_hash
 from sim.scenario.feasibility import scenario_warnings
 from sim.scenario.load import titled
@@ -83,19 +84,37 @@ def git_commit() -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-def case_values(folder: Path) -> dict[str, pd.Series]:
-    """Pooled case-level values of the interval KPIs, for percentiles.
+def case_values(folder: Path, scenario: Scenario) -> dict[str, pd.Series]:
+    """Every case KPI's per-case values (:func:`sim.analysis.kpis.case_values`), pooled over replications.
 
-    Read one replication's row group at a time, keeping only the numbers, so
-    that memory grows by 8 bytes per value rather than by whole table rows.
+    Each Series is indexed by the replication of its case, so statistics can
+    resample replications.  One replication's cases are read at a time and
+    only the numbers are kept: memory grows by 16 bytes per value, not by
+    whole table rows.
     """
-    columns = sorted({"case_type", *(column for _, column in CASE_KPIS.values())})
-    found: dict[str, list[np.ndarray]] = {kpi: [] for kpi in CASE_KPIS}
-    for part in store.iter_table(folder, "cases", columns):
-        for kpi, (ctype, column) in CASE_KPIS.items():
-            found[kpi].append(part.loc[part["case_type"] == ctype, column].to_numpy(dtype="float64"))
-    return {kpi: pd.Series(np.concatenate(arrays) if arrays else np.empty(0), dtype="float64")
-            for kpi, arrays in found.items()}
+    warmup = scenario.run.warmup_days * 1440.0
+    found: dict[str, list[pd.Series]] = {}
+    for cases in _by_replication(store.iter_table(folder, "cases", None)):
+        rep = int(cases["replication"].iloc[0])
+        values = kpi_case_values(cases, list(scenario.urgency), warmup, home_urgencies(scenario))
+        for kpi, series in values.items():
+            found.setdefault(kpi, []).append(pd.Series(series.to_numpy(dtype="float64"),
+                                                       index=np.full(len(series), rep), dtype="float64"))
+    return {kpi: pd.concat(parts) for kpi, parts in found.items()}
+
+
+def _by_replication(groups: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Row groups joined into one table per replication (a replication's part is one or more row groups,
+    written in replication order)."""
+    pending: list[pd.DataFrame] = []
+    for group in groups:
+        if pending and group["replication"].iloc[0] != pending[0]["replication"].iloc[0]:
+            yield pd.concat(pending, ignore_index=True)
+            pending = []
+        if len(group):
+            pending.append(group)
+    if pending:
+        yield pd.concat(pending, ignore_index=True)
 
 
 def finish_folder(folder: Path, scenario: Scenario, n: int, precision: float) -> pd.DataFrame:
@@ -106,7 +125,7 @@ def finish_folder(folder: Path, scenario: Scenario, n: int, precision: float) ->
     kpis = store.read_kpis(folder, reps)
     store.write_csv(folder, "replications.csv", kpis)
     shares = pooled_shares(store.read_parts(folder, "shares", reps))
-    summary = summarise(kpis, case_values(folder), precision=precision, shares=shares)
+    summary = summarise(kpis, case_values(folder, scenario), precision=precision, shares=shares)
     store.write_csv(folder, "summary.csv", summary)
     store.write_csv(folder, "unserved.csv", store.read_parts(folder, "unserved", reps))
     store.remove_parts(folder)

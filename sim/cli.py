@@ -142,14 +142,16 @@ def schema() -> None:
 @click.argument("results_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @handle_errors
 def report(results_dir: Path) -> None:
-    """Rebuild the charts and report.html of RESULTS_DIR without rerunning."""
-    from sim import store
-    from sim.report import build_report
+    """Rebuild the charts and report of RESULTS_DIR without rerunning: report.html of a run's folder,
+    comparison.html of a compare or sweep folder."""
+    from sim.report import rebuild_report
 
-    if not store.is_results_folder(results_dir):
-        click.echo(f"error: {results_dir} is not a results folder (no manifest.json)", err=True)
+    out = rebuild_report(results_dir)
+    if out is None:
+        click.echo(f"error: {results_dir} is not a results folder (no manifest.json) nor a comparison folder "
+                   "(no comparison.json)", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    click.echo(f"report: {build_report(results_dir)}")
+    click.echo(f"report: {out}")
 
 
 @cli.command()

@@ -194,8 +194,9 @@ def read_table(folder: Path, name: str, columns: list[str] | None = None) -> pd.
     return pd.read_csv(folder / f"{name}.csv", usecols=columns)
 
 
-def iter_table(folder: Path, name: str, columns: list[str]) -> Iterator[pd.DataFrame]:
-    """A parquet table of a results folder, one row group at a time (a replication's part is one or more)."""
+def iter_table(folder: Path, name: str, columns: list[str] | None) -> Iterator[pd.DataFrame]:
+    """A parquet table of a results folder, one row group at a time (a replication's part is one or more);
+    ``columns=None`` reads every column."""
     parquet = pq.ParquetFile(Path(folder) / f"{name}.parquet")
     for group in range(parquet.num_row_groups):
         yield parquet.read_row_group(group, columns=columns).to_pandas()
@@ -221,3 +222,8 @@ def append_csv_row(path: Path, row: dict[str, Any]) -> Path:
 
 def is_results_folder(folder: Path) -> bool:
     return (Path(folder) / "manifest.json").is_file()
+
+
+def is_comparison_folder(folder: Path) -> bool:
+    """A folder written by ``ihsim compare`` or ``ihsim sweep`` (it holds ``comparison.json``)."""
+    return (Path(folder) / "comparison.json").is_file()

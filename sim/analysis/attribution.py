@@ -11,8 +11,12 @@ Pure functions of the event log (and the cases table).  Three kinds of wait:
   the need at some moment of the wait; the *binding* pools are the short ones
   that were the last to become sufficient: the grant came when they did.
 * ``schedule``: a booked (planned) case waiting for its dispatch time (the
-  consultation's decision -> ``team_requested`` or ``crew_requested``), and a
-  ready team and mother waiting for the booked slot.
+  consultation's decision -> ``team_requested`` or ``crew_requested``) once
+  the mother is stable, and a ready team and mother waiting for the booked
+  slot.  The part of the wait for dispatch before she is stable
+  (``stabilisation_end``) is a ``patient`` wait (step ``planned wait: mother``):
+  the slot was booked after her stabilisation, so she, not the schedule,
+  held the case.
 * ``patient``: a team ready on site (outreach: ``team_ready``) or an ambulance
   crew at the host (transfer: ``crew_on_site``) waiting until the mother can
   go (``stabilisation_end``: her minimum resuscitation, or a booked mother's
@@ -222,8 +226,12 @@ def _timed_waits(c: pd.DataFrame, theatre_request: pd.Series) -> pd.DataFrame:
     requested = c["team_requested_min"].where(outreach, c["crew_requested_min"])
     on_site = c["team_ready_min"].where(outreach, c["crew_on_site_min"])
     ready = np.where(outreach, np.fmax(c["team_ready_min"], c["stabilisation_end_min"]), c["handover_done_min"])
-    spans = [
-        ("planned wait", "schedule", PLANNED_TIME, c["first_decision_min"], requested, outreach | transfer),
+    stable = c["stabilisation_end_min"].fillna(np.inf)  # not stable by the end: the mother held it throughout
+    spans = [  # a booked mother not yet stable holds the case, whatever the schedule says; after that, the schedule
+        ("planned wait: mother", "patient", MOTHER, c["first_decision_min"], np.fmin(stable, requested),
+         outreach | transfer),
+        ("planned wait", "schedule", PLANNED_TIME, np.fmax(stable, c["first_decision_min"]), requested,
+         outreach | transfer),
         ("waiting for the mother", "patient", MOTHER, on_site, c["stabilisation_end_min"], outreach | transfer),
         ("waiting for the surgery slot", "schedule", PLANNED_TIME, pd.Series(ready, index=c.index),
          theatre_request.reindex(c.index), (c["case_type"] == "outreach").fillna(False).astype(bool)),
@@ -327,7 +335,8 @@ THEATRE_STEPS = [
 PATH_STEPS = {
     "outreach": [
         *CONSULT_STEPS,
-        ("waiting for the planned time", "wait", "first_decision", "team_requested", "planned wait"),
+        ("waiting for the mother to be stable", "wait", "first_decision", "planned_stable", "planned wait: mother"),
+        ("waiting for the planned time", "wait", "planned_stable", "team_requested", "planned wait"),
         ("assembling the team", "wait", "team_requested", "team_assembled", "team dispatch"),
         ("mobilisation", "prepare", "team_assembled", "team_departed", None),
         ("travel to the host", "travel", "team_departed", "team_on_site", None),
@@ -341,7 +350,8 @@ PATH_STEPS = {
     ],
     "transfer": [
         *CONSULT_STEPS,
-        ("waiting for the planned time", "wait", "first_decision", "crew_requested", "planned wait"),
+        ("waiting for the mother to be stable", "wait", "first_decision", "planned_stable", "planned wait: mother"),
+        ("waiting for the planned time", "wait", "planned_stable", "crew_requested", "planned wait"),
         ("waiting for ambulance and escort", "wait", "crew_requested", "crew_assembled", "crew dispatch"),
         ("crew mobilisation", "prepare", "crew_assembled", "crew_departed", None),
         ("ambulance to the host", "travel", "crew_departed", "crew_on_site", None),
@@ -355,7 +365,9 @@ PATH_STEPS = {
 }
 """The critical path of a case by pathway: (label, kind, start, end, wait step in :func:`case_waits`).
 
-``first_decision`` is the consultation's decision; ``ready`` is when team and
+``first_decision`` is the consultation's decision; ``planned_stable`` is when
+a booked mother became stable (at most when her team or crew was sent: until
+then the mother, not the planned time, held the case); ``ready`` is when team and
 mother (outreach) or the handed-over mother (transfer) could go to theatre;
 ``packaging_start`` is when both crew and mother were ready at the host.
 """
@@ -379,6 +391,9 @@ def case_path(case: pd.Series, waits: pd.DataFrame) -> pd.DataFrame:
         times["first_decision"] = times.get("decision", math.nan)
     theatre = waits.loc[waits["step"] == "theatre", "start_min"]
     times["theatre_request"] = float(theatre.iloc[0]) if len(theatre) else times.get("theatre_entry", math.nan)
+    sent = times.get("crew_requested" if case.get("pathway") == "transfer" else "team_requested", math.nan)
+    stable = times.get("stabilisation_end", math.nan)
+    times["planned_stable"] = float(np.fmin(sent, stable if math.isfinite(stable) else math.inf))
     if case.get("pathway") == "transfer":
         times["ready"] = times.get("handover_done", times.get("mother_arrived", math.nan))
         times["packaging_start"] = float(np.fmax(times.get("crew_on_site", math.nan),
@@ -394,3 +409,28 @@ def case_path(case: pd.Series, waits: pd.DataFrame) -> pd.DataFrame:
         rows.append({"label": label, "kind": kind, "start_min": float(start), "end_min": float(end),
                      "binding": str(bound[0]) if bound else ""})
     return pd.DataFrame(rows, columns=["label", "kind", "start_min", "end_min", "binding"])
+
+
+def median_cases(cases: pd.DataFrame, urgencies: list[str]) -> pd.DataFrame:
+    """Representative delivered outreach cases: the median DDI of each urgency, deteriorated ones apart.
+
+    For each urgency ``u`` (in order): the case with the median DDI among
+    those *decided* at ``u`` that never deteriorated (``group`` = ``u``); then,
+    where some mothers deteriorated into ``u``, the median of those
+    (``group`` = ``u + " after a deterioration"``).  The median of ``n`` is the
+    ``(n - 1) // 2``-th by DDI (ties by replication and case id).  Returns
+    those rows of ``cases`` with ``group``, ``urgency_group`` (``u``) and
+    ``n_cases`` (how many it is the median of).
+    """
+    sel = cases[(cases["case_type"] == "outreach") & cases["decision_to_delivery_min"].notna()]
+    deteriorated = sel["deteriorated_min"].notna()
+    picks = []
+    for u in urgencies:
+        for group, sub in ((u, sel[~deteriorated & (sel["urgency_initial"] == u) & (sel["urgency"] == u)]),
+                           (f"{u} after a deterioration", sel[deteriorated & (sel["urgency"] == u)])):
+            if sub.empty:
+                continue
+            sub = sub.sort_values(["decision_to_delivery_min", "replication", "case_id"])
+            picks.append(sub.iloc[[(len(sub) - 1) // 2]].assign(group=group, urgency_group=u, n_cases=len(sub)))
+    return pd.concat(picks, ignore_index=True) if picks else sel.iloc[0:0].assign(group="", urgency_group="",
+                                                                                   n_cases=0)

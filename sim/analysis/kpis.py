@@ -12,6 +12,8 @@ import re
 
 import pandas as pd
 
+from sim.analysis.case_kpis import home_counts, home_values, outreach_values, staff_left_at_home, target_shares
+
 HEADLINE = [
     "decision_to_delivery_min", "decision_to_team_on_site_min", "delivery_to_nicu_min",
     "home_decision_to_delivery_min", "ddi_within_target_pct",
@@ -73,12 +75,13 @@ COUNT_KPIS = ("outreach_cases", "outreach_delivered", "outreach_in_progress_at_h
 
 
 def unit_of(kpi: str) -> str:
-    """The unit of a KPI: ``min``, ``%``, ``fraction`` or ``count``.  A suffix ``@<id>`` (one
-    team's or one hospital's share of a KPI) does not change it."""
+    """``min``, ``%``, ``fraction`` or ``count``: from ``_min`` or ``_pct`` as a whole word of the name
+    (``home_decision_to_delivery_min_cat1_night_team_away_NHOG`` is in minutes), ``utilisation_`` first.
+    A suffix ``@<id>`` (one team's or one hospital's part of a KPI) does not change it."""
     kpi = kpi.split("@")[0]
-    if kpi.endswith("_min") or re.search(r"_min_[a-z0-9]+$", kpi):
+    if re.search(r"_min(_|$)", kpi):
         return "min"
-    if kpi.endswith("_pct") or "_pct_" in kpi:
+    if re.search(r"_pct(_|$)", kpi):
         return "%"
     if kpi.startswith("utilisation_"):
         return "fraction"
@@ -110,11 +113,6 @@ def shown_difference(kpi: str, base_mean: float, low: float, high: float) -> tup
 
 def _mean(series: pd.Series) -> float:
     return float(series.mean()) if series.notna().any() else math.nan
-
-
-def _pct(flags: pd.Series) -> float:
-    flags = flags.dropna()
-    return 100.0 * float(flags.astype(bool).mean()) if len(flags) else math.nan
 
 
 def _count(cases: pd.DataFrame, flag: str) -> float:
@@ -171,53 +169,79 @@ def share_counts(cases: pd.DataFrame, urgencies: list[str], warmup_min: float = 
     return pd.DataFrame(rows, columns=["kpi", "successes", "trials"])
 
 
+def case_values(cases: pd.DataFrame, urgencies: list[str], warmup_min: float = 0.0,
+                home_urgencies: list[str] | None = None) -> dict[str, pd.Series]:
+    """Every KPI that is a mean over cases -> the value of each case (one replication or several).
+
+    Cases created in the warm-up are left out (the teams' trips of the
+    warm-up still count for "team away").  Interval KPIs give minutes; share
+    KPIs (``*_pct``) give 100 or 0 per delivered case, so their mean is the
+    share of cases within (or over) target.  ``home_urgencies`` names the
+    urgencies of the home stream (default: those found among the cases);
+    see :mod:`sim.analysis.case_kpis` for the per-urgency, per-pathway and
+    team-away names.
+    """
+    kept = cases[cases["case_created_min"] >= warmup_min]
+    by_type = {t: kept[kept["case_type"] == t] for t in ("outreach", "home")}
+    outreach, home = by_type["outreach"], by_type["home"]
+    out = {kpi: by_type[ctype][column] for kpi, (ctype, column) in CASE_KPIS.items()}
+    out["ddi_within_target_pct"] = target_shares(outreach["within_target"])
+    out["home_ddi_within_target_pct"] = target_shares(home["within_target"])
+    out.update(outreach_values(outreach, urgencies))
+    if home_urgencies is None:
+        home_urgencies = [u for u in urgencies if (home["urgency"] == u).any()]
+    for u in home_urgencies:
+        out[f"home_decision_to_delivery_min_{u}"] = home.loc[home["urgency"] == u, "decision_to_delivery_min"]
+    out.update(home_values(home, cases, home_urgencies))
+    return out
+
+
 def replication_kpis(cases: pd.DataFrame, resources: pd.DataFrame, urgencies: list[str],
-                     warmup_min: float = 0.0, horizon_min: float | None = None, teams: list[str] | None = None,
+                     warmup_min: float = 0.0, events: pd.DataFrame | None = None,
+                     staff_roles: list[str] | None = None, home_urgencies: list[str] | None = None,
+                     horizon_min: float | None = None, teams: list[str] | None = None,
                      home_hospitals: list[str] | None = None) -> dict[str, float]:
     """Every KPI of one replication.  Cases created in the warm-up are left out.
 
-    With ``horizon_min`` and ``teams`` (team ids): ``utilisation_team@<id>``, the share of the
-    observed time each team is away.  With two or more ``home_hospitals``: each one's home
-    emergencies' KPIs, suffixed ``@<hospital>``.
+    The means over cases come from :func:`case_values`; with ``events`` and
+    ``staff_roles`` the fewest staff left at home while a team is away too
+    (:func:`sim.analysis.case_kpis.staff_left_at_home`).  With ``horizon_min``
+    and ``teams`` (team ids): ``utilisation_team@<id>``, the share of the
+    observed time each team is away.  With two or more ``home_hospitals``:
+    each one's home emergencies' KPIs, suffixed ``@<hospital>``.
     """
+    out = {kpi: _mean(values) for kpi, values in case_values(cases, urgencies, warmup_min, home_urgencies).items()}
     all_cases = cases
     cases = cases[cases["case_created_min"] >= warmup_min]
-    out: dict[str, float] = {}
-    by_type = {t: cases[cases["case_type"] == t] for t in ("outreach", "home")}
-    for kpi, (ctype, column) in CASE_KPIS.items():
-        out[kpi] = _mean(by_type[ctype][column])
-    outreach, home = by_type["outreach"], by_type["home"]
-    shares = share_flags(cases, urgencies, home_hospitals)
-    out["ddi_within_target_pct"] = _pct(shares["ddi_within_target_pct"])
-    out["home_ddi_within_target_pct"] = _pct(shares["home_ddi_within_target_pct"])
-    for u in urgencies:
-        sel = outreach[outreach["urgency"] == u]
-        out[f"decision_to_delivery_min_{u}"] = _mean(sel["decision_to_delivery_min"])
-        out[f"ddi_within_target_pct_{u}"] = _pct(shares[f"ddi_within_target_pct_{u}"])
-        hsel = home[home["urgency"] == u]
-        if len(hsel):
-            out[f"home_decision_to_delivery_min_{u}"] = _mean(hsel["decision_to_delivery_min"])
+    outreach, home = cases[cases["case_type"] == "outreach"], cases[cases["case_type"] == "home"]
     out["outreach_cases"] = float(len(outreach))
     out["outreach_delivered"] = float(outreach["delivery_min"].notna().sum())
     out["outreach_in_progress_at_horizon"] = float((outreach["status"] == "in_progress").sum())
     out["transfers"] = float((outreach["pathway"] == "transfer").sum())
     out["home_cases"] = float(len(home))
     out["deteriorations"] = float(outreach["deteriorated_min"].notna().sum())
+    for u in urgencies:
+        out[f"deteriorations_{u}"] = float((outreach["deteriorated_min"].notna() & (outreach["urgency"] == u)).sum())
     out["deteriorations_in_transit"] = _count(outreach, "deteriorated_in_transit")
     out["host_starts"] = _count(outreach, "host_started")
     out["icu_bed_waits"] = _count(outreach, "icu_bed_wait")
     out["nicu_diversions"] = _count(outreach, "nicu_diverted")
     out["nicu_surges"] = _count(cases, "nicu_surge")
+    out.update(home_counts(home, all_cases))
     for row in resources[resources["capacity_mean"] > 0].itertuples(index=False):
         out[f"utilisation_{row.hospital}_{row.resource}"] = float(row.utilisation)
     out["call_ins"] = float(resources["call_ins"].sum()) if len(resources) else 0.0
+    if events is not None and staff_roles:
+        out.update(staff_left_at_home(events, all_cases, staff_roles, warmup_min))
     if horizon_min is not None and "team" in all_cases:
         for team in teams or []:
             out[f"utilisation_team@{team}"] = team_utilisation(all_cases, team, warmup_min, horizon_min)
+    shares = share_flags(cases, urgencies, home_hospitals)
     for hospital in several_homes(home_hospitals):
         mine = home[home["hospital"] == hospital]
         out[f"home_decision_to_delivery_min@{hospital}"] = _mean(mine["decision_to_delivery_min"])
-        out[f"home_ddi_within_target_pct@{hospital}"] = _pct(shares[f"home_ddi_within_target_pct@{hospital}"])
+        within = shares[f"home_ddi_within_target_pct@{hospital}"]
+        out[f"home_ddi_within_target_pct@{hospital}"] = _mean(target_shares(within))
         for u in urgencies:
             sel = mine[mine["urgency"] == u]
             if len(sel):

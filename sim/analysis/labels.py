@@ -9,14 +9,16 @@ from __future__ import annotations
 import re
 
 LABELS = {
-    "decision_to_delivery_min": "mean decision-to-delivery interval (outreach)",
-    "decision_to_team_on_site_min": "mean decision-to-team-on-site time (outreach pathway)",
-    "decision_to_mother_arrived_min": "mean decision-to-arrival time of transferred mothers",
-    "delivery_to_nicu_min": "mean delivery-to-NICU time",
-    "team_assembly_wait_min": "mean wait to assemble the team",
-    "home_decision_to_delivery_min": "mean decision-to-delivery interval (home emergencies)",
-    "ddi_within_target_pct": "share of outreach deliveries within target",
-    "home_ddi_within_target_pct": "share of home emergencies delivered within target",
+    "decision_to_delivery_min": "mean decision-to-delivery interval (outreach, all urgencies mixed)",
+    "decision_to_team_on_site_min": "mean time from the first decision to the team on site "
+                                    "(outreach pathway, all urgencies mixed)",
+    "decision_to_mother_arrived_min": "mean time from the first decision to the transferred mother's arrival "
+                                      "(all urgencies mixed)",
+    "delivery_to_nicu_min": "mean delivery-to-NICU time (all urgencies mixed)",
+    "team_assembly_wait_min": "mean wait to assemble the team (all urgencies mixed)",
+    "home_decision_to_delivery_min": "mean decision-to-delivery interval (home emergencies, all urgencies mixed)",
+    "ddi_within_target_pct": "share of outreach deliveries within their target (all urgencies mixed)",
+    "home_ddi_within_target_pct": "share of home emergencies delivered within target (all urgencies mixed)",
     "outreach_cases": "outreach cases",
     "outreach_delivered": "outreach deliveries",
     "outreach_in_progress_at_horizon": "outreach cases still open at the horizon",
@@ -31,11 +33,46 @@ LABELS = {
     "call_ins": "call-ins of on-call staff",
 }
 
-_PATTERNS = [
-    (re.compile(r"^decision_to_delivery_min_(\w+)$"), "mean decision-to-delivery interval (outreach, {0})"),
-    (re.compile(r"^home_decision_to_delivery_min_(\w+)$"), "mean decision-to-delivery interval (home, {0})"),
-    (re.compile(r"^ddi_within_target_pct_(\w+)$"), "share of outreach deliveries within target ({0})"),
-]
+_AWAY = r"(?:_(day|night|weekend))?_team_(away|home)_([A-Za-z0-9]+)$"
+_PATTERN_TEXTS = {
+    r"^decision_to_delivery_min_(\w+)_(outreach|transfer)$":
+        "mean DDI from the last decision (outreach, {0}, {1} pathway)",
+    r"^ddi_within_target_pct_(\w+)_(outreach|transfer)$":
+        "share of outreach deliveries within target ({0}, {1} pathway)",
+    r"^home_decision_to_delivery_min_(\w+?)" + _AWAY:
+        "mean DDI of home emergencies ({0}, {1}) with a team from {3} {2}",
+    r"^home_ddi_within_target_pct_(\w+?)" + _AWAY:
+        "share of home emergencies within target ({0}, {1}) with a team from {3} {2}",
+    r"^decision_to_delivery_min_(\w+)$":
+        "mean DDI from the last decision (outreach, {0})",
+    r"^home_decision_to_delivery_min_(\w+)$":
+        "mean decision-to-delivery interval (home, {0})",
+    r"^ddi_within_target_pct_(\w+)$":
+        "share of outreach deliveries within target ({0})",
+    r"^ddi_over_target_pct_(\w+)$":
+        "share of outreach deliveries over target, P(DDI > target) ({0})",
+    r"^home_ddi_within_target_pct_(\w+)$":
+        "share of home emergencies within target ({0})",
+    r"^home_ddi_over_target_pct_(\w+)$":
+        "share of home emergencies over target, P(DDI > target) ({0})",
+    r"^decision_to_team_on_site_min_(\w+)$":
+        "mean time from the first decision to the team on site (outreach pathway, {0})",
+    r"^decision_to_mother_arrived_min_(\w+)$":
+        "mean time from the first decision to the transferred mother's arrival ({0})",
+    r"^delivery_to_nicu_min_(\w+)$":
+        "mean delivery-to-NICU time ({0})",
+    r"^team_assembly_wait_min_(\w+)$":
+        "mean wait to assemble the team ({0})",
+    r"^deteriorations_(\w+)$":
+        "mothers who deteriorated into {0}",
+    r"^home_cases_team_away_(\w+)$":
+        "home emergencies decided while a team from {0} was away",
+    r"^staff_left_while_team_away_([A-Za-z0-9]+)_(\w+)$":
+        "fewest staff left at {0} while its team was away: {1}",
+}
+"""Regular expression -> label, tried in order (a pathway or team-away split before the plain urgency)."""
+_PATTERNS = [(re.compile(pattern), text) for pattern, text in _PATTERN_TEXTS.items()]
+_WORDS = {"away": "away", "home": "at home", None: "any shift"}
 
 
 def plural(name: str) -> str:
@@ -51,7 +88,8 @@ def kpi_label(kpi: str) -> str:
     for pattern, text in _PATTERNS:
         match = pattern.match(kpi)
         if match:
-            return text.format(*match.groups())
+            return text.format(*(_WORDS.get(g, g).replace("_", " ") if g in _WORDS else g.replace("_", " ")
+                                 for g in match.groups()))
     match = re.match(r"^utilisation_([A-Za-z0-9]+)_(\w+)$", kpi)
     if match:
         return f"utilisation of {plural(match.group(2))} at {match.group(1)}"

@@ -102,11 +102,14 @@ def team_away_intervals(cases: pd.DataFrame, end_min: float = np.inf) -> pd.Data
     """When an outreach team is away from home: ``team_assembled`` to ``team_returned``.
 
     Teams still away at the end of the run are away until ``end_min``.
-    Returns ``replication, case_id, start_min, end_min``.
+    Returns ``replication, case_id, hospital`` (the team's home hospital, from
+    the cases table's ``team_home``; empty for a table without it), ``start_min, end_min``.
     """
     sel = cases[(cases["pathway"] == "outreach") & cases["team_assembled_min"].notna()]
+    home = sel["team_home"] if "team_home" in sel else pd.Series("", index=sel.index)
     return pd.DataFrame({
         "replication": sel["replication"].to_numpy(), "case_id": sel["case_id"].to_numpy(),
+        "hospital": home.fillna("").astype(str).to_numpy(),
         "start_min": sel["team_assembled_min"].to_numpy(dtype=float),
         "end_min": sel["team_returned_min"].fillna(end_min).to_numpy(dtype=float),
     })
@@ -115,7 +118,9 @@ def team_away_intervals(cases: pd.DataFrame, end_min: float = np.inf) -> pd.Data
 def flag_team_away(cases: pd.DataFrame, intervals: pd.DataFrame, at: str = "decision_min") -> pd.Series:
     """Whether an outreach team was away at each case's ``at`` time (same replication).
 
-    Returns a boolean Series aligned with ``cases``.
+    A team counts only for cases of its own home hospital (``hospital`` of
+    both tables) when the intervals name one.  Returns a boolean Series
+    aligned with ``cases``.
     """
     away = pd.Series(False, index=cases.index)
     for rep, grp in intervals.groupby("replication"):
@@ -123,5 +128,7 @@ def flag_team_away(cases: pd.DataFrame, intervals: pd.DataFrame, at: str = "deci
         t = cases.loc[sel, at].to_numpy(dtype=float)
         starts, ends = grp["start_min"].to_numpy(), grp["end_min"].to_numpy()
         inside = (t[:, None] >= starts[None, :]) & (t[:, None] < ends[None, :])
+        if "hospital" in grp and "hospital" in cases and (grp["hospital"] != "").all():
+            inside &= cases.loc[sel, "hospital"].astype(str).to_numpy()[:, None] == grp["hospital"].to_numpy()[None, :]
         away[sel] = inside.any(axis=1)
     return away

@@ -30,9 +30,11 @@ import pandas as pd
 from scipy import stats
 
 from sim.analysis.kpis import shown_interval, unit_of
+from sim.analysis.pooled import POOLED_COLUMNS, pooled_intervals
 
 SUMMARY_COLUMNS = ["kpi", "unit", "mean", "sd", "ci_low", "ci_high", "n", "half_width", "rel_half_width",
-                   "precision_met", "replications_needed", "p10", "p50", "p90", "ci_clipped", "successes", "trials"]
+                   "precision_met", "replications_needed", "p10", "p50", "p90", "ci_clipped", "successes", "trials",
+                   *POOLED_COLUMNS]
 
 
 def mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float, float, float, int]:
@@ -97,7 +99,11 @@ def summarise(replications: pd.DataFrame, case_values: dict[str, pd.Series] | No
     (:func:`pooled_shares`): its interval is widened to hold the
     Clopper-Pearson interval of those counts (:func:`exact_share_ci`).  Every
     interval is then cut to the values its KPI can take (``ci_clipped``);
-    half-width and precision are those of the interval reported.
+    half-width and precision are those of the interval reported.  When indexed by
+    replication the case values also give the
+    :data:`sim.analysis.pooled.POOLED_COLUMNS`: bootstrap intervals of p50
+    and p90 and the mean over all cases pooled (``per_case``: for a share,
+    the share of cases) with its interval.
     """
     rows = []
     case_values, shares = case_values or {}, shares or {}
@@ -114,8 +120,8 @@ def summarise(replications: pd.DataFrame, case_values: dict[str, pd.Series] | No
         half = (high - low) / 2 if math.isfinite(low) and math.isfinite(high) else math.nan
         rel = half / abs(mean) if math.isfinite(half) and mean else math.nan
         pooled = case_values.get(kpi)
-        pcts = (np.nanpercentile(pooled, [10, 50, 90]) if pooled is not None and pooled.notna().any()
-                else [math.nan] * 3)
+        spread = pooled is not None and bool(pooled.notna().any()) and unit_of(kpi) != "%"  # shares: 0 or 100
+        pcts = np.nanpercentile(pooled, [10, 50, 90]) if spread and pooled is not None else [math.nan] * 3
         rows.append({
             "kpi": kpi, "unit": unit_of(kpi), "mean": mean, "sd": sd, "ci_low": low, "ci_high": high, "n": n,
             "half_width": half, "rel_half_width": rel,
@@ -123,5 +129,6 @@ def summarise(replications: pd.DataFrame, case_values: dict[str, pd.Series] | No
             "replications_needed": replications_needed(n, half, mean, precision),
             "p10": pcts[0], "p50": pcts[1], "p90": pcts[2],
             "ci_clipped": clipped, "successes": k, "trials": trials,
+            **(pooled_intervals(pooled, confidence, percentiles=spread) if pooled is not None else {}),
         })
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)

@@ -105,8 +105,8 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     ``in_progress``; ``stage`` names the last milestone reached either way.
     ``team`` is the id of the team sent (outreach pathway) and
     ``team_expected_arrival_min`` its expected arrival, in minutes from the
-    request, when it was chosen; ``obstetric_hospital`` is the team's home,
-    the hospital a transfer went to, or a home case's own hospital.
+    request, when it was chosen; ``team_home`` is the hospital whose staff
+    the team takes (its home; a dedicated team's own id: it takes nobody's).
     """
     ev = events[events["case_id"] >= 0]
     # the consultation's decision names the pathway; a deterioration before it logs a decision without one
@@ -119,12 +119,11 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
         "urgency": _last(ev, "urgency", "detail"),
         "severity": _first(ev, "severity", "detail"),
         "pathway": _first(decided, "decision", "detail"),
+        "team_home": _last(ev, "team_chosen", "hospital").combine_first(_first(ev, "team_assembled", "hospital")),
         "birth_weight_g": _first(ev, "delivery", "value"),
         "nicu_hospital": _first(ev, "nicu_admission", "hospital"),
         "team": _last(ev, "team_chosen", "resource"),
         "team_expected_arrival_min": _last(ev, "team_chosen", "value"),
-        "obstetric_hospital": _last(ev, "team_chosen", "hospital").combine_first(
-            _last(ev, "crew_requested", "hospital")),
         "booked_slot_min": _first(ev, "surgery_scheduled", "value"),
     })
     flags = {"nicu_diverted": _flag(ev, "nicu_admission", detail="diverted"),
@@ -153,10 +152,9 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     reached = cases[[f"{m}_min" for m in MILESTONES]].notna().to_numpy()
     last = reached.shape[1] - 1 - np.argmax(reached[:, ::-1], axis=1)
     cases["stage"] = np.array(MILESTONES)[last]
-    home = cases["case_type"] == "home"
-    cases.loc[home, "obstetric_hospital"] = cases.loc[home, "hospital"]
-    for col in ("case_type", "hospital", "urgency_initial", "urgency", "severity", "pathway", "nicu_hospital",
-                "team", "obstetric_hospital", "status", "stage"):
+    cases["deteriorated"] = cases["deteriorated_min"].notna()
+    for col in ("case_type", "hospital", "urgency_initial", "urgency", "severity", "pathway", "team", "team_home",
+                "nicu_hospital", "status", "stage"):
         cases[col] = cases[col].astype("string")
     return cases
 

@@ -39,6 +39,12 @@ class BatchResult:
     event_rows: int
 
 
+def home_urgencies(scenario: Scenario) -> list[str]:
+    """The urgencies the home streams can take (none without one): their per-urgency KPIs always exist."""
+    return list(dict.fromkeys(u for home in scenario.demand.home_streams
+                              for u, share in home.urgency_mix.items() if share > 0))
+
+
 def replication_tables(scenario: Scenario, seed: int, replication: int) -> tuple[dict[str, pd.DataFrame], int]:
     """Run one replication and derive its tables; returns ``(tables, SimPy events)``."""
     out = simulate(scenario, seed, replication)
@@ -49,8 +55,10 @@ def replication_tables(scenario: Scenario, seed: int, replication: int) -> tuple
     cases = cases_table(events, targets)
     resources = resources_table(events, horizon, warmup)
     homes = [d.hospital for d in scenario.demand.home_streams]
-    kpis = replication_kpis(cases, resources, list(scenario.urgency), warmup, horizon,
-                            teams=[t.name for t in scenario.teams], home_hospitals=homes)
+    staff_roles = sorted({role for h in scenario.hospitals.values() for role in h.staff})
+    kpis = replication_kpis(cases, resources, list(scenario.urgency), warmup, events, staff_roles,
+                            home_urgencies(scenario), horizon, teams=[t.name for t in scenario.teams],
+                            home_hospitals=homes)
     kpi_frame = pd.DataFrame([{"replication": replication, **kpis}])
     shares = share_counts(cases, list(scenario.urgency), warmup, homes).assign(replication=replication)
     unserved = unserved_requests(events, horizon, limit_table(scenario))

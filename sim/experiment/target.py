@@ -179,14 +179,31 @@ class Outcome:
 
 def known_kpis(scenario: Any) -> set[str]:
     """Every KPI name a run of ``scenario`` can produce (see :mod:`sim.analysis.kpis`)."""
+    from sim.analysis.case_kpis import kpi_names
     from sim.analysis.kpis import CASE_KPIS, COUNT_KPIS
+    from sim.experiment.runner import home_urgencies
     from sim.model.run import POOL_NAME
 
     names = {*CASE_KPIS, *COUNT_KPIS, "ddi_within_target_pct", "home_ddi_within_target_pct"}
     for u in scenario.urgency:
         names |= {f"decision_to_delivery_min_{u}", f"ddi_within_target_pct_{u}", f"home_decision_to_delivery_min_{u}"}
+    homes = [d.hospital for d in scenario.demand.home_streams]
+    taken: dict[str, list[str]] = {}  # hospital -> roles its teams take (a dedicated team takes nobody's)
+    for team in scenario.teams:
+        if not team.dedicated:
+            taken.setdefault(team.home, [])
+            taken[team.home] += [r for r, n in team.composition.items() if n and r not in taken[team.home]]
+    names |= kpi_names(list(scenario.urgency), home_urgencies(scenario), homes, taken)
     for hid, h in scenario.hospitals.items():
         names |= {f"utilisation_{hid}_{p}" for p in [*POOL_NAME.values(), *h.equipment, *h.staff]}
+    for team in scenario.teams:
+        names.add(f"utilisation_team@{team.name}")
+        if team.dedicated:
+            names |= {f"utilisation_{team.name}_{p}" for p in [*team.equipment, "ambulance", *team.own_staff()]}
+    if len(homes) > 1:
+        for hospital in homes:
+            names |= {f"home_decision_to_delivery_min@{hospital}", f"home_ddi_within_target_pct@{hospital}"}
+            names |= {f"home_decision_to_delivery_min_{u}@{hospital}" for u in scenario.urgency}
     return names
 
 

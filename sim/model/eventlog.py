@@ -24,8 +24,9 @@ EVENTS: dict[str, str] = {
     "stabilisation_end": "the mother can go to theatre (minimum resuscitation or capped stabilisation done)",
     "crash_call": "crash policy: the team is not ready, the host's own staff are called to start",
     "crash_start": "crash policy: the host's staff take her to theatre (the team comes for the newborn)",
-    "team_chosen": "the team to send is chosen (policies.team_dispatch); resource = team id, value = its expected "
-                   "arrival (min from now), detail = every team's 'id=minutes:state' and the reason",
+    "team_chosen": "the team to send is chosen (policies.team_dispatch); hospital = whose staff it takes (its "
+                   "home, or a dedicated team's own id); resource = team id; value = its expected arrival (min "
+                   "from now); detail = every team's 'id=minutes:state' and the reason",
     "team_requested": "dispatch begins: every role, item and vehicle is requested at once (hospital = where the "
                       "team waits: its home, or the host it is based at)",
     "team_assembled": "the whole team, equipment and ambulance are granted",

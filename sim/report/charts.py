@@ -91,6 +91,31 @@ def duration_axis(ax: plt.Axes) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_tick(v)))
 
 
+MAX_PNG_WIDTH_PX = 2000
+"""Widest PNG saved: a full A4 text width (about 6.7 in) at 300 dpi."""
+PANEL_COLUMNS = 3
+"""Small multiples wrap after this many panels a row, so a chart keeps an A4 page's width."""
+
+
+def png_dpi(fig: Figure, most_dpi: float = 300.0) -> float:
+    """The resolution to save ``fig`` at: 300 dpi, or less so that it is at most :data:`MAX_PNG_WIDTH_PX` wide."""
+    return min(most_dpi, MAX_PNG_WIDTH_PX / float(fig.get_figwidth()))
+
+
+def wrapped_panels(n: int, width: float = 8.0, panel_height: float = 2.6, extra_height: float = 0.8,
+                   ) -> tuple[Figure, list[plt.Axes]]:
+    """``n`` small panels in rows of at most :data:`PANEL_COLUMNS` (``width`` inches wide in all,
+    ``panel_height`` a row); unused cells of the last row are hidden.  Returns the figure and the ``n`` axes."""
+    ncols = max(1, min(PANEL_COLUMNS, n))
+    nrows = -(-max(n, 1) // ncols)
+    fig, grid = plt.subplots(nrows, ncols, figsize=(width, extra_height + panel_height * nrows), layout="constrained",
+                             squeeze=False)
+    axes = list(grid.flat)
+    for ax in axes[n:]:
+        ax.set_axis_off()
+    return fig, axes[:n]
+
+
 def headline(fig: Figure, text: str) -> None:
     """The figure's own title, left-aligned, so a pasted chart says what it shows."""
     fig.suptitle(text, x=0.01, ha="left", fontsize=10.5, fontweight="bold")
@@ -154,11 +179,13 @@ def binding_text(binding: str) -> str:
     return " + ".join(pool_label(p) if "/" in p else p for p in binding.split(" + ")) if binding else ""
 
 
-def _waterfall_panel(ax: plt.Axes, path: pd.DataFrame, t0: float, delivery: float) -> None:
+def _waterfall_panel(ax: plt.Axes, path: pd.DataFrame, t0: float, delivery: float,
+                     deteriorated: float = float("nan")) -> None:
     """One case's steps as consecutive bars from the decision; waits hatched and explained.
 
     The view ends a little after the delivery; longer steps (a NICU cot
     wait) are cut at the edge with an arrow, their full length in the label.
+    A deterioration (``deteriorated``, minutes) is marked with its own line.
     """
     if path.empty:
         ax.text(0.5, 0.5, "no steps recorded", ha="center", va="center", transform=ax.transAxes, color=GREY)
@@ -181,45 +208,68 @@ def _waterfall_panel(ax: plt.Axes, path: pd.DataFrame, t0: float, delivery: floa
     ax.set_yticks(range(len(path)), path["label"])
     ax.set_ylim(len(path) - 0.5, -0.5)
     ax.set_xlim((start - t0) / scale, (view_end - t0) / scale)
+    marks = [(0.0, f"decision {fmt_clock(t0, False)}"), ((delivery - t0) / scale,
+                                                          f"delivery {fmt_clock(delivery, False)}")]
+    if np.isfinite(deteriorated):  # named in the panel's title; a tick label would collide with the delivery's
+        ax.axvline((deteriorated - t0) / scale, color=VERMILLION, lw=1.4, ls=":")
     for x in (0.0, (delivery - t0) / scale):
         ax.axvline(x, color=BLACK, lw=0.8, ls="--")
     top = ax.secondary_xaxis("top")
-    top.set_xticks([0.0, (delivery - t0) / scale], [f"decision {fmt_clock(t0, False)}",
-                                                    f"delivery {fmt_clock(delivery, False)}"], fontsize=7.5)
+    top.set_xticks([m[0] for m in marks], [m[1] for m in marks], fontsize=7.5)
     top.tick_params(length=0)
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel(f"{'hours' if scale > 1 else 'minutes'} after the decision to operate")
+    ax.set_xlabel(f"{'hours' if scale > 1 else 'minutes'} after the {'first ' if np.isfinite(deteriorated) else ''}"
+                  "decision to operate")
+
+
+TITLE_WIDTH = 80
+"""Characters per line of a panel title (figures are at most 8 in wide)."""
+
+
+def _panel_title(case: pd.Series, labels: dict[str, str], targets: dict[str, float]) -> str:
+    """Which case a median-case panel shows (id and replication, for ``ihsim timeline``) and what happened."""
+    u = str(case["urgency_group"])
+    who = f"case {int(case['case_id'])}, replication {int(case['replication'])}"
+    head = f"{labels.get(u, u)}: {who}, the median of {int(case['n_cases'])}"
+    ddi = f"DDI {fmt_duration(case['decision_to_delivery_min'])} (target {fmt_duration(targets[u])})"
+    if pd.notna(case["deteriorated_min"]):
+        first = float(case["first_decision_min"])
+        text = (f"{head} who deteriorated into it. Decided as {case['urgency_initial']} on {fmt_clock(first)}; "
+                f"deteriorated {fmt_duration(float(case['deteriorated_min']) - first)} later (dotted line); "
+                f"{ddi}, from the deterioration")
+    else:
+        text = f"{head} decided at it. {ddi}, decision on {fmt_clock(case['decision_min'])}"
+    return textwrap.fill(text, TITLE_WIDTH)
 
 
 def median_case_waterfall(cases: pd.DataFrame, waits: pd.DataFrame, targets: dict[str, float],
                           labels: dict[str, str] | None = None) -> Figure:
     """Where the time goes: for each urgency, the outreach case with the median DDI, step by step.
 
-    ``waits`` is :func:`sim.analysis.attribution.case_waits`; each wait is
-    labelled with the resource (or schedule, or patient) that bound it.
+    Cases are chosen by :func:`sim.analysis.attribution.median_cases`: the
+    median of the cases decided at each urgency that never deteriorated, and
+    apart, the median of those that deteriorated into it (marked where they
+    did).  Each panel names its case id and replication.  ``waits`` is
+    :func:`sim.analysis.attribution.case_waits`; each wait is labelled with
+    the resource (or schedule, or patient) that bound it.
     """
-    from sim.analysis.attribution import case_path
+    from sim.analysis.attribution import case_path, median_cases
 
     labels = labels or {}
-    sel = cases[(cases["case_type"] == "outreach") & cases["decision_to_delivery_min"].notna()]
     panels = []
-    for u in targets:
-        sub = sel[sel["urgency"] == u].sort_values(["decision_to_delivery_min", "replication", "case_id"])
-        if sub.empty:
-            continue
-        case = sub.iloc[(len(sub) - 1) // 2]
+    for _, case in median_cases(cases, list(targets)).iterrows():
         mine = waits[(waits["replication"] == case["replication"]) & (waits["case_id"] == case["case_id"])]
-        panels.append((u, case, case_path(case, mine)))
+        panels.append((case, case_path(case, mine)))
     if not panels:
         return empty_figure("no delivered outreach case")
-    heights = [max(len(p), 1) + 1.5 for _, _, p in panels]
+    heights = [max(len(p), 1) + 1.8 for _, p in panels]
     fig, axes = plt.subplots(len(panels), 1, figsize=(8, 0.24 * sum(heights) + 0.4), layout="constrained",
                              gridspec_kw={"height_ratios": heights}, squeeze=False)
-    for ax, (u, case, path) in zip(axes[:, 0], panels, strict=True):
-        _waterfall_panel(ax, path, case["decision_min"], case["delivery_min"])
-        ax.set_title(f"{labels.get(u, u)}: the median of {int((sel['urgency'] == u).sum())} cases\n"
-                     f"DDI {fmt_duration(case['decision_to_delivery_min'])} (target {fmt_duration(targets[u])}), "
-                     f"decision on {fmt_clock(case['decision_min'])}", loc="left", fontsize=9)
+    for ax, (case, path) in zip(axes[:, 0], panels, strict=True):
+        worse = pd.notna(case["deteriorated_min"])
+        t0 = float(case["first_decision_min"]) if worse else float(case["decision_min"])
+        _waterfall_panel(ax, path, t0, case["delivery_min"], float(case["deteriorated_min"]) if worse else np.nan)
+        ax.set_title(_panel_title(case, labels, targets), loc="left", fontsize=9)
     handles = [plt.Rectangle((0, 0), 1, 1, color=KIND_COLOURS[k], hatch="////" if k == "wait" else None,
                              ec="white") for k in ("wait", "work", "prepare", "travel")]
     fig.legend(handles, [KIND_LABELS[k] for k in ("wait", "work", "prepare", "travel")], loc="outside lower center",
@@ -348,10 +398,8 @@ def occupancy_by_hour(occupancy: pd.DataFrame, names: dict[tuple[str, str], str]
     if occupancy.empty:
         return empty_figure("no pool activity")
     pools = list(dict.fromkeys(zip(occupancy["hospital"], occupancy["resource"], strict=True)))  # input order
-    ncols = min(3, len(pools))
-    nrows = -(-len(pools) // ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(8, 2.1 * nrows + 0.6), layout="constrained", squeeze=False)
-    for ax, (hosp, res) in zip(axes.flat, pools, strict=False):
+    fig, axes = wrapped_panels(len(pools), panel_height=2.1, extra_height=0.6)
+    for ax, (hosp, res) in zip(axes, pools, strict=True):
         d = occupancy[(occupancy["hospital"] == hosp) & (occupancy["resource"] == res)].sort_values("hour")
         hours = np.append(d["hour"].to_numpy(), 24)
         for lo, hi in ((0, 7), (19, 24)):
@@ -369,10 +417,8 @@ def occupancy_by_hour(occupancy: pd.DataFrame, names: dict[tuple[str, str], str]
         ax.set_ylim(0, max(1.0, float(max(d["available_mean"].max(), (busy + surge).max())) * 1.15))
         ax.set_xticks([0, 6, 12, 18, 24], ["00:00", "06:00", "12:00", "18:00", "24:00"])
         ax.set_ylabel("units")
-    for ax in list(axes.flat)[len(pools):]:
-        ax.set_axis_off()
     found: dict[str, Any] = {}
-    for ax in axes.flat:
+    for ax in axes:
         for handle, text in zip(*ax.get_legend_handles_labels(), strict=True):
             found.setdefault(text, handle)
     handles, texts = list(found.values()), list(found)

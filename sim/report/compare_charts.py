@@ -9,12 +9,20 @@ import textwrap
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from sim.analysis.kpis import shown_difference, shown_interval, unit_of
 from sim.analysis.labels import kpi_label
-from sim.report.charts import OKABE_ITO, TARGET_COLOUR, empty_figure, plt  # charts sets the Agg backend and the style
+from sim.report.charts import (  # charts sets the Agg backend and the style
+    OKABE_ITO,
+    PANEL_COLUMNS,
+    TARGET_COLOUR,
+    empty_figure,
+    plt,
+    wrapped_panels,
+)
 
 UNIT_AXIS = {"min": "minutes", "%": "percentage points", "fraction": "fraction of capacity", "count": "count"}
 """Axis words for a difference of a KPI with that unit."""
@@ -81,8 +89,7 @@ def distribution_plot(reps: dict[str, pd.DataFrame], kpis: list[str]) -> Figure:
     kpis = [k for k in kpis if all(k in r.columns for r in reps.values())]
     if not kpis:
         return empty_figure("no KPI common to all scenarios")
-    fig, grid = plt.subplots(1, len(kpis), figsize=(3.2 * len(kpis), 4), layout="constrained", squeeze=False)
-    axes = list(grid[0])
+    fig, axes = wrapped_panels(len(kpis), width=7.5, panel_height=3.0)
     for ax, kpi in zip(axes, kpis, strict=True):
         table = pd.DataFrame({n: reps[n].set_index("replication")[kpi] for n in names})
         x = np.arange(len(names))
@@ -93,7 +100,7 @@ def distribution_plot(reps: dict[str, pd.DataFrame], kpis: list[str]) -> Figure:
                    boxprops={"facecolor": OKABE_ITO[5], "alpha": 0.4}, medianprops={"color": "black"})
         for i, values in enumerate(data):
             ax.plot(np.full(len(values), x[i]), values, ".", color=OKABE_ITO[i % len(OKABE_ITO)], ms=4)
-        ax.set_xticks(x, names, rotation=30, ha="right", fontsize=8)
+        ax.set_xticks(x, [textwrap.fill(n, 14) for n in names], rotation=30, ha="right", fontsize=7)
         ax.set_title(_title(kpi), fontsize=9)
         ax.set_ylabel(VALUE_AXIS.get(unit_of(kpi), ""), fontsize=8)
     fig.suptitle("Replication values by scenario (lines join common-random-number pairs)", fontweight="bold")
@@ -103,7 +110,8 @@ def distribution_plot(reps: dict[str, pd.DataFrame], kpis: list[str]) -> Figure:
 def sweep_chart(table: pd.DataFrame, key: str, kpis: list[str], hue: str | None = None) -> Figure:
     """Each KPI against the swept ``key``, one column per KPI and one line per value of ``hue``.
 
-    Top row: each variant's mean with its 95% CI band.  Bottom row: the paired difference against the
+    KPIs wrap in rows of at most three (an A4 width).  Upper panel: each variant's mean with its 95% CI
+    band.  Lower panel: the paired difference against the
     first variant (the sweep's reference, ``diff_mean``) with its paired 95% interval, the interval a
     planner should quote for "what does this change do".  Every band is cut to the values the KPI can
     take (:func:`sim.analysis.kpis.shown_interval`, :func:`sim.analysis.kpis.shown_difference`).
@@ -111,11 +119,10 @@ def sweep_chart(table: pd.DataFrame, key: str, kpis: list[str], hue: str | None 
     kpis = [k for k in kpis if k in set(table["kpi"])]
     if not kpis:
         return empty_figure("no KPI to plot")
-    fig, grid = plt.subplots(2, len(kpis), figsize=(3.4 * len(kpis), 6.4), layout="constrained", squeeze=False,
-                             sharex="col")
+    fig, pairs = paired_panels(len(kpis), width=7.5)
     numeric = pd.api.types.is_numeric_dtype(table[key])
     levels = list(dict.fromkeys(table[key]))
-    for top, bottom, kpi in zip(grid[0], grid[1], kpis, strict=True):
+    for (top, bottom), kpi in zip(pairs, kpis, strict=True):
         sel = table[table["kpi"] == kpi]
         base_mean = float(sel["mean"].iloc[0])  # the first variant, the reference of the paired differences
         groups = sel.groupby(hue, sort=False) if hue else [(None, sel)]
@@ -145,6 +152,26 @@ def sweep_chart(table: pd.DataFrame, key: str, kpis: list[str], hue: str | None 
     fig.suptitle("KPIs across the sweep: mean and 95% CI (top), paired difference against the first variant "
                  "and its paired 95% CI (bottom)", fontweight="bold", fontsize=9)
     return fig
+
+
+
+def paired_panels(n: int, width: float = 7.5, panel_height: float = 2.2) -> tuple[Figure, list[tuple[Axes, Axes]]]:
+    """``n`` pairs of stacked panels (upper and lower, sharing x) in rows of at most
+    :data:`~sim.report.charts.PANEL_COLUMNS` pairs; unused cells are hidden."""
+    ncols = max(1, min(PANEL_COLUMNS, n))
+    nrows = -(-max(n, 1) // ncols)
+    fig, grid = plt.subplots(2 * nrows, ncols, figsize=(width, 0.8 + 2 * panel_height * nrows),
+                             layout="constrained", squeeze=False)
+    pairs = []
+    for i in range(nrows * ncols):
+        top, bottom = grid[2 * (i // ncols)][i % ncols], grid[2 * (i // ncols) + 1][i % ncols]
+        if i < n:
+            bottom.sharex(top)
+            pairs.append((top, bottom))
+        else:
+            top.set_axis_off()
+            bottom.set_axis_off()
+    return fig, pairs
 
 
 def warmup_chart(per_rep: pd.DataFrame, mean: pd.Series, statistic: np.ndarray, warmup_days: float,

@@ -2,7 +2,7 @@
 
 Reads a comparison folder written by :mod:`sim.experiment.compare` or
 :mod:`sim.experiment.sweep`, draws its charts (saved under ``figures/`` as
-PNG at 300 dpi and SVG, and inlined as base64) and renders
+PNG at 300 dpi, at most 2,000 px wide, and SVG, and inlined as base64) and renders
 ``templates/comparison.html.j2``.  The table of differences has
 ``id="differences-table"``.
 """
@@ -10,6 +10,7 @@ PNG at 300 dpi and SVG, and inlined as base64) and renders
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,22 +24,38 @@ from sim.analysis.labels import kpi_label
 from sim.report import compare_charts
 from sim.report.html import save_figure
 
+CHART_KPI = re.compile(r"^(home_)?(decision_to_delivery_min|ddi_within_target_pct)_[A-Za-z0-9]+$")
+"""The KPIs the comparison charts show: DDI and per-case share within target, per urgency, outreach and home."""
+MOST_PANELS = 9
+
+
+def chart_kpis(with_values: set[str]) -> list[str]:
+    """The per-urgency DDI and within-target KPIs that have values (at most :data:`MOST_PANELS`, outreach
+    first); the headline KPIs with values when there are none."""
+    found = sorted((k for k in with_values if CHART_KPI.match(k)), key=lambda k: (k.startswith("home"), k))
+    return found[:MOST_PANELS] or [k for k in HEADLINE if k in with_values]
+
 
 def _figures(folder: Path, record: dict[str, Any], diff: pd.DataFrame) -> list[dict[str, str]]:
     reps = {s["name"]: store.read_table(folder / s["folder"], "replications") for s in record["scenarios"]}
     made: list[tuple[str, str, Figure]] = []
     if len(diff):
-        made.append(("forest", "Paired differences against the first scenario: paired 95% CI (dark) "
-                     "and unpaired CI (pale) for contrast", compare_charts.forest_plot(diff, HEADLINE)))
-    made.append(("distributions", "Per-replication values of the headline KPIs; grey lines join the same "
-                 "replication (same patients) across scenarios", compare_charts.distribution_plot(reps, HEADLINE)))
+        kpis = chart_kpis(set(diff.loc[diff["diff_mean"].notna(), "kpi"]))
+        made.append(("forest", "Paired differences against the first scenario by urgency: paired 95% CI (dark) "
+                     "and unpaired CI (pale) for contrast", compare_charts.forest_plot(diff, kpis)))
+    filled = set.intersection(*({c for c in r.columns if r[c].notna().any()} for r in reps.values()))
+    made.append(("distributions", "Per-replication values by urgency; grey lines join the same "
+                 "replication (same patients) across scenarios",
+                 compare_charts.distribution_plot(reps, chart_kpis(filled))))
     if (folder / "sweep.csv").exists():
         table = store.read_table(folder, "sweep")
         keys = list(store.read_json(folder, "sweep.json")["vary"])
         hue = keys[1] if len(keys) > 1 else None
-        made.append(("sweep", f"Headline KPIs against {keys[0]}: mean and 95% CI band (top); paired difference "
-                     "against the first variant with its paired 95% CI (bottom); bands cut to possible values",
-                     compare_charts.sweep_chart(table, keys[0], HEADLINE, hue)))
+        made.append(("sweep", f"KPIs by urgency against {keys[0]}: mean and 95% CI band (upper panels); paired "
+                     "difference against the first variant with its paired 95% CI (lower panels); bands cut to "
+                     "possible values",
+                     compare_charts.sweep_chart(table, keys[0], chart_kpis(set(table.loc[table["mean"].notna(),
+                                                                                         "kpi"])), hue)))
     return [{"name": n, "caption": c, "png": save_figure(f, folder, n)} for n, c, f in made]
 
 

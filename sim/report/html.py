@@ -27,7 +27,11 @@ from sim.analysis.kpis import shown_interval
 from sim.analysis.labels import kpi_label
 from sim.analysis.precision import headline_of
 from sim.report import charts, narrative
+from sim.scenario.fastest import fastest_ddi_min, fastest_for_kpi
+from sim.scenario.schema import Scenario
 
+DEFAULT_SERVICE_LEVEL = 90.0
+"""Share of cases (%) that must be within target where a scenario does not say (``urgency.<u>.service_level_pct``)."""
 OCCUPANCY_POOLS = 6
 """How many of the busiest pools the time-of-day chart shows."""
 HOME_WAIT_ROWS = 8
@@ -37,11 +41,12 @@ report takes the same memory however many replications ran; KPIs and the resourc
 
 
 def save_figure(fig: Figure, folder: Path, name: str) -> str:
-    """Save PNG (300 dpi) and SVG under ``folder/figures``; return the PNG as base64."""
+    """Save PNG (300 dpi, at most :data:`charts.MAX_PNG_WIDTH_PX` wide) and SVG under ``folder/figures``; return
+    the PNG as base64."""
     figures = folder / "figures"
     figures.mkdir(exist_ok=True)
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=300)
+    fig.savefig(buf, format="png", dpi=charts.png_dpi(fig))
     (figures / f"{name}.png").write_bytes(buf.getvalue())
     fig.savefig(figures / f"{name}.svg", format="svg", metadata={"Date": None})
     plt.close(fig)
@@ -71,6 +76,21 @@ class RunData:
     @property
     def labels(self) -> dict[str, str]:
         return {u: v.get("label") or u for u, v in self.scenario["urgency"].items()}
+
+    @property
+    def service_levels(self) -> dict[str, float]:
+        """Urgency -> the share of cases (%) that must be within target (90 where a scenario does not say)."""
+        urgency = self.scenario["urgency"]
+        return {u: float(v.get("service_level_pct", DEFAULT_SERVICE_LEVEL)) for u, v in urgency.items()}
+
+    @property
+    def fastest(self) -> dict[str, dict[str, float]]:
+        """The fastest possible DDI by pathway and urgency (:func:`sim.scenario.fastest.fastest_ddi_min`);
+        empty when the folder's scenario no longer validates (a folder written by an older version)."""
+        try:
+            return fastest_ddi_min(Scenario.model_validate(self.scenario))
+        except ValueError:
+            return {}
 
     @property
     def days(self) -> float:
@@ -111,8 +131,10 @@ def draw_figures(data: RunData) -> list[tuple[str, str, Figure]]:
     return [
         ("ddi_by_urgency", "Outreach decision-to-delivery interval by urgency, against its target.",
          charts.ddi_by_urgency(data.cases, data.targets, data.labels)),
-        ("median_case_waterfall", "Where the time goes: the outreach case with the median DDI of each urgency, "
-         "step by step; each wait names what it waited for (the binding resource, the schedule or the mother).",
+        ("median_case_waterfall", "Where the time goes: the outreach case with the median DDI of each urgency "
+         "(among cases decided at it; those that deteriorated into it apart), step by step; each wait names what "
+         "it waited for (the binding resource, the schedule or the mother). Each panel names its case and "
+         "replication: the table below gives the command that draws its whole timeline.",
          charts.median_case_waterfall(data.cases, data.waits, data.targets, data.labels)),
         ("home_ddi", "The obstetric hospital's own emergency caesareans, by whether an outreach team was away "
          "(between assembling and returning) when the decision was made.",
@@ -130,29 +152,105 @@ def figures_for(folder: Path, data: RunData | None = None) -> list[dict[str, str
     return [{"name": n, "caption": c, "png": save_figure(f, folder, n)} for n, c, f in draw_figures(data)]
 
 
-def _kpi_row(r: Any, targets: dict[str, float], within: dict[str, float], headline: list[str]) -> dict[str, Any]:
-    target = narrative.kpi_target(r.kpi, targets)
-    urgency = r.kpi.rsplit("_", 1)[-1]
+def share_kpi(kpi: str) -> str:
+    """The per-case within-target KPI of a DDI KPI (``decision_to_delivery_min_cat1`` ->
+    ``ddi_within_target_pct_cat1``), else ``""``."""
+    for ddi, share in (("home_decision_to_delivery_min_", "home_ddi_within_target_pct_"),
+                       ("decision_to_delivery_min_", "ddi_within_target_pct_")):
+        if kpi.startswith(ddi):
+            return share + kpi[len(ddi):]
+    return ""
+
+
+def _clock(kpi: str) -> str:
+    """Which decision a KPI's clock starts from, in words (empty for KPIs that are not intervals from one)."""
+    if kpi.startswith("home_"):
+        return "from the decision" if "decision_to_delivery" in kpi else ""
+    if "decision_to_delivery" in kpi:
+        return "from the last decision (for a deteriorated mother, the deterioration)"
+    if kpi.startswith(("decision_to_team_on_site", "decision_to_mother_arrived")):
+        return "from the first decision (the consultation's)"
+    return ""
+
+
+def _kpi_row(r: Any, targets: dict[str, float], shares: dict[str, Any], headline: list[str],
+             levels: dict[str, float], fastest: dict[str, dict[str, float]]) -> dict[str, Any]:
+    share = shares.get(share_kpi(r.kpi))
+    target = narrative.kpi_target(r.kpi, targets) if share is not None else math.nan
     low, high, cut = shown_interval(r.kpi, r.ci_low, r.ci_high)
     clipped = getattr(r, "ci_clipped", False)  # summary.csv cuts and says so (older ones have no column)
     cut = cut or bool(pd.notna(clipped) and clipped)
-    return {"kpi": r.kpi, "label": kpi_label(r.kpi), "unit": r.unit, "mean": r.mean,
-            "ci_low": low, "ci_high": high, "ci_cut": cut,
-            "n": r.n, "p50": r.p50, "p90": r.p90, "precision_met": bool(r.precision_met),
-            "needed": r.replications_needed, "headline": r.kpi in headline, "target": target,
-            "within": within.get(urgency, math.nan) if r.kpi.startswith("decision_to_delivery_min_") else math.nan,
-            "verdict": narrative.verdict(r.mean, r.ci_low, r.ci_high, target)}
+    within = getattr(share, "per_case", math.nan) if share is not None else math.nan
+    w_low = getattr(share, "per_case_low", math.nan) if share is not None else math.nan
+    w_high = getattr(share, "per_case_high", math.nan) if share is not None else math.nan
+    level = levels.get(narrative.kpi_urgency(r.kpi, list(targets)), DEFAULT_SERVICE_LEVEL)
+    quick = fastest_for_kpi(r.kpi, fastest) if fastest else math.nan
+    verdict, words = narrative.target_verdict(within, w_low, w_high, level, quick, target)
+    return {"kpi": r.kpi, "label": kpi_label(r.kpi), "unit": r.unit, "mean": r.mean, "clock": _clock(r.kpi),
+            "ci_low": low, "ci_high": high, "ci_cut": cut, "n": r.n, "p50": r.p50, "p90": r.p90,
+            "p50_low": getattr(r, "p50_low", math.nan), "p50_high": getattr(r, "p50_high", math.nan),
+            "p90_low": getattr(r, "p90_low", math.nan), "p90_high": getattr(r, "p90_high", math.nan),
+            "precision_met": bool(r.precision_met), "needed": r.replications_needed, "headline": r.kpi in headline,
+            "target": target, "within": within, "within_low": w_low, "within_high": w_high, "service_level": level,
+            "fastest": quick, "verdict": verdict, "verdict_words": words}
 
 
-def kpi_rows(summary: pd.DataFrame, targets: dict[str, float]) -> tuple[list[dict], list[dict]]:
-    """``(key KPIs, all KPIs)``: headline and per-urgency DDI first, each with its target verdict."""
-    within = {k.rsplit("_", 1)[-1]: v for k, v in zip(summary["kpi"], summary["mean"], strict=True)
-              if k.startswith("ddi_within_target_pct_")}
+KEY_STEMS = ("decision_to_delivery_min_", "decision_to_team_on_site_min_", "decision_to_mother_arrived_min_",
+             "home_decision_to_delivery_min_")
+"""Per-urgency KPIs that make the key-results table (with no shift split; a pathway split only when
+both pathways have cases)."""
+
+
+def _is_key(row: dict[str, Any], urgencies: list[str], both_pathways: bool) -> bool:
+    kpi = row["kpi"]
+    stem = next((s for s in KEY_STEMS if kpi.startswith(s)), "")
+    if not stem or not row["n"] or any(f"_{sh}_team_" in kpi for sh in ("day", "night", "weekend")):
+        return False
+    rest = kpi[len(stem):]
+    u = max((u for u in urgencies if rest == u or rest.startswith(u + "_")), key=len, default="")
+    tail = rest[len(u):]
+    return bool(u) and (tail == "" or tail.startswith("_team_") or (both_pathways and tail in ("_outreach",
+                                                                                              "_transfer")))
+
+
+def kpi_rows(summary: pd.DataFrame, targets: dict[str, float], levels: dict[str, float] | None = None,
+             fastest: dict[str, dict[str, float]] | None = None) -> tuple[list[dict], list[dict]]:
+    """``(key KPIs, all KPIs)``: the key ones by urgency and pathway (outreach first, then home), each DDI
+    with its per-case share within target and a verdict against the service level (``levels``: urgency ->
+    %, default 90) or, where ``fastest`` (:func:`sim.scenario.fastest.fastest_ddi_min`) shows the target
+    out of reach, "cannot be met".  All-urgency means are in the second list only."""
+    shares = {r.kpi: r for r in summary.itertuples(index=False) if "within_target_pct" in r.kpi}
     headline = headline_of(summary)
-    rows = [_kpi_row(r, targets, within, headline) for r in summary.itertuples(index=False)]
-    key = [r for r in rows if r["headline"] or not math.isnan(r["target"])]
-    key.sort(key=lambda r: (not r["headline"], r["kpi"].startswith("home"), r["kpi"]))
+    rows = [_kpi_row(r, targets, shares, headline, levels or {}, fastest or {})
+            for r in summary.itertuples(index=False)]
+    n = {r["kpi"]: r["n"] for r in rows}
+    both = all(any(n.get(f"decision_to_delivery_min_{u}_{p}", 0) for u in targets) for p in ("outreach", "transfer"))
+    order = {u: i for i, u in enumerate(targets)}
+    key = [r for r in rows if _is_key(r, list(targets), both)]
+    key.sort(key=lambda r: (r["kpi"].startswith("home"), order.get(
+        narrative.kpi_urgency(r["kpi"], list(targets), narrative.URGENCY_PREFIXES), 99), r["kpi"]))
     return key, rows
+
+
+def flag_deteriorated(key: list[dict[str, Any]], cases: pd.DataFrame, urgencies: list[str]) -> None:
+    """Add to each outreach key row ``deteriorated``: how many of the (charted) cases of its final urgency
+    reached it by deteriorating, in words (empty when none did)."""
+    outreach = cases[cases["case_type"] == "outreach"]
+    for row in key:
+        u = narrative.kpi_urgency(row["kpi"], urgencies, narrative.URGENCY_PREFIXES)
+        sel = outreach[outreach["urgency"] == u]
+        det = int(sel["deteriorated_min"].notna().sum()) if not row["kpi"].startswith("home") else 0
+        row["deteriorated"] = f"{det} of {len(sel)} cases deteriorated into {u}" if det else ""
+
+
+def shown_cases(data: RunData) -> list[dict[str, Any]]:
+    """The cases the median-case chart shows, with the ``ihsim timeline`` command that draws each one
+    (``DIR`` stands for the results folder, so that the page reads the same wherever the folder moves)."""
+    picked = attribution.median_cases(data.cases, list(data.targets))
+    return [{"group": r.group, "replication": int(r.replication), "case_id": int(r.case_id),
+             "ddi": float(r.decision_to_delivery_min),
+             "command": f"ihsim timeline DIR --replication {int(r.replication)} --case {int(r.case_id)}"}
+            for r in picked.itertuples(index=False)]
 
 
 def wait_rows(data: RunData, case_type: str, limit: int | None = None) -> list[dict[str, Any]]:
@@ -191,13 +289,15 @@ def resource_rows(resources: pd.DataFrame, days: float) -> list[dict]:
 def context(folder: Path, data: RunData) -> dict[str, Any]:
     """Everything the template shows."""
     m, sc = data.manifest, data.scenario
-    key, every = kpi_rows(data.summary, data.targets)
+    key, every = kpi_rows(data.summary, data.targets, data.service_levels, data.fastest)
+    flag_deteriorated(key, data.cases, list(data.targets))
     note = narrative.precision_note(data.summary, int(m["replications"]), float(m.get("precision", 0.05)))
     return {
         "m": m, "sc": sc, "targets": data.targets, "labels": data.labels, "kpis": key, "all_kpis": every,
         "figures": figures_for(folder, data), "resources": resource_rows(data.resources, data.days),
         "outreach_waits": wait_rows(data, "outreach"), "home_waits": wait_rows(data, "home", HOME_WAIT_ROWS),
-        "away": team_away_note(data.home), "precision": note, "stress": narrative.stress_des(m, note),
+        "away": team_away_note(data.home), "shown_cases": shown_cases(data), "precision": note,
+        "stress": narrative.stress_des(m, note),
         "hospitals": narrative.hospitals(sc), "rosters": narrative.rosters(sc), "team": narrative.team(sc),
         "demand": narrative.demand(sc), "clinical": narrative.clinical(sc),
         "policies": narrative.policies(sc), "sources": sorted((sc.get("sources") or {}).items()),

@@ -306,8 +306,10 @@ def fmt_duration_words(minutes: float) -> str:
 def verdict(mean: float, low: float, high: float, target: float) -> str:
     """``met`` (the whole 95% CI at or under the target), ``missed`` (all of it above) or ``uncertain``.
 
-    Without a CI (one replication) or with one of zero width (every replication alike) nothing is
-    known of the mean's uncertainty: ``uncertain``, never a verdict from the mean alone.
+    For a mean against a bound that is not a per-case target (e.g. a precision); per-urgency DDI targets
+    use :func:`target_verdict`.  Without a CI (one replication) or with one of zero width (every
+    replication alike) nothing is known of the mean's uncertainty: ``uncertain``, never a verdict from
+    the mean alone.
     """
     if math.isnan(mean) or math.isnan(target):
         return ""
@@ -318,12 +320,61 @@ def verdict(mean: float, low: float, high: float, target: float) -> str:
     return "missed" if low > target else "uncertain"
 
 
+def target_verdict(share: float, low: float, high: float, service_level: float, fastest: float,
+                   target: float) -> tuple[str, str]:
+    """``(verdict, words)`` for a DDI target: does the share of cases within target reach the service level?
+
+    ``share`` is the per-case share within target (%), ``low``/``high`` its
+    interval (NaN with one replication: the share alone decides);
+    ``service_level`` the share asked (%); ``fastest`` the fastest possible
+    DDI (min) of a case decided at this urgency.  Verdicts: ``cannot be met``
+    when even the fastest possible case is over the target; ``met`` when the
+    whole interval reaches the service level, ``missed`` when all of it is
+    below, else ``uncertain`` (also without an interval: one replication);
+    empty without cases.
+    """
+    if math.isfinite(fastest) and math.isfinite(target) and fastest > target:
+        return "cannot be met", (f"cannot be met: the fastest possible case decided at this urgency takes "
+                                 f"{_minutes(fastest)}, over the {_minutes(target)} target")
+    if math.isnan(share) or math.isnan(target):
+        return "", ""
+    words = f"{num(share, 1)}% of cases within {_minutes(target)}, {num(service_level)}% asked"
+    if math.isnan(low) or math.isnan(high):
+        return "uncertain", f"uncertain: {words}; too few replications for an interval"
+    if low >= service_level:
+        name = "met"
+    elif high < service_level:
+        name = "missed"
+    else:
+        name = "uncertain"
+    return name, f"{name}: {words}"
+
+
+def _minutes(minutes: float) -> str:
+    """``75`` -> ``75 min``; ``1440`` -> ``24 h``: minutes below two hours, hours above."""
+    return f"{num(round(minutes, 1), 1)} min" if minutes < 120 else fmt_hours(minutes)
+
+
 def kpi_target(kpi: str, targets: dict[str, float]) -> float:
-    """The target of a per-urgency DDI KPI (minutes), else NaN."""
-    for prefix in ("decision_to_delivery_min_", "home_decision_to_delivery_min_"):
-        if kpi.startswith(prefix) and kpi[len(prefix):] in targets:
-            return float(targets[kpi[len(prefix):]])
-    return math.nan
+    """The target (minutes) of a per-urgency DDI or within-target KPI, split or not
+    (``decision_to_delivery_min_cat1_transfer``, ``home_ddi_within_target_pct_cat2_night_team_away_NHOG``), else NaN."""
+    u = kpi_urgency(kpi, list(targets))
+    return float(targets[u]) if u else math.nan
+
+
+TARGET_PREFIXES = ("home_decision_to_delivery_min_", "home_ddi_within_target_pct_", "decision_to_delivery_min_",
+                   "ddi_within_target_pct_")
+URGENCY_PREFIXES = (*TARGET_PREFIXES, "decision_to_team_on_site_min_", "decision_to_mother_arrived_min_")
+
+
+def kpi_urgency(kpi: str, urgencies: list[str], prefixes: tuple[str, ...] = TARGET_PREFIXES) -> str:
+    """The urgency a per-urgency KPI is about (the longest urgency name after one of ``prefixes``), or ``""``."""
+    for prefix in prefixes:
+        if kpi.startswith(prefix):
+            rest = kpi[len(prefix):]
+            found = [u for u in urgencies if rest == u or rest.startswith(u + "_")]
+            return max(found, key=len) if found else ""
+    return ""
 
 
 def precision_note(summary: pd.DataFrame, replications: int, precision: float) -> dict[str, Any]:

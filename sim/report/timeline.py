@@ -27,6 +27,7 @@ from sim.report.charts import (
     fmt_duration,
     headline,
     plt,
+    png_dpi,
 )
 
 CLOCK_STEPS_MIN = [10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880]
@@ -51,7 +52,8 @@ RECOVERY = [
 ]
 OUTREACH_STEPS = [
     *CONSULT,
-    (TEAM, "waiting for the planned time", "wait", "decision", "team_requested", ("planned wait",)),
+    (TEAM, "waiting for the planned time", "wait", "decision", "team_requested",
+     ("planned wait: mother", "planned wait")),
     (TEAM, "assembling team and equipment", "wait", "team_requested", "team_assembled", ("team dispatch",)),
     (TEAM, "mobilisation", "prepare", "team_assembled", "team_departed", ()),
     (TEAM, "travel to {host}", "travel", "team_departed", "team_on_site", ()),
@@ -80,7 +82,8 @@ OUTREACH_STEPS = [
 CREW = "Ambulance and escort from {home}"
 TRANSFER_STEPS = [
     *CONSULT,
-    (CREW, "waiting for the planned time", "wait", "decision", "crew_requested", ("planned wait",)),
+    (CREW, "waiting for the planned time", "wait", "decision", "crew_requested",
+     ("planned wait: mother", "planned wait")),
     (CREW, "waiting for ambulance and escort", "wait", "crew_requested", "crew_assembled", ("crew dispatch",)),
     (CREW, "mobilisation", "prepare", "crew_assembled", "crew_departed", ()),
     (CREW, "travel to {host}", "travel", "crew_departed", "crew_on_site", ()),
@@ -328,7 +331,7 @@ def obstetric_hospital(case: pd.Series, events: pd.DataFrame, team_home: str) ->
 
 
 def write_timeline(folder: str | Path, replication: int, case_id: int, out: str | Path | None = None) -> Path:
-    """Draw one case's Gantt chart; write PNG (300 dpi) and SVG; return the PNG's path.
+    """Draw one case's Gantt chart; write PNG (300 dpi, at most 2,000 px wide) and SVG; return the PNG's path.
 
     The default is ``figures/timeline-r<replication>-c<case>.png`` in the results folder.
     """
@@ -344,7 +347,7 @@ def write_timeline(folder: str | Path, replication: int, case_id: int, out: str 
     png = Path(out) if out else Path(folder) / "figures" / f"timeline-r{replication}-c{case_id}.png"
     png = png.with_suffix(".png")
     png.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(png, dpi=300)
+    fig.savefig(png, dpi=png_dpi(fig))
     fig.savefig(png.with_suffix(".svg"), format="svg", metadata={"Date": None})
     plt.close(fig)
     return png

@@ -47,6 +47,9 @@ class Urgency(Frozen):
     """An urgency category and its decision-to-delivery target (audit standard)."""
 
     target_min: Minutes = Field(description="decision-to-delivery target, minutes")
+    service_level_pct: float = Field(
+        90.0, ge=0, le=100,
+        description="share of cases (%) that must be delivered within target_min for the target to be met")
     priority: int = Field(ge=0, le=100, description="0 is served first")
     label: str = ""
 

@@ -93,9 +93,17 @@ def test_compare_baseline_with_itself_prints_zero_differences(tmp_path):
                     "--out", str(out))
     assert result.exit_code == 0, result.output
     tag = overrides_tag(["run.horizon_days=10"])
-    assert f"baseline{tag}-2 leaves mean decision-to-delivery interval (home emergencies) unchanged" in result.output
+    assert (f"baseline{tag}-2 leaves mean decision-to-delivery interval (home emergencies, all urgencies mixed) "
+            "unchanged") in result.output
     diff = store.read_table(out, "differences")
     assert (diff[["diff_mean", "diff_ci_low", "diff_ci_high"]] == 0).all().all()
+    # the cost to the home hospital is a KPI, so it is compared like any other
+    assert "home_ddi_within_target_pct_cat1_team_home_NHOG" in set(diff["kpi"])
+    # the comparison report can be rebuilt from the folder alone
+    (out / "comparison.html").unlink()
+    rebuilt = invoke("report", str(out))
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert (out / "comparison.html").is_file()
 
 
 @pytest.mark.parametrize(("args", "message"), [

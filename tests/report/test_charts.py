@@ -67,7 +67,8 @@ def outreach_case(case_id: int, decision: float, ddi: float) -> dict:
          "team_on_site": decision + 65, "team_ready": decision + 90, "stabilisation_end": decision + 60,
          "theatre_entry": decision + ddi - 15, "incision": decision + ddi - 4, "delivery": decision + ddi}
     return {"replication": 0, "case_id": case_id, "case_type": "outreach", "pathway": "outreach", "urgency": "cat1",
-            "decision_to_delivery_min": ddi, **{f"{k}_min": v for k, v in t.items()}}
+            "urgency_initial": "cat1", "decision_to_delivery_min": ddi, "first_decision_min": decision,
+            "deteriorated_min": float("nan"), **{f"{k}_min": v for k, v in t.items()}}
 
 
 def test_waterfall_follows_the_median_case_and_names_what_it_waited_for():
@@ -82,6 +83,21 @@ def test_waterfall_follows_the_median_case_and_names_what_it_waited_for():
     assert "30 min: NHOG anaesthetist" in words
     assert not any("ambulance" in w for w in words)
     assert "travel to the host" in words
+    assert any("case 1, replication 0" in w for w in words)  # the case can be looked up with ihsim timeline
+    render(fig)
+
+
+def test_waterfall_shows_a_deteriorated_case_apart_and_says_when_it_deteriorated():
+    worse = outreach_case(4, 2000, 60) | {"urgency_initial": "planned", "first_decision_min": 1000.0,
+                                          "deteriorated_min": 2000.0}
+    cases = pd.DataFrame([outreach_case(1, 1000, 150), worse])
+    fig = charts.median_case_waterfall(cases, pd.DataFrame(columns=["replication", "case_id", "step", "binding",
+                                                                    "start_min"]), TARGETS)
+    words = " ".join(texts(fig)).replace("\n", " ")
+    assert "case 1, replication 0, the median of 1 decided at it" in words
+    assert "case 4, replication 0, the median of 1 who deteriorated into it" in words
+    assert "Decided as planned" in words
+    assert "deteriorated 16 h 40 later" in words
     render(fig)
 
 

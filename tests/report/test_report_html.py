@@ -125,7 +125,26 @@ def test_an_interval_beyond_what_a_kpi_can_take_is_shown_cut_and_marked():
     assert str(shown["delivery_to_nicu_min"]) == "(nan, nan, False)"  # no interval stays no interval
     assert shown["decision_to_delivery_min_cat1"] == (20.0, 40.0, False)
     verdicts = {r["kpi"]: r["verdict"] for r in kpi_rows(summary, {"cat1": 30.0})[1]}
-    assert verdicts["decision_to_delivery_min_cat1"] == "uncertain"  # verdicts use the interval as computed
+    assert verdicts["decision_to_delivery_min_cat1"] == ""  # no per-case share: no verdict from the mean
+
+
+def test_a_ddi_verdict_uses_the_share_of_cases_within_target_never_the_mean():
+    import pandas as pd
+
+    from sim.analysis.stats import SUMMARY_COLUMNS
+    from sim.report.html import kpi_rows
+
+    base = {c: math.nan for c in SUMMARY_COLUMNS} | {"n": 3, "precision_met": False}
+    summary = pd.DataFrame([
+        base | {"kpi": "decision_to_delivery_min_cat2", "unit": "min", "mean": 60.0, "ci_low": 55.0, "ci_high": 65.0},
+        base | {"kpi": "ddi_within_target_pct_cat2", "unit": "%", "mean": 65.0, "per_case": 65.0,
+                "per_case_low": 60.0, "per_case_high": 70.0}])
+    key, _ = kpi_rows(summary, {"cat2": 75.0}, {"cat2": 90.0})
+    assert [r["kpi"] for r in key] == ["decision_to_delivery_min_cat2"]
+    assert key[0]["verdict"] == "missed"  # the mean (60 min) is under 75 min, but only 65% of cases are
+    assert kpi_rows(summary, {"cat2": 75.0}, {"cat2": 60.0})[0][0]["verdict"] == "met"
+    assert kpi_rows(summary, {"cat2": 75.0}, {"cat2": 60.0}, {"outreach": {"cat2": 80.0}, "transfer": {
+        "cat2": 90.0}})[0][0]["verdict"] == "cannot be met"
 
 
 def test_distributions_are_described_in_words():

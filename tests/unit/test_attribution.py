@@ -121,10 +121,29 @@ def test_schedule_and_patient_waits_come_from_milestones():
     cases = no_milestones([10]).assign(case_type="outreach", pathway="outreach", decision_min=0.0,
                                        team_requested_min=100.0, team_ready_min=150.0, stabilisation_end_min=200.0)
     out = attribution.case_waits(log(rows), cases).set_index("step")
-    assert out.loc["planned wait", ["start_min", "end_min"]].tolist() == [0.0, 100.0]
-    assert out.loc["planned wait", "binding"] == attribution.PLANNED_TIME
+    # she was stable only at 200, after her team was sent at 100: the mother, not the planned time, held her
+    assert out.loc["planned wait: mother", ["start_min", "end_min"]].tolist() == [0.0, 100.0]
+    assert out.loc["planned wait: mother", "binding"] == attribution.MOTHER
+    assert "planned wait" not in out.index
     assert out.loc["waiting for the mother", ["start_min", "end_min", "cause"]].tolist() == [150.0, 200.0, "patient"]
     assert out.loc["waiting for the surgery slot", ["start_min", "end_min"]].tolist() == [200.0, 230.0]
+
+
+def test_a_planned_wait_is_the_mothers_until_she_is_stable_then_the_schedules():
+    """Decision 0, mother stable 60, team requested 100: 0-60 the mother, 60-100 the planned time."""
+    rows = capacity(0, "operating_room", 1)
+    cases = no_milestones([11]).assign(case_type="outreach", pathway="outreach", decision_min=0.0,
+                                       team_requested_min=100.0, team_ready_min=150.0, stabilisation_end_min=60.0)
+    waits = attribution.case_waits(log(rows), cases, end_min=300.0)
+    out = waits.set_index("step")
+    assert out.loc["planned wait: mother", ["start_min", "end_min", "binding"]].tolist() == [
+        0.0, 60.0, attribution.MOTHER]
+    assert out.loc["planned wait", ["start_min", "end_min", "binding"]].tolist() == [
+        60.0, 100.0, attribution.PLANNED_TIME]
+    path = attribution.case_path(cases.assign(first_decision_min=0.0, theatre_entry_min=150.0).iloc[0], waits)
+    labels = dict(zip(path["label"], path["binding"], strict=True))
+    assert labels["waiting for the mother to be stable"] == attribution.MOTHER
+    assert labels["waiting for the planned time"] == attribution.PLANNED_TIME
 
 
 def test_sufficient_from_reports_always_enough_and_never_enough():
@@ -183,3 +202,17 @@ def test_the_vectorised_search_agrees_with_the_request_by_request_one(short_base
             zip(waiting["pool"], waiting["need"], waiting["request_row"], end_row, waiting["request_min"], strict=True)]
     assert len(slow) > 50
     np.testing.assert_array_equal(fast, np.array(slow))
+
+
+def test_the_median_case_of_an_urgency_was_decided_at_it_and_deteriorated_ones_stand_apart():
+    """cat1: decided-at-cat1 DDIs 40, 20, 30 (median 30, case 3); two planned mothers deteriorated into cat1
+    with DDIs 90 and 50 (median of two: the lower, case 5); planned: one case (6)."""
+    rows = [(1, "cat1", "cat1", 40.0, NAN), (2, "cat1", "cat1", 20.0, NAN), (3, "cat1", "cat1", 30.0, NAN),
+            (4, "planned", "cat1", 90.0, 500.0), (5, "planned", "cat1", 50.0, 700.0),
+            (6, "planned", "planned", 900.0, NAN), (7, "cat2", "cat2", NAN, NAN)]
+    cases = pd.DataFrame([{"replication": 0, "case_id": c, "case_type": "outreach", "urgency_initial": a,
+                           "urgency": b, "decision_to_delivery_min": d, "deteriorated_min": t}
+                          for c, a, b, d, t in rows])
+    picked = attribution.median_cases(cases, ["cat1", "cat2", "planned"])
+    assert picked[["group", "case_id", "n_cases"]].to_numpy().tolist() == [
+        ["cat1", 3, 3], ["cat1 after a deterioration", 5, 2], ["planned", 6, 1]]

@@ -84,3 +84,24 @@ def test_forest_plot_cuts_intervals_to_possible_differences():
     unpaired, paired = fig.axes[0].collections[:2]
     assert tuple(paired.get_segments()[0][:, 0]) == (-1.0, 5.0)
     assert tuple(unpaired.get_segments()[0][:, 0]) == (-20.0, 5.0)
+
+
+def test_many_kpis_wrap_into_rows_that_keep_an_a4_width(tmp_path):
+    """Eleven KPIs once made an 11-panel strip 37 in wide (over 11,000 px at 300 dpi)."""
+    from PIL import Image
+
+    from sim.report.charts import MAX_PNG_WIDTH_PX, png_dpi
+
+    kpis = [f"k{i}_min" for i in range(11)]
+    table = pd.DataFrame([{"k": x, "kpi": kpi, "mean": 1.0 * x, "ci_low": 0.0, "ci_high": 2.0 * x}
+                          for kpi in kpis for x in (1, 2)])
+    fig = sweep_chart(table, "k", kpis)
+    assert fig.get_figwidth() <= 8.0
+    rows = {round(ax.get_position().y0, 3) for ax in fig.axes if ax.get_visible() and ax.axison}
+    assert len(rows) == 4  # 3 + 3 + 3 + 2
+    fig.savefig(tmp_path / "sweep.png", dpi=png_dpi(fig))
+    with Image.open(tmp_path / "sweep.png") as png:
+        assert png.size[0] <= MAX_PNG_WIDTH_PX
+    wide = plt.figure(figsize=(12, 3))
+    assert png_dpi(wide) == pytest.approx(2000 / 12)
+    assert png_dpi(plt.figure(figsize=(5, 3))) == 300.0

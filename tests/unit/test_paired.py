@@ -58,7 +58,8 @@ def test_paired_interval_is_narrower_than_unpaired_when_runs_share_noise():
     row = differences(base, other, "faster").iloc[0]
     assert row["paired_half_width"] < row["unpaired_half_width"] / 5
     assert row["significant"]
-    assert row["verdict"].startswith("faster shortens mean decision-to-delivery interval (outreach) by ")
+    assert row["verdict"].startswith(
+        "faster shortens mean decision-to-delivery interval (outreach, all urgencies mixed) by ")
 
 
 def test_differences_of_a_table_with_itself_are_all_exactly_zero():
@@ -75,7 +76,8 @@ def test_verdict_quotes_the_reduction_with_positive_bounds():
 
     p = Paired(30, 70.0, 63.9, -6.1, -8.0, -4.2, 0.9)
     assert verdict("dedicated-team", "decision_to_delivery_min", p) == (
-        "dedicated-team shortens mean decision-to-delivery interval (outreach) by 6.1 min (95% CI 4.2 to 8.0)")
+        "dedicated-team shortens mean decision-to-delivery interval (outreach, all urgencies mixed) by 6.1 min "
+        "(95% CI 4.2 to 8.0)")
     unclear = Paired(30, 70.0, 70.3, 0.3, -1.2, 1.8, 0.9)
     assert "no clear difference" in verdict("x", "decision_to_delivery_min", unclear)
 

@@ -39,9 +39,28 @@ def test_first_replications_are_exactly_the_rows_of_those_replications(folder: P
 
 def test_streamed_case_values_are_the_pooled_case_values(folder: Path) -> None:
     cases = store.read_table(folder, "cases")
-    found = case_values(folder)
-    assert set(found) == set(CASE_KPIS)
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", ["run.horizon_days=10"])
+    found = case_values(folder, scenario)
+    assert set(CASE_KPIS) <= set(found)
     for kpi, (ctype, column) in CASE_KPIS.items():
-        expected = cases.loc[cases["case_type"] == ctype, column].to_numpy(dtype="float64")
-        np.testing.assert_array_equal(found[kpi].to_numpy(), expected)
+        sel = cases[cases["case_type"] == ctype]
+        np.testing.assert_array_equal(found[kpi].to_numpy(), sel[column].to_numpy(dtype="float64"))
+        np.testing.assert_array_equal(found[kpi].index.to_numpy(), sel["replication"].to_numpy())
     assert len(found["home_decision_to_delivery_min"]) > 20
+
+
+def test_summary_has_per_urgency_rows_with_case_percentiles_and_shares_per_case(folder: Path) -> None:
+    summary = store.read_table(folder, "summary").set_index("kpi")
+    cases = store.read_table(folder, "cases")
+    for u in ("cat1", "cat2", "planned"):
+        assert {f"decision_to_delivery_min_{u}", f"ddi_within_target_pct_{u}", f"ddi_over_target_pct_{u}"} \
+            <= set(summary.index)
+    for u in ("cat1", "cat2"):
+        home = cases[(cases["case_type"] == "home") & (cases["urgency"] == u) & cases["within_target"].notna()]
+        row = summary.loc[f"home_decision_to_delivery_min_{u}"]
+        assert row["p50"] == pytest.approx(np.percentile(home["decision_to_delivery_min"], 50))
+        assert row["p50_low"] <= row["p50"] <= row["p50_high"]
+        share = summary.loc[f"home_ddi_within_target_pct_{u}", "per_case"]
+        assert share == pytest.approx(100.0 * home["within_target"].astype(bool).mean())  # pooled over cases
+        assert f"home_ddi_within_target_pct_{u}_team_away_NHOG" in summary.index
+        assert f"home_decision_to_delivery_min_{u}_night_team_home_NHOG" in summary.index

@@ -100,12 +100,13 @@ def dispatch_team(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, Gr
 
 def send_team(ctx: SimContext, case: Case) -> Team:
     """Choose the team for ``case`` (:func:`sim.model.network.choose_team`) and remember it.
-    Records ``team_chosen`` (resource = the team's id, value = its expected arrival in
-    minutes from now, detail = every team's estimate and the reason)."""
+    Records ``team_chosen`` (hospital = whose pools the team draws on: its home, or a
+    dedicated team's own id; resource = the team's id; value = its expected arrival in
+    minutes from now; detail = every team's estimate and the reason)."""
     choice = choose_team(ctx, case)
     case.team = choice.team.name
     expected = next(e.minutes for e in choice.estimates if e.team == case.team)
-    ctx.log.record(case.id, ctx.env.now, "team_chosen", choice.team.home, case.team, value=expected,
+    ctx.log.record(case.id, ctx.env.now, "team_chosen", choice.team.owner, case.team, value=expected,
                    detail=choice.detail())
     return choice.team
 
