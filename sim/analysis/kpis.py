@@ -134,9 +134,11 @@ def team_utilisation(cases: pd.DataFrame, team: str, start_min: float, end_min: 
     return busy / (end_min - start_min) if end_min > start_min else math.nan
 
 
-def several_homes(home_hospitals: list[str] | None) -> list[str]:
-    """The home hospitals that get KPIs of their own: all of them when there are two or more."""
-    return home_hospitals if home_hospitals is not None and len(home_hospitals) > 1 else []
+def each_home(home_hospitals: list[str] | None) -> list[str]:
+    """The home hospitals whose emergencies get KPIs of their own (``...@<hospital>``): every one,
+    so that a scenario with one obstetric hospital and one with two can be compared hospital by
+    hospital."""
+    return list(home_hospitals or [])
 
 
 def share_flags(cases: pd.DataFrame, urgencies: list[str],
@@ -152,7 +154,7 @@ def share_flags(cases: pd.DataFrame, urgencies: list[str],
     flags = {"ddi_within_target_pct": outreach["within_target"], "home_ddi_within_target_pct": home["within_target"]}
     for u in urgencies:
         flags[f"ddi_within_target_pct_{u}"] = outreach.loc[outreach["urgency"] == u, "within_target"]
-    for hospital in several_homes(home_hospitals):
+    for hospital in each_home(home_hospitals):
         flags[f"home_ddi_within_target_pct@{hospital}"] = home.loc[home["hospital"] == hospital, "within_target"]
     return flags
 
@@ -237,7 +239,7 @@ def replication_kpis(cases: pd.DataFrame, resources: pd.DataFrame, urgencies: li
         for team in teams or []:
             out[f"utilisation_team@{team}"] = team_utilisation(all_cases, team, warmup_min, horizon_min)
     shares = share_flags(cases, urgencies, home_hospitals)
-    for hospital in several_homes(home_hospitals):
+    for hospital in each_home(home_hospitals):
         mine = home[home["hospital"] == hospital]
         out[f"home_decision_to_delivery_min@{hospital}"] = _mean(mine["decision_to_delivery_min"])
         within = shares[f"home_ddi_within_target_pct@{hospital}"]

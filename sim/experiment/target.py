@@ -200,7 +200,7 @@ def known_kpis(scenario: Any) -> set[str]:
         names.add(f"utilisation_team@{team.name}")
         if team.dedicated:
             names |= {f"utilisation_{team.name}_{p}" for p in [*team.equipment, "ambulance", *team.own_staff()]}
-    if len(homes) > 1:
+    if homes:
         for hospital in homes:
             names |= {f"home_decision_to_delivery_min@{hospital}", f"home_ddi_within_target_pct@{hospital}"}
             names |= {f"home_decision_to_delivery_min_{u}@{hospital}" for u in scenario.urgency}
