@@ -93,12 +93,13 @@ def test_many_kpis_wrap_into_rows_that_keep_an_a4_width(tmp_path):
     from sim.report.charts import MAX_PNG_WIDTH_PX, png_dpi
 
     kpis = [f"k{i}_min" for i in range(11)]
-    table = pd.DataFrame([{"k": x, "kpi": kpi, "mean": 1.0 * x, "ci_low": 0.0, "ci_high": 2.0 * x}
+    table = pd.DataFrame([{"k": x, "kpi": kpi, "mean": 1.0 * x, "ci_low": 0.0, "ci_high": 2.0 * x,
+                           "diff_mean": x - 1.0, "diff_ci_low": x - 1.5, "diff_ci_high": x - 0.5}
                           for kpi in kpis for x in (1, 2)])
     fig = sweep_chart(table, "k", kpis)
     assert fig.get_figwidth() <= 8.0
     rows = {round(ax.get_position().y0, 3) for ax in fig.axes if ax.get_visible() and ax.axison}
-    assert len(rows) == 4  # 3 + 3 + 3 + 2
+    assert len(rows) == 8  # 3 + 3 + 3 + 2 KPIs, each a mean panel over a paired-difference panel
     fig.savefig(tmp_path / "sweep.png", dpi=png_dpi(fig))
     with Image.open(tmp_path / "sweep.png") as png:
         assert png.size[0] <= MAX_PNG_WIDTH_PX
