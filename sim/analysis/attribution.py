@@ -219,14 +219,15 @@ def _broker_waits(ev: pd.DataFrame, requests: pd.DataFrame, cases: pd.DataFrame,
     return pd.DataFrame(rows, columns=columns)
 
 
-def _timed_waits(c: pd.DataFrame, theatre_request: pd.Series) -> pd.DataFrame:
-    """Schedule and patient waits of one replication, from milestones (``c`` indexed by case id)."""
+def _timed_waits(c: pd.DataFrame, theatre_request: pd.Series, end_min: float) -> pd.DataFrame:
+    """Schedule and patient waits of one replication, from milestones (``c`` indexed by case id); a wait
+    still going on at ``end_min`` (the end of the run) ends there."""
     outreach = (c["pathway"] == "outreach").fillna(False).astype(bool)  # no pathway yet: still in consultation
     transfer = (c["pathway"] == "transfer").fillna(False).astype(bool)
     requested = c["team_requested_min"].where(outreach, c["crew_requested_min"])
     on_site = c["team_ready_min"].where(outreach, c["crew_on_site_min"])
     ready = np.where(outreach, np.fmax(c["team_ready_min"], c["stabilisation_end_min"]), c["handover_done_min"])
-    stable = c["stabilisation_end_min"].fillna(np.inf)  # not stable by the end: the mother held it throughout
+    stable = c["stabilisation_end_min"].fillna(end_min)  # not stable by the end: the mother held it throughout
     spans = [  # a booked mother not yet stable holds the case, whatever the schedule says; after that, the schedule
         ("planned wait: mother", "patient", MOTHER, c["first_decision_min"], np.fmin(stable, requested),
          outreach | transfer),
@@ -291,7 +292,7 @@ def case_waits(events: pd.DataFrame, cases: pd.DataFrame, end_min: float | None 
             requests = requests[requests["case_id"].isin(case_ids)]
         milestones = _milestones(cs)
         theatre = requests[requests["pool"].str.endswith("/operating_room")].groupby("case_id")["request_min"].first()
-        both = pd.concat([_broker_waits(ev, requests, milestones, end), _timed_waits(milestones, theatre)],
+        both = pd.concat([_broker_waits(ev, requests, milestones, end), _timed_waits(milestones, theatre, end)],
                          ignore_index=True)
         frames.append(both.assign(replication=rep))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=WAIT_COLUMNS)

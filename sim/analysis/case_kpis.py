@@ -9,17 +9,19 @@ per-case shares of ``summary.csv`` (:func:`sim.analysis.stats.summarise`).
 
 Two clocks, named wherever they appear:
 
-- **from the first decision** (the consultation's decision to operate): the
-  team's or the transfer crew's response (``decision_to_team_on_site_min``,
-  ``decision_to_mother_arrived_min``, ``team_assembly_wait_min``);
+- **from the decision that sent the team** (the consultation's decision to
+  operate; for a booked mother who deteriorated before her team was
+  requested, the deterioration): the team's or the transfer crew's response
+  (``decision_to_team_on_site_min``, ``decision_to_mother_arrived_min``,
+  ``team_assembly_wait_min``), grouped by her urgency **at that request**
+  (``dispatch_urgency``), so a category-1 response is a category-1 dispatch;
 - **from the last decision** (a deterioration is a new, more urgent
   decision): the decision-to-delivery interval (DDI), judged against the
-  target of the final urgency.
+  target of the final urgency, and grouped by the **final** urgency.
 
-So for a mother who deteriorated, "decision to team on site" can exceed the
-DDI.  Cases are grouped by their **final** urgency (the one whose target
-applies); ``deteriorations_<u>`` counts those that reached ``<u>`` by
-deteriorating.
+So for a mother who deteriorated after her team was sent, "decision to team
+on site" can exceed the DDI.  ``deteriorations_<u>`` counts the cases that
+reached ``<u>`` by deteriorating.
 
 Home emergencies are split by whether an outreach team *from their hospital*
 was away (between ``team_assembled`` and ``team_returned``) at their decision,
@@ -52,6 +54,8 @@ OUTREACH_INTERVALS = {
     "team_assembly_wait_min": ("team_assembly_wait_min", "outreach"),
 }
 """KPI stem -> (cases-table column, the pathway it applies to or None for both), per urgency ``<stem>_<u>``."""
+RESPONSE_STEMS = ("decision_to_team_on_site_min", "decision_to_mother_arrived_min", "team_assembly_wait_min")
+"""The response KPIs: grouped by the urgency at the team's (or crew's) request, not the final one."""
 
 
 def target_shares(within: pd.Series) -> pd.Series:
@@ -68,7 +72,8 @@ def _shares(out: dict[str, pd.Series], within: pd.Series, within_name: str, over
 
 
 def outreach_values(outreach: pd.DataFrame, urgencies: list[str]) -> dict[str, pd.Series]:
-    """Per-case values of the outreach KPIs by final urgency ``<u>`` and pathway ``<p>``.
+    """Per-case values of the outreach KPIs by urgency ``<u>`` (the final one; for the response KPIs
+    the one at the request) and pathway ``<p>``.
 
     ``<stem>_<u>`` for every stem of :data:`OUTREACH_INTERVALS` (minutes);
     ``ddi_within_target_pct_<u>`` and ``ddi_over_target_pct_<u>`` (100 or 0
@@ -77,10 +82,13 @@ def outreach_values(outreach: pd.DataFrame, urgencies: list[str]) -> dict[str, p
     ``ddi_within_target_pct_<u>_<p>`` for each pathway.
     """
     out: dict[str, pd.Series] = {}
+    sent = outreach["dispatch_urgency"].fillna(outreach["urgency"]) if "dispatch_urgency" in outreach else None
     for u in urgencies:
         sel = outreach[outreach["urgency"] == u]
+        by_dispatch = sel if sent is None else outreach[sent == u]
         for stem, (column, pathway) in OUTREACH_INTERVALS.items():
-            out[f"{stem}_{u}"] = (sel if pathway is None else sel[sel["pathway"] == pathway])[column]
+            group = by_dispatch if stem in RESPONSE_STEMS else sel
+            out[f"{stem}_{u}"] = (group if pathway is None else group[group["pathway"] == pathway])[column]
         _shares(out, sel["within_target"], f"ddi_within_target_pct_{u}", f"ddi_over_target_pct_{u}")
         for p in PATHWAYS:
             on = sel[sel["pathway"] == p]

@@ -10,9 +10,9 @@ import re
 
 LABELS = {
     "decision_to_delivery_min": "mean decision-to-delivery interval (outreach, all urgencies mixed)",
-    "decision_to_team_on_site_min": "mean time from the first decision to the team on site "
+    "decision_to_team_on_site_min": "mean time from the decision that sent the team to the team on site "
                                     "(outreach pathway, all urgencies mixed)",
-    "decision_to_mother_arrived_min": "mean time from the first decision to the transferred mother's arrival "
+    "decision_to_mother_arrived_min": "mean time from the decision that sent the crew to the mother's arrival "
                                       "(all urgencies mixed)",
     "delivery_to_nicu_min": "mean delivery-to-NICU time (all urgencies mixed)",
     "team_assembly_wait_min": "mean wait to assemble the team (all urgencies mixed)",
@@ -56,9 +56,9 @@ _PATTERN_TEXTS = {
     r"^home_ddi_over_target_pct_(\w+)$":
         "share of home emergencies over target, P(DDI > target) ({0})",
     r"^decision_to_team_on_site_min_(\w+)$":
-        "mean time from the first decision to the team on site (outreach pathway, {0})",
+        "mean time from the decision that sent the team to the team on site (outreach pathway, {0})",
     r"^decision_to_mother_arrived_min_(\w+)$":
-        "mean time from the first decision to the transferred mother's arrival ({0})",
+        "mean time from the decision that sent the crew to the transferred mother's arrival ({0})",
     r"^delivery_to_nicu_min_(\w+)$":
         "mean delivery-to-NICU time ({0})",
     r"^team_assembly_wait_min_(\w+)$":

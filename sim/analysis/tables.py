@@ -29,9 +29,9 @@ milestone that does not apply to a case's pathway is empty.
 
 INTERVALS = {
     "decision_to_delivery_min": ("decision", "delivery"),
-    "decision_to_team_on_site_min": ("first_decision", "team_on_site"),
-    "decision_to_crew_on_site_min": ("first_decision", "crew_on_site"),
-    "decision_to_mother_arrived_min": ("first_decision", "mother_arrived"),
+    "decision_to_team_on_site_min": ("dispatch_decision", "team_on_site"),
+    "decision_to_crew_on_site_min": ("dispatch_decision", "crew_on_site"),
+    "decision_to_mother_arrived_min": ("dispatch_decision", "mother_arrived"),
     "delivery_to_nicu_min": ("delivery", "nicu_admission"),
     "referral_to_decision_min": ("case_created", "first_decision"),
     "team_assembly_wait_min": ("team_requested", "team_assembled"),
@@ -54,6 +54,10 @@ INTERVALS = {
 ``decision`` is the latest decision to deliver: for a mother who deteriorates
 (any time from referral to theatre entry) it is the moment of deterioration (a
 new, more urgent decision, judged against the new urgency's target);
+``dispatch_decision`` is the decision in force when the team (or the transfer
+crew) was last requested: the consultation's, or for a booked mother who
+deteriorated before her team was sent, the deterioration; the response
+intervals run from it, and ``dispatch_urgency`` is her urgency then.
 ``first_decision`` is the consultation's decision (the first that names a
 pathway: a deterioration during the consultation logs a decision without
 one), from which the team's (or the transfer crew's) response is measured.
@@ -98,6 +102,20 @@ def _flag(events: pd.DataFrame, name: str, detail: str | None = None, value: flo
     return pd.Series(True, index=pd.MultiIndex.from_frame(sel[["replication", "case_id"]].drop_duplicates()))
 
 
+def dispatch_decisions(ev: pd.DataFrame) -> pd.DataFrame:
+    """Per case (index replication, case_id): ``time_min`` of the last decision at or before the
+    last ``team_requested`` or ``crew_requested``, and ``dispatch_urgency``, her urgency then."""
+    keys = ["replication", "case_id"]
+    asked = ev[ev["event"].isin(["team_requested", "crew_requested"])].groupby(keys)["time_min"].max()
+    asked = asked.rename("asked_min").reset_index()
+    out = []
+    for name, column in (("decision", "time_min"), ("urgency", "detail")):
+        sel = ev.loc[ev["event"] == name, [*keys, "time_min", "detail"]].merge(asked, on=keys)
+        sel = sel[sel["time_min"] <= sel["asked_min"]]
+        out.append(sel.groupby(keys)[column].last())
+    return pd.DataFrame({"time_min": out[0], "dispatch_urgency": out[1]})
+
+
 def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.DataFrame:
     """One row per case per replication, with milestones, intervals, flags and status.
 
@@ -140,7 +158,9 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     times.columns = [f"{m}_min" for m in MILESTONES]
     times["decision_min"] = _last(ev, "decision", "time_min")
     times["first_decision_min"] = _first(decided, "decision", "time_min")
-    cases = cases.join(times, how="left").reset_index()
+    dispatch = dispatch_decisions(ev)
+    times["dispatch_decision_min"] = dispatch["time_min"]
+    cases = cases.join(times, how="left").join(dispatch[["dispatch_urgency"]], how="left").reset_index()
     for name, (start, end) in INTERVALS.items():
         cases[name] = cases[f"{end}_min"] - cases[f"{start}_min"]
     # after a host-started caesarean the team arrives when she is already in theatre: no wait of a ready team
@@ -153,7 +173,8 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     last = reached.shape[1] - 1 - np.argmax(reached[:, ::-1], axis=1)
     cases["stage"] = np.array(MILESTONES)[last]
     cases["deteriorated"] = cases["deteriorated_min"].notna()
-    for col in ("case_type", "hospital", "urgency_initial", "urgency", "severity", "pathway", "team", "team_home",
+    for col in ("case_type", "hospital", "urgency_initial", "urgency", "dispatch_urgency", "severity", "pathway",
+                "team", "team_home",
                 "nicu_hospital", "status", "stage"):
         cases[col] = cases[col].astype("string")
     return cases

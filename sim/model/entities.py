@@ -50,6 +50,7 @@ class Case:
     scheduled_min: float | None = None  # the booked slot of a planned case
     pathway: str = ""
     team: str = ""  # the id of the team sent (outreach pathway)
+    team_origin: str = ""  # where that team waited when it was granted: its home, or the host it is based at
     in_transit: bool = False
     deteriorated: simpy.Event | None = field(default=None, repr=False)
     stabilised: simpy.Event | None = field(default=None, repr=False)  # the mother is ready for theatre

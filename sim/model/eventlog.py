@@ -27,8 +27,10 @@ EVENTS: dict[str, str] = {
     "team_chosen": "the team to send is chosen (policies.team_dispatch); hospital = whose staff it takes (its "
                    "home, or a dedicated team's own id); resource = team id; value = its expected arrival (min "
                    "from now); detail = every team's 'id=minutes:state' and the reason",
+    "team_awaited": "no team can go now: every team is asked for and the first to come free goes; detail = "
+                    "every team's 'id=minutes:state' when the wait began",
     "team_requested": "dispatch begins: every role, item and vehicle is requested at once (hospital = where the "
-                      "team waits: its home, or the host it is based at)",
+                      "team waits: its home, or the host it is based at; the host when every team is asked for)",
     "team_assembled": "the whole team, equipment and ambulance are granted",
     "team_stood_down": "a booked case's team came too late for her window: released, her slot re-booked",
     "team_departed": "after mobilisation the team leaves home (or its base; at once when based at the host)",

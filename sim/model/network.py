@@ -76,11 +76,13 @@ class Estimate:
 
 @dataclass(slots=True)
 class Choice:
-    """The chosen team and every team's estimate, in team order."""
+    """The chosen team (None: no team can go now, and ``waiting`` holds every team, in order,
+    for the first to come free) and every team's estimate, in team order."""
 
-    team: Team
+    team: Team | None
     estimates: list[Estimate] = field(default_factory=list)
     reason: str = ""
+    waiting: list[TeamPlan] = field(default_factory=list)
 
     def detail(self) -> str:
         return "; ".join(e.text() for e in self.estimates) + f" | {self.reason}"
@@ -115,18 +117,19 @@ def _people_ready_min(need: dict[Pool, int]) -> tuple[float, str]:
     return wait, state
 
 
-def estimate(ctx: SimContext, plan: TeamPlan, case: Case) -> Estimate:
+def estimate(ctx: SimContext, plan: TeamPlan, case: Case, ready_now: bool = False) -> Estimate:
     """``plan``'s expected arrival at ``case``'s host if it were sent now.
 
     A team that is not available now is expected when its window opens (its
     people are assumed free then); one whose people are held by other cases
-    has no known arrival (inf).  Mobilisation runs alongside call-in and is
-    not needed by a team already based at the host.
+    has no known arrival (inf), unless ``ready_now`` (it has just been
+    granted).  Mobilisation runs alongside call-in and is not needed by a
+    team already based at the host.
     """
     team, now = plan.team, ctx.env.now
     start = plan.next_available(now)
-    if start > now:
-        ready, state = 0.0, LATER
+    if start > now or ready_now:
+        ready, state = 0.0, (LATER if start > now else FREE)
     else:
         ready, state = _people_ready_min(ctx.team_request(team))
         if math.isinf(ready):
@@ -136,6 +139,15 @@ def estimate(ctx: SimContext, plan: TeamPlan, case: Case) -> Estimate:
     leave = start + max(ready, mobilise)
     travel = expected_travel_min(ctx, where, case.hospital, leave, team.home)
     return Estimate(team.name, leave + travel - now, state)
+
+
+def expected_ready_min(ctx: SimContext, team: Team, origin: str, host: str) -> float:
+    """Minutes from now until a team granted now, waiting at ``origin``, is expected ready at
+    ``host``: mean mobilisation (none when based there), the mean journey at the hour and
+    the mean set-up."""
+    mobilise = 0.0 if origin == host else team.mobilisation.mean()
+    travel = expected_travel_min(ctx, origin, host, ctx.env.now + mobilise, team.home)
+    return mobilise + travel + team.setup_on_site.mean()
 
 
 def team_order(ctx: SimContext, host: str) -> list[TeamPlan]:
@@ -149,35 +161,36 @@ def team_order(ctx: SimContext, host: str) -> list[TeamPlan]:
 def choose_team(ctx: SimContext, case: Case) -> Choice:
     """The team to send to ``case``, by ``policies.team_dispatch``.
 
-    * ``nearest_available``: the team expected on site soonest (free now, or
-      once its on-call staff come in, or once its window opens); when every
-      team is busy, the first in ``team_order``.
-    * ``home_first``: the first team in ``team_order`` that can go now
-      (free, or free once on-call staff come in); else the first one that
-      can be expected at all; else the first.
-    * ``balanced``: of the teams that can go now, the one sent least often so
-      far (ties: ``team_order``); else as ``home_first``.
+    * ``nearest_available``: of the teams that can go now (free, or free
+      once their on-call staff come in) and those whose availability window
+      opens later, the one expected on site soonest.
+    * ``home_first``: the first team in ``team_order`` that can go now.
+    * ``balanced``: of the teams that can go now, the one sent least often
+      so far (ties: ``team_order``).
 
-    The choice is made once, when the team is requested; a chosen team
-    that is busy is waited for.
+    A booked case only has to make its slot: a team that can go with the
+    people on duty is preferred to one that must call staff in.  When no
+    team can go now, none is chosen (``waiting`` lists them all): every team
+    is asked for, and the first to come free goes (:func:`first_team_free`).
     """
     order = team_order(ctx, case.hospital)
     estimates = {p.team.name: estimate(ctx, p, case) for p in order}
-    now = [p for p in order if estimates[p.team.name].state in (FREE, CALL_IN)]
-    known = [p for p in order if math.isfinite(estimates[p.team.name].minutes)]
+    state = {name: e.state for name, e in estimates.items()}
+    now = [p for p in order if state[p.team.name] in (FREE, CALL_IN)]
+    if case.booked and any(state[p.team.name] == FREE for p in now):
+        now = [p for p in now if state[p.team.name] == FREE]
+    shown = [estimates[name] for name in ctx.plans]
+    if not now:
+        return Choice(None, shown, "none can go now: the first to come free goes", order)
     policy = ctx.scenario.policies.team_dispatch
-    if policy == "nearest_available" and known:
-        plan, reason = min(known, key=lambda p: estimates[p.team.name].minutes), "nearest"
-    elif policy == "balanced" and now:
+    if policy == "nearest_available":
+        later = [p for p in order if state[p.team.name] == LATER]
+        plan, reason = min([*now, *later], key=lambda p: estimates[p.team.name].minutes), "nearest"
+    elif policy == "balanced":
         plan, reason = min(now, key=lambda p: p.dispatched), "least used"
-    elif now:
-        plan, reason = now[0], "first free"
-    elif known:
-        plan, reason = known[0], "first expected"
     else:
-        plan, reason = order[0], "all busy: first in order"
-    plan.dispatched += 1
-    return Choice(plan.team, [estimates[p.team.name] for p in ctx.plans.values()], reason)
+        plan, reason = now[0], "first free"
+    return Choice(plan.team, shown, reason)
 
 
 def _free(ctx: SimContext, hospital: str, name: str) -> bool:

@@ -169,7 +169,7 @@ def _clock(kpi: str) -> str:
     if "decision_to_delivery" in kpi:
         return "from the last decision (for a deteriorated mother, the deterioration)"
     if kpi.startswith(("decision_to_team_on_site", "decision_to_mother_arrived")):
-        return "from the first decision (the consultation's)"
+        return "from the decision that sent the team (the consultation's, or a booked mother's deterioration)"
     return ""
 
 

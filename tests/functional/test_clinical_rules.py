@@ -230,14 +230,22 @@ def test_planned_booking_at_night_waits_for_stabilisation_in_the_day_window():
     check_booked(log, case, decision, slot, stabilised=decision + 600, theatre=slot)
 
 
-def test_planned_surgery_never_starts_outside_the_window():
-    # Tuesday 13:00, stabilisation 60: slot Tuesday 15:00, team requested 13:00; travel 200 makes
-    # team_ready 13:00 + 30 + 200 + 25 = 17:15, after the window: theatre on Wednesday 08:00.
+def test_a_team_that_would_miss_the_window_is_stood_down_not_sent_to_wait_overnight():
+    # Tuesday 13:00, stabilisation 60: slot Tuesday 15:00, team requested 13:00.  With travel 200 it is
+    # expected ready at 13:00 + 30 + 200 + 25 = 17:15, after the 16:00 close: stood down at 13:00 and
+    # re-booked into Wednesday 08:00.  Requested again at 06:00 (lead 120), it is ready at
+    # 06:00 + 255 = 10:15, inside the window, and she goes to theatre then.
     decision = DAY + 13 * 60
     slot = decision + 120
     log, case = planned_case(decision, 60, horizon_days=4, travel=200)
-    assert log.at(case, "team_ready") == approx(decision + MOBILISATION + 200 + SETUP)
-    check_booked(log, case, decision, slot, stabilised=decision + 60, theatre=2 * DAY + 8 * 60)
+    rebooked = 2 * DAY + 8 * 60
+    assert [r[5] for r in log.rows_of(case, "surgery_scheduled")] == approx([slot, rebooked])
+    assert log.times(case, "team_requested") == approx([decision, rebooked - 120])
+    assert log.at(case, "team_stood_down") == approx(decision)
+    ready = rebooked - 120 + MOBILISATION + 200 + SETUP  # Wednesday 10:15
+    assert log.at(case, "team_ready") == approx(ready)
+    assert log.at(case, "theatre_entry") == approx(ready)
+    assert in_planned_window(ready)
 
 
 def test_stabilisation_is_capped():

@@ -113,6 +113,32 @@ def test_nearest_available_passes_over_a_busy_team():
     assert log.at(second, "team_on_site") == approx(DECISION + 10 + MOBILISATION + TRAVEL["CLH"])  # 680
 
 
+def test_when_no_team_can_go_every_team_is_asked_and_the_first_to_come_free_goes():
+    # One incubator per hospital.  Case 1 (CLH, 600) takes HOGH: delivery 688 + 14 = 702, newborn leaves
+    # 732, admitted at HOGH 740, incubator restocked 830.  Case 2 (HHH, 605) takes NHOG: ready 695,
+    # delivery 709, newborn at NHOG 749, incubator back 839.  Case 3 (CLH, decided 635) finds both out:
+    # both are asked for; HOGH comes free first (830) and goes; the request to NHOG is withdrawn.
+    data = two_teams(quiet(), team_dispatch="nearest_available")
+    data["hospitals"]["NHOG"]["equipment"]["transport_incubator"] = 1
+    script(data, (T0, "CLH", "cat1"), (T0 + 5, "HHH", "cat1"), (T0 + 10, "CLH", "cat1"))
+    log = run(data)
+    first, second, third = log.cases()
+    assert [chosen(log, c)[0] for c in (first, second)] == ["HOGH", "NHOG"]
+    assert log.at(first, "nicu_admission") == approx(740)
+    assert log.at(second, "nicu_admission") == approx(749)
+    (awaited,) = log.rows_of(third, "team_awaited")
+    assert awaited[1] == approx(DECISION + 10)
+    assert estimates(awaited[6]) == {"NHOG": (math.inf, "busy"), "HOGH": (math.inf, "busy")}
+    assert log.at(third, "team_requested") == approx(DECISION + 10)
+    team, expected, detail = chosen(log, third)
+    assert team == "HOGH"
+    assert detail.endswith("first to come free")
+    assert expected == approx(MOBILISATION + 8)
+    assert log.at(third, "team_chosen") == approx(740 + RESTOCK)  # 830
+    assert [(r[1], r[3]) for r in log.rows_of(third, "withdraw", "transport_incubator")] == [(approx(830), "NHOG")]
+    assert log.at(third, "team_on_site") == approx(830 + MOBILISATION + 8)  # 868
+
+
 def test_home_first_follows_the_host_order_and_skips_a_busy_team():
     data = two_teams(quiet(), team_dispatch="home_first", team_order={"CLH": ["NHOG", "HOGH"]})
     data["hospitals"]["NHOG"]["equipment"]["transport_incubator"] = 1
@@ -252,6 +278,8 @@ def test_second_hospital_variant_sends_both_teams_and_each_choice_is_the_nearest
     peaks = [(clock.clock_to_min(a), clock.clock_to_min(b)) for a, b in sc.travel.peaks]
     hosts = ev[ev["event"] == "case_created"].set_index("case_id")["hospital"]
     choices = ev[ev["event"] == "team_chosen"]
+    booked = set(ev.loc[ev["event"] == "surgery_scheduled", "case_id"])
+    worse = ev[ev["event"] == "deteriorated"].groupby("case_id")["time_min"].min()
     assert len(choices) >= 20
     tolerance = 0.051  # the detail shows estimates to 0.1 min
     for row in choices.itertuples():
@@ -267,6 +295,9 @@ def test_second_hospital_variant_sends_both_teams_and_each_choice_is_the_nearest
             journey = (route.peak if clock.in_windows(leave, peaks) else route.off_peak).mean()
             assert minutes == approx(team.mobilisation.mean() + journey, abs=0.05)
         free = [m for m, state in found.values() if state in ("free", "call-in")]
+        if row.case_id in booked and row.time_min < worse.get(row.case_id, math.inf):
+            # a booked case only has to make its slot: a team on duty goes before one that must call in
+            free = [m for m, state in found.values() if state == "free"] or free
         if free:
             assert row.value <= min(free) + tolerance
 

@@ -1,14 +1,15 @@
-"""The outreach team: dispatch to the host hospital and return home."""
+"""The outreach team: choose it, assemble it, send it to the host and bring it back."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from sim.model import clock
 from sim.model.context import SimContext, planned_windows
 from sim.model.entities import Case
-from sim.model.network import choose_team
+from sim.model.network import Choice, choose_team, estimate, expected_ready_min
 from sim.model.resources import Grant
 from sim.scenario.schema import Team
 
@@ -32,16 +33,20 @@ def wait_for_dispatch_time(ctx: SimContext, case: Case, extra_lead_min: float = 
 
 
 def rebook_if_late(ctx: SimContext, case: Case) -> bool:
-    """Whether a booked case's team, assembled only now, would miss its planned window
-    (it needs about ``planned_dispatch_lead_min`` to be ready); then her slot moves to
-    the next window that it can make.  Records ``surgery_scheduled`` again."""
+    """Whether a booked case's team, assembled only now, is expected ready at the host
+    (mean mobilisation, journey and set-up: :func:`expected_ready_min`) only outside her
+    planned window; then her slot moves to the next window that it can make, and the
+    team is stood down rather than sent to wait at the host.  Records
+    ``surgery_scheduled`` again."""
     if not case.booked:
         return False
-    lead = ctx.scenario.policies.planned_dispatch_lead_min
-    ready = ctx.env.now + lead
-    if clock.earliest_in_windows(ready, planned_windows(ctx)) == ready:
+    assert case.scheduled_min is not None
+    ready = ctx.env.now + expected_ready_min(ctx, ctx.team_of(case), case.team_origin, case.hospital)
+    start = max(ready, case.scheduled_min)  # an early team waits for the slot
+    windows = planned_windows(ctx)
+    if clock.earliest_in_windows(start, windows) == start:
         return False
-    case.scheduled_min = clock.earliest_in_windows(ready, planned_windows(ctx))
+    case.scheduled_min = clock.earliest_in_windows(start, windows)
     ctx.log.record(case.id, ctx.env.now, "surgery_scheduled", case.hospital, value=case.scheduled_min)
     return True
 
@@ -52,10 +57,11 @@ def mobilise(ctx: SimContext, case: Case, grant: Grant) -> Generator:
 
     Mobilisation starts once the broker has committed every unit (free now,
     or an on-call person on the way for this request: ``Broker.committed``).
+    A team based at the host needs none.
     """
     env, team = ctx.env, ctx.team_of(case)
     yield ctx.broker.committed(grant)
-    if ctx.plans[team.name].location(env.now) == case.hospital:
+    if case.team_origin == case.hospital:
         yield grant.event  # based at the host: nothing to pack, nowhere to go
         return
     ready = env.timeout(team.mobilisation.ppf(case.draw("mobilisation")))
@@ -63,52 +69,106 @@ def mobilise(ctx: SimContext, case: Case, grant: Grant) -> Generator:
 
 
 def dispatch_team(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, Grant]:
-    """Assemble the whole team and send it to the host.
+    """Assemble a whole team and send it to the host.
 
-    Steps: (booked cases) wait for the dispatch time; choose the team
-    (``policies.team_dispatch``); request every role,
-    item and vehicle at once (all or nothing, on-call staff called in for
-    shortages); a booked case whose team comes too late for her window is
-    re-booked and the team stood down; mobilise (in parallel with call-in);
-    travel (time-of-day dependent); set up on site.
+    Steps: (booked cases) wait for the dispatch time; choose the team and
+    request every role, item and vehicle at once (all or nothing, on-call
+    staff called in for shortages: :func:`assemble_team`); a booked case
+    whose team would come too late for her window is re-booked and the team
+    stood down; mobilise (in parallel with call-in); travel (time-of-day
+    dependent) from where the team waits; set up on site.
     Records ``team_requested``, ``team_assembled``, ``team_departed``,
     ``team_on_site``, ``team_ready``.  Returns the team's grant, still held.
     """
     env, log = ctx.env, ctx.log
     while True:
         yield from wait_for_dispatch_time(ctx, case)
-        team = send_team(ctx, case)
-        where = ctx.plans[team.name].location(env.now)  # its home, or the host it is based at
-        log.record(case.id, env.now, "team_requested", where)
-        grant = ctx.broker.request(ctx.team_request(team), ctx.priority(case.urgency), case.id)
-        mobilising = env.process(mobilise(ctx, case, grant))
-        yield grant.event
+        grant, mobilising = yield from assemble_team(ctx, case)
         if not rebook_if_late(ctx, case):
             break
         ctx.broker.release(grant)  # stood down until the new slot's dispatch time
-        log.record(case.id, env.now, "team_stood_down", where)
-    log.record(case.id, env.now, "team_assembled", ctx.plans[team.name].location(env.now))
+        log.record(case.id, env.now, "team_stood_down", case.team_origin)
+    team = ctx.team_of(case)
+    ctx.plans[team.name].dispatched += 1
+    log.record(case.id, env.now, "team_assembled", case.team_origin)
     yield mobilising
-    origin = ctx.plans[team.name].location(env.now)
-    log.record(case.id, env.now, "team_departed", origin)
-    yield env.timeout(ctx.travel_min(origin, case.hospital, case, "outbound", team.home))
+    log.record(case.id, env.now, "team_departed", case.team_origin)
+    yield env.timeout(ctx.travel_min(case.team_origin, case.hospital, case, "outbound", team.home))
     log.record(case.id, env.now, "team_on_site", case.hospital)
     yield env.timeout(team.setup_on_site.ppf(case.draw("setup")))
     log.record(case.id, env.now, "team_ready", case.hospital)
     return grant
 
 
-def send_team(ctx: SimContext, case: Case) -> Team:
-    """Choose the team for ``case`` (:func:`sim.model.network.choose_team`) and remember it.
-    Records ``team_chosen`` (hospital = whose pools the team draws on: its home, or a
-    dedicated team's own id; resource = the team's id; value = its expected arrival in
-    minutes from now; detail = every team's estimate and the reason)."""
+def assemble_team(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, tuple[Grant, simpy.Process]]:
+    """Choose a team (:func:`sim.model.network.choose_team`), ask for it and wait until it is
+    granted; returns its grant and its mobilisation (a process).
+
+    A chosen team whose availability window opens later is asked for when it
+    opens (a dedicated team's own pools come on duty then by themselves).
+    When no team can go now, every team is asked for at once and the first to
+    come free goes (:func:`first_team_free`).  Records ``team_chosen`` and
+    ``team_requested`` (hospital = where the team waits).
+    """
+    env = ctx.env
     choice = choose_team(ctx, case)
-    case.team = choice.team.name
-    expected = next(e.minutes for e in choice.estimates if e.team == case.team)
-    ctx.log.record(case.id, ctx.env.now, "team_chosen", choice.team.owner, case.team, value=expected,
+    if choice.team is None:
+        return (yield from first_team_free(ctx, case, choice))
+    team = choice.team
+    plan = ctx.plans[team.name]
+    record_choice(ctx, case, team, choice)
+    opens = plan.next_available(env.now)
+    if opens > env.now and not team.dedicated:  # its people are the hospital's: ask when the team exists
+        yield env.timeout(opens - env.now)
+    case.team_origin = plan.location(env.now)
+    ctx.log.record(case.id, env.now, "team_requested", case.team_origin)
+    grant = ctx.broker.request(ctx.team_request(team), ctx.priority(case.urgency), case.id)
+    mobilising = env.process(mobilise(ctx, case, grant))
+    yield grant.event
+    return grant, mobilising
+
+
+def first_team_free(ctx: SimContext, case: Case, choice: Choice
+                    ) -> Generator[simpy.Event, Any, tuple[Grant, simpy.Process]]:
+    """No team can go now: ask every team that can be asked, each at the case's priority (so
+    the broker serves the most urgent case first), and send the first one granted (team
+    order on a tie); the other requests are withdrawn.  A non-dedicated team whose window
+    opens later is considered again when it opens.  Records ``team_awaited`` (detail =
+    every team's estimate), ``team_requested`` (hospital = the host) and, when one is
+    granted, ``team_chosen``."""
+    env, now = ctx.env, ctx.env.now
+    ctx.log.record(case.id, now, "team_awaited", case.hospital, detail=choice.detail())
+    ctx.log.record(case.id, now, "team_requested", case.hospital)
+    asked = [p for p in choice.waiting if p.team.dedicated or p.available_at(now)]
+    grants = {p.team.name: ctx.broker.request(ctx.team_request(p.team), ctx.priority(case.urgency), case.id)
+              for p in asked}
+    wake = [g.event for g in grants.values()]
+    opening = [p.next_available(now) for p in choice.waiting if p not in asked]
+    if opening:
+        wake.append(env.timeout(min(opening) - now))
+    yield env.any_of(wake)
+    winner = next((name for name, g in grants.items() if g.event.triggered), None)
+    for name, g in grants.items():
+        if name != winner:
+            ctx.broker.cancel(g)
+    if winner is None:  # a team's window opened: choose again
+        return (yield from assemble_team(ctx, case))
+    plan = ctx.plans[winner]
+    case.team_origin = plan.location(env.now)
+    record_choice(ctx, case, plan.team, Choice(plan.team, [estimate(ctx, plan, case, ready_now=True)],
+                                               "first to come free"))
+    grant = grants[winner]
+    return grant, env.process(mobilise(ctx, case, grant))
+
+
+def record_choice(ctx: SimContext, case: Case, team: Team, choice: Choice) -> None:
+    """Remember the team sent to ``case``.  Records ``team_chosen`` (hospital = whose pools the
+    team draws on: its home, or a dedicated team's own id; resource = the team's id; value =
+    its expected arrival in minutes from now; detail = the teams' estimates and the reason)."""
+    case.team = team.name
+    expected = next((e.minutes for e in choice.estimates if e.team == case.team), math.nan)
+    ctx.log.record(case.id, ctx.env.now, "team_chosen", team.owner, case.team, value=expected,
                    detail=choice.detail())
-    return choice.team
 
 
 def restock(ctx: SimContext, case: Case, grant: Grant, items: dict[str, int], where: str) -> Generator:
