@@ -38,6 +38,8 @@ EVENTS: dict[str, str] = {
     "team_ready": "on-site set-up (theatre check, drugs, incubator warm-up) is done",
     "crew_requested": "transfer pathway: an ambulance and its escort are requested",
     "crew_assembled": "transfer pathway: ambulance and escort are granted",
+    "crew_stood_down": "a booked transfer's crew would bring her in only after her window: released, her slot "
+                       "re-booked",
     "crew_departed": "transfer pathway: after mobilisation the crew leaves the obstetric hospital",
     "crew_on_site": "transfer pathway: the crew arrives at the host",
     "mother_packaged": "transfer pathway: the mother is packaged for the journey",

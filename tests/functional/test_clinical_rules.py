@@ -248,6 +248,30 @@ def test_a_team_that_would_miss_the_window_is_stood_down_not_sent_to_wait_overni
     assert in_planned_window(ready)
 
 
+def test_a_booked_transfer_that_would_arrive_after_the_window_is_re_booked_before_the_crew_leaves():
+    # Tuesday 13:00, stabilisation 60: slot Tuesday 15:00; the crew (asked for at once: 15:00 - 120 - 250
+    # is already past) is expected to bring her in at 13:00 + 20 + 200 + 30 + 200 + 20 = 20:50, after
+    # the 16:00 close: stood down, slot Wednesday 08:00.  Asked again at 08:00 - 120 - 250 = 01:50, it
+    # leaves at 02:10, is at CLH at 05:30; she is packaged by 06:00, arrives 09:20, handed over 09:40.
+    decision = DAY + 13 * 60
+    data = quiet(horizon_days=4)
+    data["clinical"]["stabilisation"]["planned"] = fixed(60)
+    data["policies"]["pathway"]["planned"] = "transfer"
+    route(data, "CLH", 200)
+    script(data, (decision - CONSULT_ANSWER - CONSULTATION, "CLH", "planned"))
+    log = run(data)
+    (case,) = log.cases()
+    rebooked = 2 * DAY + 8 * 60
+    assert [r[5] for r in log.rows_of(case, "surgery_scheduled")] == approx([decision + 120, rebooked])
+    assert log.at(case, "crew_stood_down") == approx(decision)
+    again = rebooked - 120 - (PACKAGING + 200 + HANDOVER)  # Wednesday 01:50
+    assert log.times(case, "crew_requested") == approx([decision, again])
+    handed = again + CREW_MOBILISATION + 200 + PACKAGING + 200 + HANDOVER  # Wednesday 09:40
+    assert log.at(case, "handover_done") == approx(handed)
+    assert log.at(case, "theatre_entry") == approx(handed)
+    assert in_planned_window(handed)
+
+
 def test_stabilisation_is_capped():
     # Tuesday 03:00, stabilisation 5000 capped at 2880: ready Thursday 03:00, slot Thursday 08:00.
     decision = DAY + 3 * 60

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from sim.model.context import SimContext
+from sim.model import clock
+from sim.model.context import SimContext, planned_windows
 from sim.model.entities import Case
 from sim.model.network import choose_obstetric_hospital, expected_travel_min
 from sim.model.processes.deterioration import change_hazard
@@ -24,17 +25,25 @@ def fetch_mother(ctx: SimContext, case: Case) -> Generator[simpy.Event, Any, tup
     obstetric hospital); choose the obstetric hospital
     (``policies.transfer_to``); request its ambulance
     and the escort (all or nothing); the crew mobilises; travel to the host
-    (time-of-day dependent).  Records ``crew_requested``,
-    ``crew_assembled``, ``crew_departed``, ``crew_on_site``.
+    (time-of-day dependent).  A booked mother whose crew, assembled only
+    now, would bring her in only after her planned window is re-booked and
+    the crew stood down (:func:`rebook_transfer_if_late`).  Records
+    ``crew_requested``, ``crew_assembled``, ``crew_departed``,
+    ``crew_on_site`` (and ``crew_stood_down``).
     Returns the ambulance-and-escort grant, still held, and the hospital.
     """
     env, transfer = ctx.env, ctx.scenario.transfer
-    yield from wait_for_dispatch_time(ctx, case, expected_transfer_min(ctx, case))
-    home = choose_obstetric_hospital(ctx, case)
-    ctx.log.record(case.id, env.now, "crew_requested", home)
-    need = ctx.need(home, {"ambulance": 1, **transfer.escort})
-    grant = ctx.broker.request(need, ctx.priority(case.urgency), case.id)
-    yield grant.event
+    while True:
+        yield from wait_for_dispatch_time(ctx, case, expected_transfer_min(ctx, case))
+        home = choose_obstetric_hospital(ctx, case)
+        ctx.log.record(case.id, env.now, "crew_requested", home)
+        need = ctx.need(home, {"ambulance": 1, **transfer.escort})
+        grant = ctx.broker.request(need, ctx.priority(case.urgency), case.id)
+        yield grant.event
+        if not rebook_transfer_if_late(ctx, case, home):
+            break
+        ctx.broker.release(grant)  # stood down until the new slot's dispatch time
+        ctx.log.record(case.id, env.now, "crew_stood_down", home)
     ctx.log.record(case.id, env.now, "crew_assembled", home)
     if transfer.crew_mobilisation is not None:
         yield env.timeout(transfer.crew_mobilisation.ppf(case.draw("crew_mobilisation")))
@@ -69,13 +78,35 @@ def move_mother(ctx: SimContext, case: Case, crew: Grant, home: str, departed: s
     ctx.log.record(case.id, env.now, "handover_done", home)
 
 
-def expected_transfer_min(ctx: SimContext, case: Case) -> float:
+def rebook_transfer_if_late(ctx: SimContext, case: Case, home: str) -> bool:
+    """Whether a booked mother, fetched by a crew granted only now, is expected at ``home`` and
+    handed over (mean crew mobilisation, journeys, packaging and handover) only outside her
+    planned window; then her slot moves to the next window that she can make.  Records
+    ``surgery_scheduled`` again."""
+    if not case.booked:
+        return False
+    assert case.scheduled_min is not None
+    transfer, now = ctx.scenario.transfer, ctx.env.now
+    mobilise = transfer.crew_mobilisation.mean() if transfer.crew_mobilisation is not None else 0.0
+    there = now + mobilise + expected_travel_min(ctx, home, case.hospital, now + mobilise, home)
+    ready = there + expected_transfer_min(ctx, case, home)
+    start = max(ready, case.scheduled_min)
+    windows = planned_windows(ctx)
+    if clock.earliest_in_windows(start, windows) == start:
+        return False
+    case.scheduled_min = clock.earliest_in_windows(start, windows)
+    ctx.log.record(case.id, now, "surgery_scheduled", case.hospital, value=case.scheduled_min)
+    return True
+
+
+def expected_transfer_min(ctx: SimContext, case: Case, home: str | None = None) -> float:
     """Expected minutes from packaging to the end of handover (off-peak journey): how much
     earlier than a team a booked transfer's crew must be sent to make her slot (to the
     nearest obstetric hospital)."""
     transfer = ctx.scenario.transfer
-    home = min(dict.fromkeys(t.home for t in ctx.scenario.teams),
-               key=lambda h: expected_travel_min(ctx, case.hospital, h, ctx.env.now, h))
+    if home is None:
+        home = min(dict.fromkeys(t.home for t in ctx.scenario.teams),
+                   key=lambda h: expected_travel_min(ctx, case.hospital, h, ctx.env.now, h))
     route = ctx.routes.get((case.hospital, home))
     journey = route.off_peak.mean() if route is not None else 0.0
     handover = transfer.handover.mean() if transfer.handover is not None else 0.0
