@@ -157,6 +157,8 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     times = times.reindex(columns=MILESTONES)
     times.columns = [f"{m}_min" for m in MILESTONES]
     times["decision_min"] = _last(ev, "decision", "time_min")
+    for asked in ("team_requested", "crew_requested"):  # a re-booked case is asked for again: the request that held
+        times[f"{asked}_min"] = _last(ev, asked, "time_min")
     times["first_decision_min"] = _first(decided, "decision", "time_min")
     dispatch = dispatch_decisions(ev)
     times["dispatch_decision_min"] = dispatch["time_min"]
