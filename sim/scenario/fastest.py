@@ -29,7 +29,7 @@ resuscitation and surgery remain).
 from __future__ import annotations
 
 from sim.scenario.distributions import Distribution
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, Team
 
 
 def _low(dist: Distribution | None) -> float:
@@ -54,27 +54,35 @@ def _surgery_low(sc: Scenario, urgency: str) -> float:
 
 
 def _outreach_low(sc: Scenario, urgency: str) -> float:
-    clinical, team, crash = sc.clinical, sc.team, sc.policies.crash
+    clinical, crash = sc.clinical, sc.policies.crash
     if urgency == sc.policies.planned_urgency:
         stabilised = min(_low(clinical.stabilisation.get(urgency)), clinical.stabilisation_cap_min)
         return max(sc.policies.planned_min_lead_min, stabilised) + _surgery_low(sc, urgency)
     mother = _low(clinical.minimum_resuscitation.get(urgency))
     best = float("inf")
     for host in sc.demand.outreach.hosts:
-        arrive = _low(team.mobilisation) + _travel_low(sc, team.home, host) + _low(team.setup_on_site)
+        arrive = min(_team_low(sc, team, host) for team in sc.teams)
         if crash.policy == "host_starts" and host in crash.hosts and urgency == crash.urgency:
             arrive = min(arrive, _low(crash.delay))
         best = min(best, max(arrive, mother))
     return best + _surgery_low(sc, urgency)
 
 
+def _team_low(sc: Scenario, team: Team, host: str) -> float:
+    """The fastest a team can be ready at ``host``: from its home, or set-up alone when it is based there."""
+    if any(base.at == host for base in team.based_at):
+        return _low(team.setup_on_site)
+    return _low(team.mobilisation) + _travel_low(sc, team.home, host) + _low(team.setup_on_site)
+
+
 def _transfer_low(sc: Scenario, urgency: str) -> float:
-    clinical, transfer, home = sc.clinical, sc.transfer, sc.team.home
+    clinical, transfer = sc.clinical, sc.transfer
     mother = _low(clinical.minimum_resuscitation.get(urgency))
     best = float("inf")
     for host in sc.demand.outreach.hosts:
-        trip = _travel_low(sc, home, host)
-        best = min(best, max(_low(transfer.crew_mobilisation) + trip, mother) + _low(transfer.packaging) + trip)
+        for home in {t.home for t in sc.teams}:  # any obstetric hospital may receive her
+            trip = _travel_low(sc, home, host)
+            best = min(best, max(_low(transfer.crew_mobilisation) + trip, mother) + _low(transfer.packaging) + trip)
     return best + _low(transfer.handover) + _surgery_low(sc, urgency)
 
 
