@@ -13,7 +13,7 @@ reference (normally the baseline).  Printed tables:
    (valid under common random numbers when both runs used the same seed and
    the change leaves the arrival streams alone);
 4. NHOG's own emergency DDI for emergencies decided while an outreach team
-   (or a transfer escort) is away, from ``cases.parquet``.
+   that took NHOG's staff (or a transfer escort) is away, from ``cases.parquet``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ HEADLINE = [
     ("decision_to_delivery_min", "DDI, min"),
     ("decision_to_team_on_site_min", "decision to team on site, min"),
     ("delivery_to_nicu_min", "delivery to NICU, min"),
-    ("home_decision_to_delivery_min", "NHOG own DDI, min"),
+    ("home_decision_to_delivery_min@NHOG", "NHOG own DDI, min"),
     ("ddi_within_target_pct", "DDI within target, %"),
     ("utilisation_NHOG_obstetric_surgeon", "NHOG obstetric surgeon utilisation, %"),
 ]
@@ -50,7 +50,7 @@ PAIRED = [
     ("decision_to_delivery_min", "DDI, min"),
     ("decision_to_team_on_site_min", "decision to team on site, min"),
     ("team_assembly_wait_min", "team assembly wait, min"),
-    ("home_decision_to_delivery_min", "NHOG own DDI, min"),
+    ("home_decision_to_delivery_min@NHOG", "NHOG own DDI, min"),
 ]
 
 
@@ -115,12 +115,14 @@ def away_mask(home: pd.DataFrame, outreach: pd.DataFrame) -> np.ndarray:
 
 
 def away_row(folder: Path) -> list[str]:
-    cases = store.read_table(folder, "cases", ["replication", "case_type", "decision_min",
+    cases = store.read_table(folder, "cases", ["replication", "case_type", "hospital", "decision_min",
                                                 "decision_to_delivery_min", "team_assembled_min",
-                                                "team_returned_min", "mother_arrived_min"])
+                                                "team_returned_min", "mother_arrived_min", "team_home"])
+    nhog = cases["team_home"].isna() | (cases["team_home"] == "NHOG")  # a team that took NHOG's staff, or a transfer
     means, count = [], 0
-    for rep, home in cases[cases["case_type"] == "home"].groupby("replication"):
-        outreach = cases[(cases["case_type"] == "outreach") & (cases["replication"] == rep)]
+    home_cases = cases[(cases["case_type"] == "home") & (cases["hospital"] == "NHOG")]
+    for rep, home in home_cases.groupby("replication"):
+        outreach = cases[(cases["case_type"] == "outreach") & (cases["replication"] == rep) & nhog]
         sel = home[away_mask(home, outreach)]
         count += len(sel)
         means.append(sel["decision_to_delivery_min"].mean() if len(sel) else math.nan)
