@@ -72,6 +72,18 @@ def exact_share_ci(successes: int, trials: int, confidence: float = 0.95) -> tup
     return 100.0 * float(ci.low), 100.0 * float(ci.high)
 
 
+def share_counts_of(kpi: str, pooled: pd.Series | None) -> tuple[int, int] | None:
+    """``(successes, trials)`` of a share KPI (``%``) from its pooled per-case values (100 or 0 per
+    case), or None when ``kpi`` is not such a share: every share of cases gets the exact floor,
+    whether or not the run kept its counts apart."""
+    if pooled is None or unit_of(kpi) != "%":
+        return None
+    x = pd.to_numeric(pooled, errors="coerce").dropna()
+    if not len(x) or not x.isin([0.0, 100.0]).all():
+        return None
+    return int((x == 100.0).sum()), len(x)
+
+
 def pooled_shares(parts: pd.DataFrame) -> dict[str, tuple[int, int]]:
     """KPI -> ``(successes, trials)`` summed over replications, from the ``shares`` parts
     (columns ``kpi``, ``successes``, ``trials``; see :func:`sim.analysis.kpis.share_counts`)."""
@@ -111,8 +123,9 @@ def summarise(replications: pd.DataFrame, case_values: dict[str, pd.Series] | No
         mean, sd, low, high, n = mean_ci(replications[kpi].to_numpy(), confidence)
         k: float = math.nan
         trials: float = math.nan
-        if kpi in shares:
-            k, trials = shares[kpi]
+        counts = shares.get(kpi) or share_counts_of(kpi, case_values.get(kpi))
+        if counts is not None:
+            k, trials = counts
             low, high = widened(low, high, exact_share_ci(int(k), int(trials), confidence))
         clipped = False
         if math.isfinite(low) and math.isfinite(high):

@@ -38,12 +38,14 @@ def _low(dist: Distribution | None) -> float:
 
 
 def _travel_low(sc: Scenario, a: str, b: str) -> float:
-    """The shortest road journey between two hospitals at any hour (through the team's home without a route)."""
+    """The shortest road journey between two hospitals at any hour (through the team's home without a
+    route): the off-peak journey's lower bound, as no rush-hour journey is faster than the quickest
+    off-peak one (a lognormal peak distribution's bound of 0 is not a real journey)."""
     if a == b:
         return 0.0
     for route in sc.travel.routes:
         if set(route.between) == {a, b}:
-            return min(_low(route.off_peak), _low(route.peak))
+            return _low(route.off_peak)
     home = sc.team.home
     return _travel_low(sc, a, home) + _travel_low(sc, home, b) if home not in (a, b) else float("inf")
 

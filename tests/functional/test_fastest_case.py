@@ -63,3 +63,14 @@ def test_a_target_below_the_fastest_case_cannot_be_met_whatever_the_share() -> N
 ])
 def test_a_target_verdict_compares_the_share_of_cases_with_the_service_level(share, low, high, verdict) -> None:
     assert narrative.target_verdict(share, low, high, 90.0, 10.0, 30.0)[0] == verdict
+
+
+def test_the_baseline_cannot_meet_category_1_by_outreach():
+    """Fastest outreach case: mobilisation 15 + the quickest off-peak journey (NHOG-HHH, 8) + set-up 15 = 38
+    min > 30 (a rush-hour journey is never quicker than the quickest off-peak one)."""
+    from sim.scenario.fastest import fastest_ddi_min
+    from sim.scenario.load import load_scenario
+    from tests.conftest import SCENARIOS
+
+    fastest = fastest_ddi_min(load_scenario(SCENARIOS / "baseline.yaml"))
+    assert fastest["outreach"]["cat1"] == pytest.approx(38.0)

@@ -92,3 +92,18 @@ def test_a_run_reports_the_pooled_counts_and_their_exact_interval(tmp_path) -> N
     assert row["ci_low"] <= low + 1e-9
     assert row["ci_high"] >= high - 1e-9
     assert row["ci_high"] - row["ci_low"] > 50
+
+
+def test_a_share_known_only_by_its_case_values_gets_the_exact_floor_too():
+    """Per-pathway and over-target shares have no counts apart; their 100-or-0 case values give them."""
+    import pandas as pd
+
+    from sim.analysis.stats import share_counts_of, summarise
+
+    values = pd.Series([100.0, 100.0, float("nan")])
+    assert share_counts_of("ddi_within_target_pct_cat1_outreach", values) == (2, 2)
+    assert share_counts_of("decision_to_delivery_min_cat1", values) is None
+    reps = pd.DataFrame({"replication": [0, 1, 2], "ddi_over_target_pct_cat1": [100.0, 100.0, float("nan")]})
+    row = summarise(reps, {"ddi_over_target_pct_cat1": values}).iloc[0]
+    assert row["ci_low"] < 50.0  # Clopper-Pearson for 2 of 2: 0.025 ** (1 / 2) = 15.8%
+    assert row["ci_low"] == pytest.approx(100 * 0.025 ** 0.5, abs=0.05)
