@@ -404,8 +404,8 @@ def occupancy_by_hour(occupancy: pd.DataFrame, names: dict[tuple[str, str], str]
         hours = np.append(d["hour"].to_numpy(), 24)
         for lo, hi in ((0, 7), (19, 24)):
             ax.axvspan(lo, hi, color=GREY, alpha=0.12, lw=0)
-        ax.stairs(d["available_mean"].to_numpy(), hours, color=BLACK, ls="--", lw=1.0,
-                  label="staffed (on duty, called in, overtime)")
+        ax.stairs(d["available_mean"].to_numpy(), hours, baseline=None, color=BLACK, ls="--", lw=1.0,
+                  label="staffed (on duty, called in, overtime)")  # no drop to 0 at the day's edges
         busy = d["busy_mean"].to_numpy()
         ax.stairs(busy, hours, color=BLUE, fill=True, alpha=0.55, label="busy")
         surge = d["surge_mean"].to_numpy() if "surge_mean" in d else np.zeros(len(d))
@@ -424,5 +424,5 @@ def occupancy_by_hour(occupancy: pd.DataFrame, names: dict[tuple[str, str], str]
     handles, texts = list(found.values()), list(found)
     handles.append(plt.Rectangle((0, 0), 1, 1, color=GREY, alpha=0.25))
     fig.legend(handles, [*texts, "night shift"], loc="outside lower center", ncols=min(4, len(texts) + 1))
-    headline(fig, "Busy and staffed units by time of day")
+    headline(fig, "Busy and staffed units by time of day (mean over days and replications)")
     return fig
