@@ -356,33 +356,42 @@ def utilisation_by_pool(resources: pd.DataFrame, days: float, staff_roles: set[s
 
 
 def home_ddi_team_away(home: pd.DataFrame, targets: dict[str, float], labels: dict[str, str] | None = None) -> Figure:
-    """The obstetric hospital's own DDI when an outreach team is away and when it is not.
+    """Each obstetric hospital's own DDI when an outreach team of its own is away and when it is not.
 
-    ``home`` holds home cases with ``urgency``, ``decision_to_delivery_min``
-    and a boolean ``team_away`` (an outreach team was away at the decision).
-    One panel per urgency: the cumulative share delivered by each time.
+    ``home`` holds home cases with ``urgency``, ``decision_to_delivery_min``,
+    a boolean ``team_away`` (an outreach team from the case's hospital was
+    away at the decision) and, with several obstetric hospitals, ``hospital``.
+    One panel per urgency (and a row per hospital when there are several):
+    the cumulative share delivered by each time.
     """
     sel = home[home["decision_to_delivery_min"].notna()]
     urgencies = [u for u in targets if (sel["urgency"] == u).any()]
     if not urgencies:
         return empty_figure("no home emergencies")
     labels = labels or {}
-    fig, axes = plt.subplots(1, len(urgencies), figsize=(8, 3.4), layout="constrained", squeeze=False, sharey=True)
-    for ax, u in zip(axes[0], urgencies, strict=True):
-        sub = sel[sel["urgency"] == u]
-        for away, colour, name in ((False, BLUE, "team at home"), (True, VERMILLION, "team away")):
-            v = np.sort(sub.loc[sub["team_away"] == away, "decision_to_delivery_min"].to_numpy(dtype=float))
-            if len(v):
-                ax.step(v, 100 * np.arange(1, len(v) + 1) / len(v), where="post", color=colour, lw=1.6,
-                        label=f"{name}: n={len(v)}, median {fmt_duration(float(np.median(v)))}")
-        ax.axvline(targets[u], color=BLACK, ls="--", lw=0.9)
-        ax.annotate(f"target {fmt_duration(targets[u])}", (targets[u], 100), xytext=(3, -2), textcoords="offset points",
-                    fontsize=7, va="top")
-        ax.set_xlim(0, float(np.nanpercentile(sub["decision_to_delivery_min"], 99.5)) * 1.05)
-        ax.set_title(labels.get(u, u), fontsize=9)
-        ax.set_xlabel("decision to delivery (minutes)")
-        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.2))
-    axes[0, 0].set_ylabel("caesareans delivered by then (%)")
+    hospitals = list(dict.fromkeys(sel["hospital"])) if "hospital" in sel else [None]
+    fig, axes = plt.subplots(len(hospitals), len(urgencies), figsize=(8, 0.8 + 2.6 * len(hospitals)),
+                             layout="constrained", squeeze=False, sharey=True)
+    for row, hospital in zip(axes, hospitals, strict=True):
+        mine = sel if hospital is None else sel[sel["hospital"] == hospital]
+        for ax, u in zip(row, urgencies, strict=True):
+            sub = mine[mine["urgency"] == u]
+            for away, colour, name in ((False, BLUE, "team at home"), (True, VERMILLION, "team away")):
+                v = np.sort(sub.loc[sub["team_away"] == away, "decision_to_delivery_min"].to_numpy(dtype=float))
+                if len(v):
+                    ax.step(v, 100 * np.arange(1, len(v) + 1) / len(v), where="post", color=colour, lw=1.6,
+                            label=f"{name}: n={len(v)}, median {fmt_duration(float(np.median(v)))}")
+            ax.axvline(targets[u], color=BLACK, ls="--", lw=0.9)
+            ax.annotate(f"target {fmt_duration(targets[u])}", (targets[u], 100), xytext=(3, -2),
+                        textcoords="offset points", fontsize=7, va="top")
+            if len(sub):
+                ax.set_xlim(0, float(np.nanpercentile(sub["decision_to_delivery_min"], 99.5)) * 1.05)
+            where = "" if hospital is None or len(hospitals) == 1 else f"{hospital}: "
+            ax.set_title(where + labels.get(u, u), fontsize=9)
+            ax.set_xlabel("decision to delivery (minutes)")
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.2))
+        row[0].set_ylabel("caesareans delivered by then (%)")
     axes[0, 0].set_ylim(0, 101)
     headline(fig, "Home emergency caesareans with the outreach team at home or away")
     return fig
