@@ -93,7 +93,7 @@ def rosters(sc: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _windows(windows: list[dict[str, Any]]) -> str:
-    return ", ".join(f"{w.get('days', 'all')} {w['start']}-{w['end']}" for w in windows)
+    return ", ".join(_window(w) for w in windows)
 
 
 def team(sc: dict[str, Any]) -> list[str]:
