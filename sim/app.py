@@ -33,7 +33,8 @@ from sim.scenario.feasibility import scenario_warnings
 from sim.scenario.load import titled
 
 log = logging.getLogger("sim")
-DEPENDENCIES = ("simpy", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "ruamel.yaml", "matplotlib", "click", "openpyxl", "SALib")
+DEPENDENCIES = ("simpy", "numpy", "scipy", "pandas", "pyarrow", "pydantic", "ruamel.yaml", "matplotlib", "click",
+                "openpyxl", "SALib")
 
 
 @dataclass(frozen=True)
