@@ -216,3 +216,59 @@ Distribution = Annotated[
 """Any distribution; the ``dist`` key chooses the kind."""
 
 DIST_NAMES = ("fixed", "exponential", "lognormal", "triangular", "uniform", "gamma", "empirical")
+
+SCALED_FIELDS: dict[str, tuple[str, ...]] = {
+    "fixed": ("value",), "exponential": ("mean",), "lognormal": ("median", "p90", "mean", "sd"),
+    "triangular": ("low", "mode", "high"), "uniform": ("low", "high"), "gamma": ("mean", "sd"),
+    "empirical": ("values",),
+}
+"""For each kind, the parameters in the unit of the draw (location and scale): those :func:`scaled` multiplies.
+``shift`` is one of them for every kind."""
+
+
+def scaled(spec: Mapping[str, Any], k: float) -> dict[str, Any]:
+    """The distribution ``spec`` (written as data) scaled as a whole by ``k``: every draw times ``k``.
+
+    Each location and scale parameter (:data:`SCALED_FIELDS` and ``shift``) is multiplied by ``k``
+    (and rounded to 12 significant digits, :func:`tidy`);
+    shape parameters follow: a lognormal's ``median`` and ``p90`` (or ``mean`` and ``sd``) both scale,
+    so its sigma is kept, and a gamma keeps its shape.  Every quantile, and so the mean, is ``k`` times
+    the original's; the coefficient of variation is unchanged.
+
+    Parameters
+    ----------
+    spec : mapping
+        A distribution as a scenario writes it (``{"dist": "triangular", "low": 15, ...}``); parameters
+        given as ``None`` (the unused lognormal pair) stay ``None``.
+    k : float
+        The factor, finite and > 0.
+
+    Returns
+    -------
+    dict
+        A new mapping of the same kind; ``spec`` is not changed.  It is not validated here (the scenario
+        loader validates a scenario holding it).
+
+    Raises
+    ------
+    ValueError
+        If ``k`` is not a finite number above 0 or ``spec`` names no known kind.
+    """
+    if not (isinstance(k, int | float) and math.isfinite(k) and k > 0):
+        raise ValueError(f"a scale factor must be a finite number above 0, got {k!r}")
+    kind = spec.get("dist")
+    if kind not in SCALED_FIELDS:
+        raise ValueError(f"unknown distribution {kind!r} (known: {', '.join(DIST_NAMES)})")
+    out = dict(spec)
+    for name in (*SCALED_FIELDS[kind], "shift"):
+        value = out.get(name)
+        if isinstance(value, list):
+            out[name] = [tidy(v * k) for v in value]
+        elif value is not None:
+            out[name] = tidy(value * k)
+    return out
+
+
+def tidy(x: float) -> float:
+    """``x`` to 12 significant digits: ``0.011 * 1.25`` is ``0.01375``, not ``0.013749999999999998``."""
+    return float(f"{x:.12g}")

@@ -10,7 +10,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 from scipy import stats
 
-from sim.scenario.distributions import Distribution
+from sim.scenario.distributions import DIST_NAMES, SCALED_FIELDS, Distribution, scaled
 
 DIST = TypeAdapter(Distribution)
 N = 40_000
@@ -173,3 +173,53 @@ INVALID = {
 def test_invalid_parameters_are_refused(spec):
     with pytest.raises(ValidationError):
         make(spec)
+
+
+# Scaling a distribution as a whole (sensitivity analysis).
+
+SCALE_FACTORS = (0.75, 1.25, 3.0)
+
+
+def test_every_kind_of_distribution_knows_which_parameters_scale():
+    assert set(SCALED_FIELDS) == set(DIST_NAMES)
+
+
+@pytest.mark.parametrize("k", SCALE_FACTORS)
+@pytest.mark.parametrize("spec", ALL, ids=_id)
+def test_a_scaled_distribution_has_k_times_every_quantile_and_the_mean(spec, k):
+    dist, bigger = make(spec), make(scaled(spec, k))
+    assert bigger.mean() == pytest.approx(k * dist.mean(), rel=1e-9)
+    for u in (0.0, 0.01, 0.3, 0.5, 0.9, 0.999):
+        assert bigger.ppf(u) == pytest.approx(k * dist.ppf(u), rel=1e-9)
+
+
+@pytest.mark.parametrize("spec", CONTINUOUS, ids=_id)
+def test_a_scaled_distribution_samples_at_k_times_the_scipy_mean_and_sd(spec):
+    k = 1.25
+    ref = reference(spec)
+    x = sample(make(scaled(spec, k)))
+    assert abs(x.mean() - k * ref.mean()) <= Z * k * ref.std() / math.sqrt(len(x))
+    assert np.std(x, ddof=1) == pytest.approx(k * ref.std(), rel=0.1)
+    assert stats.kstest(x[:5_000] / k, ref.cdf).pvalue > 1e-4
+
+
+def test_scaling_leaves_the_spec_unchanged_and_the_unused_lognormal_pair_unset():
+    spec = {"dist": "lognormal", "median": 25.0, "p90": 49.5, "mean": None, "sd": None, "shift": 2.0}
+    out = scaled(spec, 0.5)
+    assert out == {"dist": "lognormal", "median": 12.5, "p90": 24.75, "mean": None, "sd": None, "shift": 1.0}
+    assert spec["median"] == 25.0
+
+
+def test_scaled_numbers_have_no_binary_noise():
+    assert scaled({"dist": "exponential", "mean": 0.011}, 1.25)["mean"] == 0.01375
+
+
+@pytest.mark.parametrize("k", [0, -1, math.nan, math.inf, "2"])
+def test_a_scale_factor_must_be_a_finite_number_above_zero(k):
+    with pytest.raises(ValueError, match="finite number above 0"):
+        scaled({"dist": "fixed", "value": 3}, k)
+
+
+def test_scaling_an_unknown_kind_is_refused():
+    with pytest.raises(ValueError, match="unknown distribution"):
+        scaled({"dist": "weibull", "scale": 3}, 2)
