@@ -234,6 +234,35 @@ def target(scenario: Path, lever: str, range_text: str, goal: str, tolerance: fl
 
 
 @cli.command()
+@click.argument("scenario", type=click.Path(path_type=Path))
+@click.option("--parameters", "spec", default="ASSUMPTION", show_default=True, metavar="ASSUMPTION|KEY,...",
+              help="Keys to scale: every sources: entry marked Assumption, or named keys (a subtree scales all "
+                   "under it; '*' matches any key).")
+@click.option("--range", "range_text", default="0.75..1.25", show_default=True, metavar="LOW..HIGH",
+              help="Scale factors of the low and high variants.")
+@click.option("--method", type=click.Choice(["oneway", "morris"]), default="oneway", show_default=True,
+              help="One parameter at a time, or Morris screening of all together.")
+@click.option("--trajectories", type=click.IntRange(2, 1000), default=4, show_default=True,
+              help="Morris: trajectories (runs: trajectories x (parameters + 1)).")
+@click.option("--levels", type=click.IntRange(2, 20), default=4, show_default=True, help="Morris: grid levels.")
+@click.option("--against", type=click.Path(path_type=Path), default=None, metavar="OTHER",
+              help="Also run OTHER at every scaled setting: does OTHER - SCENARIO keep its sign?")
+@study_options("results/sensitivity-<scenario name>[-against-<other>|-morris]")
+@handle_errors
+def sensitivity(scenario: Path, spec: str, range_text: str, method: str, trajectories: int, levels: int,
+                against: Path | None, overrides: tuple[str, ...], **opts: Any) -> None:
+    """Which assumptions of SCENARIO move its KPIs: scale each to LOW and HIGH (common random numbers)."""
+    from sim.app import RunOptions
+    from sim.experiment.sensitivity import study
+
+    out = study(scenario, list(overrides), RunOptions(**opts), spec, range_text, method=method, against=against,
+                trajectories=trajectories, levels=levels, note=lambda line: click.echo(line, err=True))
+    click.echo((out / "sensitivity.txt").read_text(encoding="utf-8"))
+    click.echo(f"table:   {out / ('morris.csv' if method == 'morris' else 'sensitivity.csv')}\n"
+               f"figures: {out / 'figures'}")
+
+
+@cli.command()
 @click.argument("baseline_dir", type=click.Path(path_type=Path))
 @click.argument("candidate_dir", type=click.Path(path_type=Path))
 @click.option("--mode", type=click.Choice(["auto", "exact", "statistical"]), default="auto", show_default=True)

@@ -16,7 +16,7 @@ The comparison folder (written atomically) holds::
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -75,10 +75,12 @@ def load_all(paths: list[Path], overrides: list[str] | None) -> list[Scenario]:
     return loaded
 
 
-def run_set(named: list[Named], opts: Any, folder: Path, overrides: list[str] | None = None) -> tuple[int, int]:
+def run_set(named: list[Named], opts: Any, folder: Path, overrides: list[str] | None = None,
+            done: Callable[[Named], None] | None = None) -> tuple[int, int]:
     """Run each scenario into ``folder/<its folder>`` with one seed and count; returns ``(seed, n)``.
 
-    ``overrides`` (the ``--set`` texts applied to every scenario) go into each manifest.
+    ``overrides`` (the ``--set`` texts applied to every scenario) go into each manifest; ``done`` is
+    called with each scenario once its folder is written (a study's progress).
 
     The scenarios' own reports are not built (``ihsim report DIR/<name>`` makes one); the
     comparison report covers them.
@@ -93,6 +95,8 @@ def run_set(named: list[Named], opts: Any, folder: Path, overrides: list[str] | 
             sub = dataclasses.replace(opts, out=Path(folder) / item.folder, seed=seed, replications=n,
                                       force=False, resume=False, report=False)
             run_loaded(item.scenario, sub, overrides)
+            if done is not None:
+                done(item)
     return seed, n
 
 
