@@ -170,11 +170,14 @@ def survival_verdict(other: str, kpi: str, unscaled: pd.Series, rows: pd.DataFra
     assumption's range (``rows``: this KPI's rows of :func:`survival`)?"""
     unit, mean = unit_of(kpi), unscaled["diff_mean"]
     low, high = unscaled["diff_ci_low"], unscaled["diff_ci_high"]
+    reverses, unclear = rows[rows["keeps_sign"] == "no"], rows[rows["keeps_sign"] == "not clear"]
+    if low == high == 0:
+        return f"{kpi}: {other} leaves it unchanged (identical runs)" + (
+            f", but not when {_where(reverses)}" if len(reverses) else ", whatever the assumptions")
     if not excludes_zero(low, high):
         return (f"{kpi}: {other} makes no clear difference unscaled ({_amount(mean, unit)}, 95% CI {low:+.3g} to "
                 f"{high:+.3g}), so there is no recommendation to test")
-    change = ("reduction" if mean < 0 else "increase") + f" in {kpi} ({_amount(mean, unit)})"
-    reverses, unclear = rows[rows["keeps_sign"] == "no"], rows[rows["keeps_sign"] == "not clear"]
+    change = f"{'reduction' if mean < 0 else 'increase'} ({_amount(mean, unit)}, 95% CI {low:+.3g} to {high:+.3g})"
     if reverses.empty and unclear.empty:
         return f"{kpi}: {other}'s {change} holds across every assumption's range"
     parts = [f"reverses when {_where(reverses)}"] if len(reverses) else []
