@@ -114,9 +114,11 @@ def summary_lines(table: pd.DataFrame, kpis: list[str], factors: tuple[float, fl
 
 
 def _kpi_summary(table: pd.DataFrame, kpi: str, factors: tuple[float, float]) -> list[str]:
-    unit, rank = unit_of(kpi), ranking(table, kpi)
-    base = table.loc[table["kpi"] == kpi, "base_mean"].mean()
-    lines = [f"{kpi} ({kpi_label(kpi)}; base mean {base:.3g}{_unit(unit)}):"]
+    unit, rank, sel = unit_of(kpi), ranking(table, kpi), table[table["kpi"] == kpi]
+    lines = [f"{kpi} ({kpi_label(kpi)}; base mean {sel['base_mean'].mean():.3g}{_unit(unit)}):"]
+    pairs = int(sel["n_pairs"].max())
+    if pairs < 2:
+        lines.append(f"  only {pairs} replication has a value: no interval (run more replications or a longer horizon)")
     top = rank[rank["clear"]].head(TOP)
     for i, (_, row) in enumerate(top.iterrows(), 1):
         both = "; ".join(_effect(row, lv, f, unit) for lv, f in zip(("low", "high"), factors, strict=True))

@@ -46,12 +46,14 @@ def tornado_chart(table: pd.DataFrame, kpi: str, factors: tuple[float, float],
 
     ``table`` holds the rows of ``sensitivity.csv``.  Parameters are sorted by their larger absolute
     effect, largest on top; each has a bar for its low and its high variant with the 95% CI of the paired
-    difference.  The title gives the KPI and its base mean; at most ``rows`` parameters are drawn.
+    difference.  The title gives the KPI and its base mean; at most ``rows`` parameters are drawn, and
+    none whose runs were identical to the base's (no effect at all: the title counts them).
     """
     rank = ranking(table, kpi)
-    if rank.empty:
-        return empty_figure(f"no paired values of {kpi}")
-    shown, unit = rank.head(rows), unit_of(kpi)
+    moved = rank[rank["effect"] > 0]
+    if moved.empty:
+        return empty_figure(f"no assumption changes {kpi} in these runs" if len(rank) else f"no values of {kpi}")
+    shown, unit = moved.head(rows), unit_of(kpi)
     fig, ax = plt.subplots(figsize=(7.5, 1.5 + 0.42 * len(shown)), layout="constrained")
     y, h = np.arange(len(shown))[::-1], 0.38
     for offset, level, colour, factor in ((h / 2, "low", BLUE, factors[0]), (-h / 2, "high", ORANGE, factors[1])):
@@ -66,7 +68,9 @@ def tornado_chart(table: pd.DataFrame, kpi: str, factors: tuple[float, float],
     ax.set_xlabel(f"paired difference from the base ({UNIT_AXIS.get(unit, '')}), whiskers: 95% CI", fontsize=8)
     ax.legend(loc="lower right", fontsize=7)
     base = table.loc[table["kpi"] == kpi, "base_mean"].mean()
-    more = f"; {len(rank) - len(shown)} smaller effects not drawn" if len(rank) > len(shown) else ""
+    hidden = [f"{len(moved) - len(shown)} smaller effects"] if len(moved) > len(shown) else []
+    hidden += [f"{len(rank) - len(moved)} with none"] if len(rank) > len(moved) else []
+    more = f"; not drawn: {' and '.join(hidden)}" if hidden else ""
     headline(fig, textwrap.fill(f"{kpi_label(kpi)}: base mean {base:.3g} {VALUE_AXIS.get(unit, '')}{more}", 80))
     return fig
 

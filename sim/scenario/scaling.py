@@ -198,7 +198,9 @@ def parameter(data: dict[str, Any], key: str, source: str, others: list[str]) ->
     parameters): a value under a more specific one of them is theirs, not ``key``'s.
     """
     claims = [path for other in others if other != key for path in matches(data, other)]
-    leaves, refused, claimed = [], {}, []
+    leaves: list[Leaf] = []
+    claimed: list[str] = []
+    left: dict[str, list[str]] = {}
     for node in matches(data, key):
         for path, value in _walk(get(data, node), node):
             if _more_specific(path, len(node), claims):
@@ -206,15 +208,15 @@ def parameter(data: dict[str, Any], key: str, source: str, others: list[str]) ->
                 continue
             kind, reason = classify(path, value)
             if kind is None:
-                refused.setdefault(reason, []).append(".".join(path))
+                left.setdefault(reason, []).append(".".join(path))
             else:
                 leaves.append(Leaf(path, value, kind))
-    notes = tuple(f"not scaled, {reason}: {', '.join(paths)}" for reason, paths in refused.items())
+    notes = tuple(f"not scaled, {reason}: {', '.join(paths)}" for reason, paths in left.items())
     if leaves:
         return Parameter(key, source, tuple(leaves), notes)
-    if claimed and not refused:
+    if claimed and not left:
         return Skipped(key, source, "every value under it has a more specific source: " + ", ".join(claimed))
-    return Skipped(key, source, "; ".join(refused) or "nothing under it")
+    return Skipped(key, source, "; ".join(left) or "nothing under it")
 
 
 def scale_count(n: int, k: float) -> int:

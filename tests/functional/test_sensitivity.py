@@ -113,6 +113,8 @@ def test_morris_on_two_parameters_writes_its_statistics_and_ranks_travel_first_f
 
 
 def test_a_recommendation_built_to_hold_holds_across_the_range(tmp_path):
+    """A set-up of 5 minutes instead of 15-45 shortens every urgent delivery by about 25 minutes, whatever
+    the mobilisation (planned cases are left aside: a booked slot can move a whole day)."""
     other = tmp_path / "quick-setup.yaml"
     other.write_text(f"extends: {BASELINE}\nname: quick-setup\nteam:\n  setup_on_site: {{dist: fixed, value: 5}}\n",
                      encoding="utf-8")
@@ -120,13 +122,14 @@ def test_a_recommendation_built_to_hold_holds_across_the_range(tmp_path):
     study(BASELINE, BUSY, _opts(out), "team.mobilisation", against=other)
     surv = store.read_table(out, "survival")
     assert list(surv.columns) == SURVIVAL_COLUMNS
-    ddi = surv[surv["kpi"] == "decision_to_delivery_min"]
+    ddi = surv[surv["kpi"] == "decision_to_delivery_min_cat2"]
     assert list(ddi["level"]) == ["low", "high"]
     assert (ddi["unscaled_ci_high"] < 0).all()
     assert (ddi["keeps_sign"] == "yes").all()
     text = (out / "sensitivity.txt").read_text(encoding="utf-8")
-    assert "decision_to_delivery_min: quick-setup's reduction" in text
+    assert "decision_to_delivery_min_cat2: quick-setup's reduction" in text
     assert "holds across every assumption's range" in text
+    assert set(surv["keeps_sign"]) <= {"yes", "no", "not clear"}
     assert (out / "baseline" / "team.mobilisation_high" / "summary.csv").is_file()
     assert (out / "quick-setup" / "team.mobilisation_high" / "summary.csv").is_file()
 

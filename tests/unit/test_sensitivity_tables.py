@@ -35,7 +35,7 @@ BASE = _reps({"decision_to_delivery_min": [60.0, 70, 80, 90], "cost_outreach": [
 
 def _row(parameter: str, level: str, diff: float, low: float, high: float, kpi: str = "x_min") -> dict:
     return {"parameter": parameter, "level": level, "kpi": kpi, "diff_mean": diff, "diff_ci_low": low,
-            "diff_ci_high": high, "base_mean": 50.0}
+            "diff_ci_high": high, "base_mean": 50.0, "n_pairs": 4}
 
 
 TABLE = pd.DataFrame([
@@ -133,12 +133,12 @@ def test_a_range_gives_the_low_and_high_factors(text, expected):
 
 
 def test_named_parameters_must_be_keys_of_the_scenario():
-    with pytest.raises(InputError, match="'team.nonsense' is not a key"):
+    with pytest.raises(InputError, match=r"'team\.nonsense' is not a key"):
         choose(baseline_data(), "team.mobilisation,team.nonsense")
 
 
 def test_named_keys_that_cannot_be_scaled_alone_are_refused_with_the_reason():
-    with pytest.raises(InputError, match="nothing can be scaled: policies.nicu_full"):
+    with pytest.raises(InputError, match=r"nothing can be scaled: policies\.nicu_full"):
         choose(baseline_data(), "policies.nicu_full")
 
 
@@ -166,3 +166,18 @@ def test_the_tornado_draws_a_bar_per_parameter_and_level_largest_on_top():
     assert widths == sorted(abs(x) for x in TABLE["diff_mean"])
     assert "base mean 50" in fig.texts[0].get_text()
     assert not math.isnan(np.sum(widths))
+
+
+def test_the_summary_says_when_one_replication_is_too_few_for_an_interval():
+    table = TABLE.assign(n_pairs=1, diff_ci_low=float("nan"), diff_ci_high=float("nan"))
+    text = "\n".join(summary_lines(table, ["x_min"], (0.75, 1.25)))
+    assert "only 1 replication has a value: no interval" in text
+    assert "no assumption has an effect distinguishable from zero" in text
+
+
+def test_the_tornado_leaves_out_assumptions_with_no_effect_and_counts_them():
+    table = pd.concat([TABLE, pd.DataFrame([_row("none", "low", 0, 0, 0), _row("none", "high", 0, 0, 0)])])
+    fig = tornado_chart(table, "x_min", (0.75, 1.25))
+    labels = {t.get_text() for t in fig.axes[0].get_yticklabels()}
+    assert labels == {"small", "middle", "big"}
+    assert "not drawn: 1 with none" in fig.texts[0].get_text()
