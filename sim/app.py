@@ -97,7 +97,8 @@ def case_values(folder: Path, scenario: Scenario) -> dict[str, pd.Series]:
     found: dict[str, list[pd.Series]] = {}
     for cases in _by_replication(store.iter_table(folder, "cases", None)):
         rep = int(cases["replication"].iloc[0])
-        values = kpi_case_values(cases, list(scenario.urgency), warmup, home_urgencies(scenario))
+        values = kpi_case_values(cases, list(scenario.urgency), warmup, home_urgencies(scenario),
+                                 list(scenario.outcomes))
         for kpi, series in values.items():
             found.setdefault(kpi, []).append(pd.Series(series.to_numpy(dtype="float64"),
                                                        index=np.full(len(series), rep), dtype="float64"))
