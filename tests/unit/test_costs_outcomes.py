@@ -136,7 +136,7 @@ def test_a_role_sent_away_without_a_rate_is_named():
 def test_an_odds_ratio_outside_its_interval_and_an_unknown_urgency_are_refused():
     data = baseline_data()
     data["outcomes"][0]["exposure"]["odds_ratio_ci"] = [1.8, 2.4]
-    with pytest.raises(ValidationError, match="must be positive and hold odds_ratio 1.7"):
+    with pytest.raises(ValidationError, match=r"must be positive and hold odds_ratio 1\.7"):
         build(data)
     data = baseline_data()
     data["outcomes"][0]["urgencies"] = ["cat9"]
