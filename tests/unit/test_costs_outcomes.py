@@ -152,3 +152,19 @@ def test_without_costs_a_run_gives_hours_and_no_cost_kpi():
     kpis = replication_tables(build(data), 1, 0)[0]["kpis"]
     assert "staff_hours_away_per_year" in kpis
     assert not [k for k in kpis if k.startswith("cost_")]
+
+
+def test_a_comparison_trade_off_names_the_cost_and_what_it_buys():
+    from sim.experiment.compare import trade_off
+
+    diff = pd.DataFrame([
+        {"scenario": "two-incubators", "kpi": "cost_per_year", "unit": "cost", "diff_mean": 2e8,
+         "diff_ci_low": 1.9e8, "diff_ci_high": 2.1e8},
+        {"scenario": "two-incubators", "kpi": "decision_to_delivery_min_cat1", "unit": "min", "diff_mean": -3.25,
+         "diff_ci_low": -5.0, "diff_ci_high": -1.5},
+        {"scenario": "two-incubators", "kpi": "outcome_apgar_excess_per_year", "unit": "count", "diff_mean": -0.1,
+         "diff_ci_low": -0.2, "diff_ci_high": 0.0}])
+    line = trade_off(diff, "two-incubators", "VND")
+    assert "cost a year (all items) +200,000,000 VND (95% CI 190,000,000 to 210,000,000)" in line
+    assert "(outreach, cat1) -3.2 min (95% CI -5.0 to -1.5)" in line
+    assert "due to delay (proxy) -0.10 (95% CI -0.20 to 0.00)" in line
