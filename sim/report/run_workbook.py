@@ -106,7 +106,13 @@ def urgency_values(summary: pd.DataFrame, urgencies: Sequence[str]) -> pd.DataFr
 
 def by_urgency_sheet(summary: pd.DataFrame, urgency: Mapping[str, Any]) -> Sheet:
     """One row per case type and urgency with a value, the urgency's label and target, and for each
-    per-urgency KPI its mean, 95% interval and case percentiles where present."""
+    per-urgency KPI its mean, 95% interval and case percentiles where present.
+
+    Parameters
+    ----------
+    summary : ``summary.csv``, one row per KPI (``kpi``, ``unit``, ``mean``, ``ci_low``, ``ci_high``, ``p50``, ...).
+    urgency : the resolved scenario's ``urgency`` mapping (key -> ``{label, target_min, ...}``), in order.
+    """
     long = urgency_values(summary, list(urgency))
     if long.empty:
         return note_sheet("By urgency", "No per-urgency KPIs in this run's summary.csv.")
@@ -120,7 +126,13 @@ def by_urgency_sheet(summary: pd.DataFrame, urgency: Mapping[str, Any]) -> Sheet
 
 
 def resources_sheet(resources: pd.DataFrame) -> Sheet:
-    """Each hospital's pool averaged over replications (the maximum wait: the longest of any)."""
+    """Each hospital's pool averaged over replications (the maximum wait: the longest of any).
+
+    Parameters
+    ----------
+    resources : ``resources.parquet``, one row per replication, hospital and pool; ``*_min`` columns in
+        minutes, shown in hours (busy, overtime, call-in) or minutes (waits).
+    """
     named = {h: spec for h, spec in POOL_COLUMNS.items() if spec[0] in resources}
     grouped = resources.groupby(["hospital", "resource"], observed=True, sort=True)
     table = pd.DataFrame({h: grouped[col].agg(how) * scale for h, (col, how, scale, _) in named.items()})
@@ -165,8 +177,13 @@ def run_sheets(manifest: Mapping[str, Any], summary: pd.DataFrame, resources: pd
 
 
 def write_run_workbook(folder: str | Path) -> Path:
-    """Write ``results.xlsx`` of a run folder from ``manifest.json``, ``summary.csv``, ``resources.parquet`` and
-    ``replications.csv`` (all must be there); returns its path."""
+    """Write ``results.xlsx`` of a run folder from its tables; returns its path.
+
+    Raises
+    ------
+    FileNotFoundError
+        ``manifest.json``, ``summary.csv``, ``resources.parquet`` or ``replications.csv`` is missing.
+    """
     folder = Path(folder)
     sheets = run_sheets(store.read_json(folder), store.read_table(folder, "summary"),
                         store.read_table(folder, "resources"), store.read_table(folder, "replications"))

@@ -204,7 +204,16 @@ def write_sheet(ws: WriteOnlyWorksheet, sheet: Sheet) -> None:
 
 
 def build_workbook(sheets: Sequence[Sheet]) -> Workbook:
-    """A streaming (write-only) workbook of ``sheets``, in order; it can be saved once."""
+    """A streaming (write-only) workbook of ``sheets``, in order; it can be saved once.
+
+    Raises
+    ------
+    ValueError
+        Two sheets share a name (Excel would rename one silently).
+    """
+    names = [s.name[:31] for s in sheets]
+    if len(set(names)) != len(names):
+        raise ValueError(f"sheet names repeat: {names}")
     book = Workbook(write_only=True)
     for sheet in sheets:
         write_sheet(book.create_sheet(sheet.name[:31]), sheet)
@@ -212,7 +221,23 @@ def build_workbook(sheets: Sequence[Sheet]) -> Workbook:
 
 
 def save(folder: str | Path, sheets: Sequence[Sheet]) -> Path:
-    """Write ``sheets`` as ``folder/results.xlsx`` (atomically, :func:`sim.store.write_workbook`); returns it."""
+    """Write ``sheets`` as ``folder/results.xlsx`` (atomically, :func:`sim.store.write_workbook`).
+
+    Parameters
+    ----------
+    folder : an existing folder (a run's temporary folder while it is written).
+    sheets : the sheets, in order; names unique, at most 31 characters.
+
+    Returns
+    -------
+    Path
+        ``folder/results.xlsx``.
+
+    Raises
+    ------
+    ValueError
+        Two sheets share a name.
+    """
     return store.write_workbook(Path(folder), build_workbook(sheets))
 
 
