@@ -1,8 +1,8 @@
 """Use cases behind the command line: each is one function the CLI calls.
 
 ``run_scenario`` is the spine: load and validate, run replications into a
-temporary folder, combine the parts, summarise, write the manifest and the
-report, and rename the folder into place.
+temporary folder, combine the parts, summarise, write the manifest, the
+workbook and the report, and rename the folder into place.
 """
 
 from __future__ import annotations
@@ -196,6 +196,9 @@ def run_loaded(scenario: Scenario, opts: RunOptions, overrides: list[str] | None
         store.write_json(tmp, "manifest.json",
                          {**manifest(scenario, opts, n, seed, started, time.perf_counter() - t0, sim_events, overrides),
                           "resumed_replications": len(done & set(range(n))), "warnings": notes})
+        from sim.report.run_workbook import write_run_workbook
+
+        write_run_workbook(tmp)  # inside the temporary folder, report or not: it is renamed with the rest
         if opts.report:
             from sim.report import build_report
 

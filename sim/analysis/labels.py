@@ -49,6 +49,17 @@ LABELS = {
     "cost_fixed_per_year": "fixed costs a year",
 }
 
+SHORT = {
+    "decision_to_delivery_min": "DDI",
+    "ddi_within_target_pct": "DDI within target",
+    "ddi_over_target_pct": "DDI over target",
+    "decision_to_team_on_site_min": "decision to team on site",
+    "decision_to_mother_arrived_min": "decision to mother arrived",
+    "delivery_to_nicu_min": "delivery to NICU",
+    "team_assembly_wait_min": "team assembly wait",
+}
+"""Short names of the interval and share KPIs, for column headers that add the statistic and the unit."""
+
 _AWAY = r"(?:_(day|night|weekend))?_team_(away|home)_([A-Za-z0-9]+)$"
 _PATTERN_TEXTS = {
     r"^decision_to_delivery_min_(\w+)_(outreach|transfer)$":
@@ -122,3 +133,9 @@ def kpi_label(kpi: str) -> str:
     if match:
         return f"utilisation of {plural(match.group(2))} at {match.group(1)}"
     return kpi.replace("_", " ")
+
+
+def short_label(kpi: str) -> str:
+    """A short name for a column header: ``"decision_to_delivery_min"`` -> ``"DDI"``; an unknown KPI keeps its
+    name without the unit word (``_min``, ``_pct``), underscores as spaces."""
+    return SHORT.get(kpi) or re.sub(r"_(min|pct)(?=_|$)", "", kpi).replace("_", " ")

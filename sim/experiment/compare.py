@@ -10,6 +10,7 @@ The comparison folder (written atomically) holds::
     summaries.csv      every scenario's summary.csv with a ``scenario`` column
     comparison.json    names, seeds, replications, input changes and verdicts
     comparison.txt     the same in plain English
+    results.xlsx       the tables as an Excel workbook (any locale)
     figures/  comparison.html
 """
 
@@ -184,6 +185,13 @@ def write_study(folder: Path, named: list[Named], seed: int, n: int, kind: str,
     return diff, summary
 
 
+def write_workbook(folder: Path) -> Path:
+    """Write the study's ``results.xlsx`` from the tables in ``folder`` (:mod:`sim.report.workbook`)."""
+    from sim.report.workbook import write_study_workbook
+
+    return write_study_workbook(folder)
+
+
 def compare_scenarios(scenarios: list[Scenario], opts: Any, names: list[str] | None = None,
                       overrides: list[str] | None = None) -> Path:
     """Run ``scenarios`` under common random numbers and write the comparison folder; returns its path.
@@ -196,6 +204,7 @@ def compare_scenarios(scenarios: list[Scenario], opts: Any, names: list[str] | N
     with store.results_folder(out, force=opts.force) as tmp:
         seed, n = run_set(named, opts, tmp, overrides)
         write_study(tmp, named, seed, n, "compare", overrides)
+        write_workbook(tmp)
         if opts.report:
             from sim.report.compare_html import build_comparison_report
 
