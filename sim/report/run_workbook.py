@@ -45,7 +45,7 @@ READING = (
 """The About sheet's note on how to read the workbook, one row per line."""
 URGENCY_STATS = ("mean", "ci_low", "ci_high", "p50", "p90")
 CASE_TYPES = ("outreach", "home")
-COST_UNITS = ("h", "cost")
+COST_UNITS = ("h", "d", "cost", "count", "%")
 COST_STATS = ("mean", "ci_low", "ci_high")
 POOL_COLUMNS = {
     "capacity (mean units on duty)": ("capacity_mean", "mean", 1.0, "0.00"),
@@ -77,6 +77,10 @@ def run_about(manifest: Mapping[str, Any]) -> list[tuple[str, Any]]:
         ("overrides", list(manifest.get("overrides") or []) or "(none)"),
     ]
     rows += [("warning", w) for w in manifest.get("warnings") or []] or [("warnings", "(none)")]
+    costs, source = sc.get("costs"), (sc.get("sources") or {}).get("costs", "no source given")
+    rows.append(("costs", f"in {costs['currency']} at the scenario's rates ({source})" if costs
+                 else "the scenario has no costs section: hours, missions and days only"))
+    rows += [("outcome proxy", f"{p['label']}: {p['source']}") for p in sc.get("outcomes") or []]
     return rows + [("how to read", line) for line in READING]
 
 
@@ -140,12 +144,20 @@ def resources_sheet(resources: pd.DataFrame) -> Sheet:
     return Sheet("Resources", table, {h: spec[3] for h, spec in named.items()})
 
 
+def cost_rows(summary: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``summary`` the Costs sheet shows: hours (``h``), days (``d``), costs, per-year counts
+    (``..._per_year``) and the outcome proxies (``outcome_...``)."""
+    kpi = summary["kpi"].astype(str)
+    keep = summary["unit"].isin(("h", "d", "cost")) | kpi.str.contains("_per_year") | kpi.str.startswith("outcome_")
+    return summary[keep].reset_index(drop=True)
+
+
 def costs_sheet(summary: pd.DataFrame, currency: str | None) -> Sheet:
-    """The staff-hour (``h``) and cost (``cost``) KPIs: a column per statistic and unit, the currency in the
-    cost columns' headers; one line saying so when the run has none."""
-    rows = summary[summary["unit"].isin(COST_UNITS)].reset_index(drop=True)
+    """Hours, days, costs, per-year counts and outcome proxies: a column per statistic and unit, the currency
+    in the cost columns' headers; one line saying so when the run has none."""
+    rows = cost_rows(summary)
     if rows.empty:
-        return note_sheet("Costs", "No staff-hour or cost KPIs (unit h or cost) in this run's summary.csv.")
+        return note_sheet("Costs", "No staff-hour, cost or outcome KPIs in this run's summary.csv.")
     table = with_labels(rows[["kpi"]])
     formats = {}
     for unit in (u for u in COST_UNITS if (rows["unit"] == u).any()):

@@ -44,7 +44,8 @@ from sim import store
 from sim.analysis.labels import kpi_label
 
 GENERAL = "General"
-UNIT_FORMATS = {"min": "0.0", "%": "0.0", "fraction": "0.000", "count": "0.00", "h": "0.0", "cost": "#,##0"}
+UNIT_FORMATS = {"min": "0.0", "%": "0.0", "fraction": "0.000", "count": "0.00", "h": "0.0", "d": "0.0",
+                "cost": "#,##0"}
 """Number format of a value by its KPI's unit (``count`` KPIs are means per replication); others ``General``."""
 COLUMN_UNITS = {
     "n": ("replications", "0"), "n_pairs": ("replications", "0"), "replications_needed": ("replications", "0"),
