@@ -108,10 +108,23 @@ def test_resources_are_averaged_over_replications_in_hours(results, book):
     assert rows[0][headers.index("utilisation (fraction)")].number_format == "0.000"
 
 
-def test_a_run_without_cost_kpis_says_so_in_one_line(book):
-    ws = book["Costs"]
-    assert ws.max_row == 1
-    assert "No staff-hour or cost KPIs" in ws["A1"].value
+def test_costs_are_numbers_in_the_scenario_currency_beside_the_hours(results, book):
+    summary = {r["kpi"]: r for r in csv_rows(results / "summary.csv")}
+    cost = cell(book["Costs"], "kpi", "cost_per_year", "mean (VND)")  # baseline.yaml: costs.currency VND
+    assert cost.data_type == "n" and cost.number_format == "#,##0"
+    assert cost.value == pytest.approx(float(summary["cost_per_year"]["mean"]), rel=1e-12)
+    hours = cell(book["Costs"], "kpi", "staff_hours_away_per_year", "mean (h)")
+    assert hours.value == pytest.approx(float(summary["staff_hours_away_per_year"]["mean"]), rel=1e-12)
+
+
+def test_a_summary_without_hours_or_costs_gives_a_one_line_costs_sheet():
+    import pandas as pd
+
+    from sim.report.run_workbook import costs_sheet
+
+    sheet = costs_sheet(pd.DataFrame({"kpi": ["decision_to_delivery_min"], "unit": ["min"], "mean": [1.0],
+                                      "ci_low": [0.5], "ci_high": [1.5], "n": [2]}), None)
+    assert "No staff-hour, cost or outcome KPIs" in sheet.note
 
 
 def test_replications_are_numbers_with_units_in_headers(results, book):
