@@ -91,7 +91,9 @@ def test_without_costs_the_report_gives_hours_and_says_so(tmp_path):
                       "run.horizon_days=10", "--set", "costs=null"])
     assert result.exit_code == 0, result.output
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert 'id="no-costs"' in html and 'id="use-table"' in html and 'id="cost-table"' not in html
+    assert 'id="no-costs"' in html
+    assert 'id="use-table"' in html
+    assert 'id="cost-table"' not in html
     summary = pd.read_csv(out / "summary.csv")
     assert "staff_hours_away_per_year" in set(summary["kpi"])
     assert not summary["kpi"].str.startswith("cost_").any()

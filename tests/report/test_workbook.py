@@ -111,7 +111,8 @@ def test_resources_are_averaged_over_replications_in_hours(results, book):
 def test_costs_are_numbers_in_the_scenario_currency_beside_the_hours(results, book):
     summary = {r["kpi"]: r for r in csv_rows(results / "summary.csv")}
     cost = cell(book["Costs"], "kpi", "cost_per_year", "mean (VND)")  # baseline.yaml: costs.currency VND
-    assert cost.data_type == "n" and cost.number_format == "#,##0"
+    assert cost.data_type == "n"
+    assert cost.number_format == "#,##0"
     assert cost.value == pytest.approx(float(summary["cost_per_year"]["mean"]), rel=1e-12)
     hours = cell(book["Costs"], "kpi", "staff_hours_away_per_year", "mean (h)")
     assert hours.value == pytest.approx(float(summary["staff_hours_away_per_year"]["mean"]), rel=1e-12)
