@@ -13,7 +13,9 @@ reference (normally the baseline).  Printed tables:
    (valid under common random numbers when both runs used the same seed and
    the change leaves the arrival streams alone);
 4. NHOG's own emergency DDI for emergencies decided while an outreach team
-   that took NHOG's staff (or a transfer escort) is away, from ``cases.parquet``.
+   that took NHOG's staff (or a transfer escort) is away, from ``cases.parquet``;
+5. paired differences in hours, cost a year (the scenarios' currency) and the
+   outcome proxies' expected numbers a year due to delay.
 """
 
 from __future__ import annotations
@@ -51,6 +53,16 @@ PAIRED = [
     ("decision_to_team_on_site_min", "decision to team on site, min"),
     ("team_assembly_wait_min", "team assembly wait, min"),
     ("home_decision_to_delivery_min@NHOG", "NHOG own DDI, min"),
+]
+
+COSTS = [
+    ("staff_hours_away_per_year", "staff-hours away / year"),
+    ("overtime_hours_per_year", "overtime hours / year"),
+    ("nicu_cot_days_per_year", "NICU days / year"),
+    ("cost_per_year", "cost / year"),
+    ("cost_per_outreach_case", "cost / outreach case"),
+    ("outcome_apgar5_below7_excess_per_year", "Apgar < 7 due to delay / year"),
+    ("outcome_special_care_admission_excess_per_year", "special care due to delay / year"),
 ]
 
 
@@ -141,7 +153,7 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(__doc__ or "")
         return 2
     parts = [summary_table(folders, HEADLINE), summary_table(folders, DETAIL),
-             paired_table(folders, PAIRED), away_table(folders)]
+             paired_table(folders, PAIRED), away_table(folders), paired_table(folders, COSTS)]
     sys.stdout.write("\n\n".join(parts) + "\n")
     return 0
 

@@ -1,8 +1,8 @@
 """Use cases behind the command line: each is one function the CLI calls.
 
 ``run_scenario`` is the spine: load and validate, run replications into a
-temporary folder, combine the parts, summarise, write the manifest and the
-report, and rename the folder into place.
+temporary folder, combine the parts, summarise, write the manifest, the
+workbook and the report, and rename the folder into place.
 """
 
 from __future__ import annotations
@@ -97,7 +97,8 @@ def case_values(folder: Path, scenario: Scenario) -> dict[str, pd.Series]:
     found: dict[str, list[pd.Series]] = {}
     for cases in _by_replication(store.iter_table(folder, "cases", None)):
         rep = int(cases["replication"].iloc[0])
-        values = kpi_case_values(cases, list(scenario.urgency), warmup, home_urgencies(scenario))
+        values = kpi_case_values(cases, list(scenario.urgency), warmup, home_urgencies(scenario),
+                                 list(scenario.outcomes))
         for kpi, series in values.items():
             found.setdefault(kpi, []).append(pd.Series(series.to_numpy(dtype="float64"),
                                                        index=np.full(len(series), rep), dtype="float64"))
@@ -195,6 +196,9 @@ def run_loaded(scenario: Scenario, opts: RunOptions, overrides: list[str] | None
         store.write_json(tmp, "manifest.json",
                          {**manifest(scenario, opts, n, seed, started, time.perf_counter() - t0, sim_events, overrides),
                           "resumed_replications": len(done & set(range(n))), "warnings": notes})
+        from sim.report.run_workbook import write_run_workbook
+
+        write_run_workbook(tmp)  # inside the temporary folder, report or not: it is renamed with the rest
         if opts.report:
             from sim.report import build_report
 

@@ -101,6 +101,7 @@ def run(scenario: Path, overrides: tuple[str, ...], **opts: Any) -> None:
     out = run_scenario(scenario, list(overrides), RunOptions(**opts))
     click.echo(f"results: {out}")
     click.echo(f"report:  {out / 'report.html'}")
+    click.echo(f"workbook: {out / 'results.xlsx'}")
     click.echo("\n".join(precision_report(out)))
 
 
@@ -142,8 +143,8 @@ def schema() -> None:
 @click.argument("results_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @handle_errors
 def report(results_dir: Path) -> None:
-    """Rebuild the charts and report of RESULTS_DIR without rerunning: report.html of a run's folder,
-    comparison.html of a compare or sweep folder."""
+    """Rebuild the charts, report and results.xlsx of RESULTS_DIR without rerunning: report.html of a run's
+    folder, comparison.html of a compare or sweep folder."""
     from sim.report import rebuild_report
 
     out = rebuild_report(results_dir)
@@ -151,7 +152,8 @@ def report(results_dir: Path) -> None:
         click.echo(f"error: {results_dir} is not a results folder (no manifest.json) nor a comparison folder "
                    "(no comparison.json)", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    click.echo(f"report: {out}")
+    click.echo(f"report:   {out[0]}")
+    click.echo(f"workbook: {out[1]}")
 
 
 @cli.command()
@@ -191,6 +193,7 @@ def compare(scenarios: tuple[Path, ...], overrides: tuple[str, ...], **opts: Any
     out = compare_files(list(scenarios), list(overrides), RunOptions(**opts))
     click.echo((out / "comparison.txt").read_text(encoding="utf-8"))
     click.echo(f"differences: {out / 'differences.csv'}\nreport:      {out / 'comparison.html'}")
+    click.echo(f"workbook:    {out / 'results.xlsx'}")
 
 
 @cli.command()
@@ -206,6 +209,7 @@ def sweep(scenario: Path, varies: tuple[str, ...], overrides: tuple[str, ...], *
 
     out = run_sweep(scenario, list(overrides), list(varies), RunOptions(**opts))
     click.echo(f"sweep table: {out / 'sweep.csv'}\nreport:      {out / 'comparison.html'}")
+    click.echo(f"workbook:    {out / 'results.xlsx'}")
 
 
 @cli.command()

@@ -10,7 +10,7 @@ Layout of a finished folder::
 
     manifest.json  events.parquet  cases.parquet  resources.parquet
     replications.csv  summary.csv  unserved.csv  [sequential.json]
-    figures/*.png|svg  report.html
+    results.xlsx  figures/*.png|svg  report.html
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
@@ -30,6 +30,14 @@ TABLES = ("events", "cases", "resources", "unserved", "shares", "kpis")
 """Per-replication parts; ``kpis`` become ``replications.csv``, ``unserved`` becomes
 ``unserved.csv`` (requests still waiting at the horizon), the rest parquet files."""
 COMPRESSION = "zstd"
+WORKBOOK = "results.xlsx"
+"""The Excel workbook of every folder kind (run, compare, sweep): :mod:`sim.report.workbook` builds it."""
+
+
+class Saveable(Protocol):
+    """A document that saves itself to a path (an ``openpyxl.Workbook``)."""
+
+    def save(self, filename: str) -> None: ...
 
 
 class ResultsExistError(Exception):
@@ -180,6 +188,25 @@ def write_json(folder: Path, name: str, data: dict[str, Any]) -> Path:
     path = Path(folder) / name
     path.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
     return path
+
+
+def write_workbook(folder: Path, book: Saveable, name: str = WORKBOOK) -> Path:
+    """Save ``book`` as ``folder/name`` atomically: to a temporary name beside it, then renamed.
+
+    A run killed while saving leaves at most the temporary file, which the
+    next save overwrites; ``name`` never holds half a workbook.
+    """
+    path = Path(folder) / name
+    tmp = path.with_name(path.name + ".tmp")
+    book.save(str(tmp))
+    tmp.replace(path)
+    return path
+
+
+def has_table(folder: Path, name: str) -> bool:
+    """Whether the folder holds the table ``name`` (as parquet or CSV; see :func:`read_table`)."""
+    folder = Path(folder)
+    return (folder / f"{name}.parquet").is_file() or (folder / f"{name}.csv").is_file()
 
 
 def read_json(folder: Path, name: str = "manifest.json") -> dict[str, Any]:

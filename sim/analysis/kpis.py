@@ -13,6 +13,8 @@ import re
 import pandas as pd
 
 from sim.analysis.case_kpis import home_counts, home_values, outreach_values, staff_left_at_home, target_shares
+from sim.analysis.outcomes import outcome_values
+from sim.scenario.economics import OutcomeProxy
 
 HEADLINE = [
     "decision_to_delivery_min", "decision_to_team_on_site_min", "delivery_to_nicu_min",
@@ -75,10 +77,16 @@ COUNT_KPIS = ("outreach_cases", "outreach_delivered", "outreach_in_progress_at_h
 
 
 def unit_of(kpi: str) -> str:
-    """``min``, ``%``, ``fraction`` or ``count``: from ``_min`` or ``_pct`` as a whole word of the name
+    """``min``, ``%``, ``fraction``, ``h`` (hours), ``d`` (days), ``cost`` (the scenario's currency) or
+    ``count``: ``cost_`` first, then ``_min``, ``_pct``, ``_hours`` or ``_days`` as a whole word of the name
     (``home_decision_to_delivery_min_cat1_night_team_away_NHOG`` is in minutes), ``utilisation_`` first.
     A suffix ``@<id>`` (one team's or one hospital's part of a KPI) does not change it."""
     kpi = kpi.split("@")[0]
+    if kpi.startswith("cost_"):
+        return "cost"
+    for word, unit in (("hours", "h"), ("days", "d")):
+        if re.search(rf"_{word}(_|$)", kpi):
+            return unit
     if re.search(r"_min(_|$)", kpi):
         return "min"
     if re.search(r"_pct(_|$)", kpi):
@@ -88,7 +96,8 @@ def unit_of(kpi: str) -> str:
     return "count"
 
 
-POSSIBLE = {"min": (0.0, math.inf), "%": (0.0, 100.0), "fraction": (0.0, 1.0), "count": (0.0, math.inf)}
+POSSIBLE = {"min": (0.0, math.inf), "%": (0.0, 100.0), "fraction": (0.0, 1.0), "count": (0.0, math.inf),
+            "h": (0.0, math.inf), "d": (0.0, math.inf), "cost": (0.0, math.inf)}
 """The values a KPI of each unit can take: durations and counts are never negative, shares never above all."""
 
 
@@ -172,7 +181,8 @@ def share_counts(cases: pd.DataFrame, urgencies: list[str], warmup_min: float = 
 
 
 def case_values(cases: pd.DataFrame, urgencies: list[str], warmup_min: float = 0.0,
-                home_urgencies: list[str] | None = None) -> dict[str, pd.Series]:
+                home_urgencies: list[str] | None = None,
+                proxies: list[OutcomeProxy] | None = None) -> dict[str, pd.Series]:
     """Every KPI that is a mean over cases -> the value of each case (one replication or several).
 
     Cases created in the warm-up are left out (the teams' trips of the
@@ -181,7 +191,10 @@ def case_values(cases: pd.DataFrame, urgencies: list[str], warmup_min: float = 0
     share of cases within (or over) target.  ``home_urgencies`` names the
     urgencies of the home stream (default: those found among the cases);
     see :mod:`sim.analysis.case_kpis` for the per-urgency, per-pathway and
-    team-away names.
+    team-away names.  With the resource-use columns of
+    :func:`sim.analysis.costs.with_resource_use`: ``staff_hours_away_per_outreach_case`` and, when the
+    cases have costs, ``cost_per_outreach_case``; with ``proxies``, each exposure share
+    (:func:`sim.analysis.outcomes.outcome_values`).
     """
     kept = cases[cases["case_created_min"] >= warmup_min]
     by_type = {t: kept[kept["case_type"] == t] for t in ("outreach", "home")}
@@ -195,6 +208,11 @@ def case_values(cases: pd.DataFrame, urgencies: list[str], warmup_min: float = 0
     for u in home_urgencies:
         out[f"home_decision_to_delivery_min_{u}"] = home.loc[home["urgency"] == u, "decision_to_delivery_min"]
     out.update(home_values(home, cases, home_urgencies))
+    if "staff_hours_away" in outreach:
+        out["staff_hours_away_per_outreach_case"] = outreach["staff_hours_away"]
+    if "cost" in kept and kept["cost"].notna().any():
+        out["cost_per_outreach_case"] = outreach["cost"]
+    out.update(outcome_values(kept, proxies or []))
     return out
 
 
@@ -202,7 +220,8 @@ def replication_kpis(cases: pd.DataFrame, resources: pd.DataFrame, urgencies: li
                      warmup_min: float = 0.0, events: pd.DataFrame | None = None,
                      staff_roles: list[str] | None = None, home_urgencies: list[str] | None = None,
                      horizon_min: float | None = None, teams: list[str] | None = None,
-                     home_hospitals: list[str] | None = None) -> dict[str, float]:
+                     home_hospitals: list[str] | None = None,
+                     proxies: list[OutcomeProxy] | None = None) -> dict[str, float]:
     """Every KPI of one replication.  Cases created in the warm-up are left out.
 
     The means over cases come from :func:`case_values`; with ``events`` and
@@ -212,7 +231,8 @@ def replication_kpis(cases: pd.DataFrame, resources: pd.DataFrame, urgencies: li
     observed time each team is away.  With two or more ``home_hospitals``:
     each one's home emergencies' KPIs, suffixed ``@<hospital>``.
     """
-    out = {kpi: _mean(values) for kpi, values in case_values(cases, urgencies, warmup_min, home_urgencies).items()}
+    values = case_values(cases, urgencies, warmup_min, home_urgencies, proxies)
+    out = {kpi: _mean(v) for kpi, v in values.items()}
     all_cases = cases
     cases = cases[cases["case_created_min"] >= warmup_min]
     outreach, home = cases[cases["case_type"] == "outreach"], cases[cases["case_type"] == "home"]

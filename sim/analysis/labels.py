@@ -31,7 +31,34 @@ LABELS = {
     "nicu_diversions": "NICU diversions",
     "nicu_surges": "NICU admissions over the count (surge)",
     "call_ins": "call-ins of on-call staff",
+    "staff_hours_away_per_year": "staff-hours away from the home hospital a year (outreach teams, transfer escorts)",
+    "staff_hours_away_per_outreach_case": "staff-hours away per outreach case",
+    "overtime_hours_per_year": "overtime staff-hours a year",
+    "call_in_hours_per_year": "hours of called-in staff on site a year",
+    "call_ins_per_year": "call-ins a year",
+    "ambulance_trips_per_year": "ambulance missions a year",
+    "ambulance_hours_per_year": "ambulance hours in use a year",
+    "nicu_cot_days_per_year": "newborn-days in NICU a year",
+    "cost_per_year": "cost a year (all items)",
+    "cost_per_outreach_case": "cost per outreach case (staff away, ambulance, NICU days, call-ins)",
+    "cost_staff_away_per_year": "cost of staff-hours away a year",
+    "cost_overtime_per_year": "cost of overtime a year",
+    "cost_call_ins_per_year": "cost of call-ins a year",
+    "cost_ambulance_trips_per_year": "cost of ambulance missions a year",
+    "cost_nicu_per_year": "cost of NICU days a year",
+    "cost_fixed_per_year": "fixed costs a year",
 }
+
+SHORT = {
+    "decision_to_delivery_min": "DDI",
+    "ddi_within_target_pct": "DDI within target",
+    "ddi_over_target_pct": "DDI over target",
+    "decision_to_team_on_site_min": "decision to team on site",
+    "decision_to_mother_arrived_min": "decision to mother arrived",
+    "delivery_to_nicu_min": "delivery to NICU",
+    "team_assembly_wait_min": "team assembly wait",
+}
+"""Short names of the interval and share KPIs, for column headers that add the statistic and the unit."""
 
 _AWAY = r"(?:_(day|night|weekend))?_team_(away|home)_([A-Za-z0-9]+)$"
 _PATTERN_TEXTS = {
@@ -69,6 +96,18 @@ _PATTERN_TEXTS = {
         "home emergencies decided while a team from {0} was away",
     r"^staff_left_while_team_away_([A-Za-z0-9]+)_(\w+)$":
         "fewest staff left at {0} while its team was away: {1}",
+    r"^staff_hours_away_per_year_(\w+)$":
+        "staff-hours away a year: {0}",
+    r"^equipment_hours_per_year_(\w+)$":
+        "hours in use a year (cleaning and restocking included): {0}",
+    r"^outcome_(\w+)_excess_per_year_(low|high)$":
+        "expected {0} a year due to delay, at the odds ratio's {1} end (proxy)",
+    r"^outcome_(\w+)_excess_per_year$":
+        "expected {0} a year due to delay (proxy)",
+    r"^outcome_(\w+)_per_year$":
+        "expected {0} a year (proxy)",
+    r"^outcome_(\w+)_exposed_pct$":
+        "share of babies exposed for the proxy {0}",
 }
 """Regular expression -> label, tried in order (a pathway or team-away split before the plain urgency)."""
 _PATTERNS = [(re.compile(pattern), text) for pattern, text in _PATTERN_TEXTS.items()]
@@ -94,3 +133,9 @@ def kpi_label(kpi: str) -> str:
     if match:
         return f"utilisation of {plural(match.group(2))} at {match.group(1)}"
     return kpi.replace("_", " ")
+
+
+def short_label(kpi: str) -> str:
+    """A short name for a column header: ``"decision_to_delivery_min"`` -> ``"DDI"``; an unknown KPI keeps its
+    name without the unit word (``_min``, ``_pct``), underscores as spaces."""
+    return SHORT.get(kpi) or re.sub(r"_(min|pct)(?=_|$)", "", kpi).replace("_", " ")

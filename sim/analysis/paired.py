@@ -98,6 +98,8 @@ def unpaired_interval(base: np.ndarray, other: np.ndarray, confidence: float = 0
 
 
 def _fmt(value: float, unit: str) -> str:
+    if unit == "cost":
+        return f"{value:,.0f}"
     if unit == "fraction":
         return f"{value:.3f}"
     if unit == "count":
@@ -105,7 +107,8 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:.1f}"
 
 
-UNIT_WORDS = {"min": " min", "%": " percentage points", "fraction": "", "count": ""}
+UNIT_WORDS = {"min": " min", "%": " percentage points", "fraction": "", "count": "", "h": " h", "d": " days",
+              "cost": ""}
 
 
 def verdict(name: str, kpi: str, p: Paired, p_holm: float = math.nan, tested: int = 1,

@@ -10,12 +10,14 @@ The comparison folder (written atomically) holds::
     summaries.csv      every scenario's summary.csv with a ``scenario`` column
     comparison.json    names, seeds, replications, input changes and verdicts
     comparison.txt     the same in plain English
+    results.xlsx       the tables as an Excel workbook (any locale)
     figures/  comparison.html
 """
 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +27,8 @@ import pandas as pd
 
 from sim import __version__, store
 from sim.analysis.kpis import HEADLINE
-from sim.analysis.paired import DIFFERENCE_COLUMNS, differences
+from sim.analysis.labels import kpi_label
+from sim.analysis.paired import DIFFERENCE_COLUMNS, UNIT_WORDS, differences
 from sim.experiment.runner import shared_executor
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_dict, scenario_hash
 from sim.scenario.diff import describe_changes
@@ -112,6 +115,27 @@ def paired_tables(named: list[Named], folder: Path) -> tuple[pd.DataFrame, pd.Da
     return diff, summary
 
 
+TRADE_OFF_KPIS = ("cost_per_year", "decision_to_delivery_min_cat1", "home_decision_to_delivery_min_cat1",
+                  "decision_to_team_on_site_min_cat1")
+"""What a change costs, then what it buys: the KPIs of a comparison's one-line trade-off, besides every
+outcome proxy's excess (``outcome_<name>_excess_per_year``)."""
+
+
+def trade_off(diff: pd.DataFrame, name: str, currency: str | None) -> str:
+    """One line: the paired differences of scenario ``name`` against the first in cost a year, category-1
+    DDIs and each outcome proxy's excess, each with its 95% CI (those ``diff`` holds)."""
+    rows = diff[diff["scenario"] == name].set_index("kpi")
+    kpis = [*TRADE_OFF_KPIS, *sorted(k for k in rows.index if re.fullmatch(r"outcome_\w+_excess_per_year", k))]
+    parts = []
+    for kpi in (k for k in kpis if k in rows.index):
+        row = rows.loc[kpi]
+        unit = currency if kpi.startswith("cost_") else UNIT_WORDS.get(row["unit"], "").strip()
+        digits = ",.0f" if kpi.startswith("cost_") else ".2f" if row["unit"] == "count" else ".1f"
+        parts.append(f"{kpi_label(kpi)} {row['diff_mean']:+{digits}} {unit or ''}".rstrip()
+                     + f" (95% CI {row['diff_ci_low']:{digits}} to {row['diff_ci_high']:{digits}})")
+    return f"{name}: " + "; ".join(parts) if parts else f"{name}: no cost or category-1 KPI to weigh"
+
+
 def describe(named: list[Named], diff: pd.DataFrame, seed: int, n: int, kind: str,
              overrides: list[str] | None = None) -> dict[str, Any]:
     """The study's record: who was compared, how, the ``--set`` overrides applied to every scenario,
@@ -124,7 +148,14 @@ def describe(named: list[Named], diff: pd.DataFrame, seed: int, n: int, kind: st
                        "input_changes": describe_changes(base, scenario_dict(x.scenario))} for x in named],
         "verdicts": {x.name: list(diff.loc[(diff["scenario"] == x.name) & diff["kpi"].isin(HEADLINE), "verdict"])
                      for x in named[1:]},
+        "trade_offs": {x.name: trade_off(diff, x.name, currency_of(x.scenario)) for x in named[1:]},
+        "currency": currency_of(named[0].scenario),
     }
+
+
+def currency_of(scenario: Scenario) -> str | None:
+    """The currency of the scenario's cost rates (None without a ``costs`` section)."""
+    return scenario.costs.currency if scenario.costs is not None else None
 
 
 def as_text(record: dict[str, Any]) -> str:
@@ -140,6 +171,8 @@ def as_text(record: dict[str, Any]) -> str:
         changes = item["input_changes"] or ["(no input differs)"]
         lines += ["  input: " + c for c in changes]
         lines += ["  " + v for v in record["verdicts"].get(item["name"], [])]
+        if item["name"] in record.get("trade_offs", {}):
+            lines.append("  trade-off: " + record["trade_offs"][item["name"]].split(": ", 1)[1])
         lines.append("")
     return "\n".join(lines)
 
@@ -156,6 +189,13 @@ def write_study(folder: Path, named: list[Named], seed: int, n: int, kind: str,
     return diff, summary
 
 
+def write_workbook(folder: Path) -> Path:
+    """Write the study's ``results.xlsx`` from the tables in ``folder`` (:mod:`sim.report.workbook`)."""
+    from sim.report.workbook import write_study_workbook
+
+    return write_study_workbook(folder)
+
+
 def compare_scenarios(scenarios: list[Scenario], opts: Any, names: list[str] | None = None,
                       overrides: list[str] | None = None) -> Path:
     """Run ``scenarios`` under common random numbers and write the comparison folder; returns its path.
@@ -168,6 +208,7 @@ def compare_scenarios(scenarios: list[Scenario], opts: Any, names: list[str] | N
     with store.results_folder(out, force=opts.force) as tmp:
         seed, n = run_set(named, opts, tmp, overrides)
         write_study(tmp, named, seed, n, "compare", overrides)
+        write_workbook(tmp)
         if opts.report:
             from sim.report.compare_html import build_comparison_report
 

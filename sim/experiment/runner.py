@@ -20,8 +20,10 @@ from pathlib import Path
 import pandas as pd
 
 from sim import store
+from sim.analysis.costs import cost_kpis, hours_kpis, observed_years, with_resource_use
 from sim.analysis.feasibility import unserved_requests
 from sim.analysis.kpis import replication_kpis, share_counts
+from sim.analysis.outcomes import outcome_kpis
 from sim.analysis.tables import cases_table, events_frame, resources_table
 from sim.errors import InputError
 from sim.experiment.progress import Progress
@@ -45,6 +47,32 @@ def home_urgencies(scenario: Scenario) -> list[str]:
                               for u, share in home.urgency_mix.items() if share > 0))
 
 
+def staff_roles_of(scenario: Scenario) -> list[str]:
+    """Every staff role of the scenario: the hospitals' and the dedicated teams' own."""
+    return sorted({role for h in scenario.hospitals.values() for role in h.staff}
+                  | {role for t in scenario.teams if t.dedicated for role in t.own_staff()})
+
+
+def equipment_of(scenario: Scenario) -> list[str]:
+    """Every equipment item of the scenario: the hospitals' and the teams'."""
+    return sorted({item for h in scenario.hospitals.values() for item in h.equipment}
+                  | {item for t in scenario.teams for item in t.equipment})
+
+
+def resource_kpis(scenario: Scenario, cases: pd.DataFrame, events: pd.DataFrame,
+                  resources: pd.DataFrame) -> dict[str, float]:
+    """Per-year hours (:func:`sim.analysis.costs.hours_kpis`), costs when the scenario has rates, and
+    outcome proxies, of one replication."""
+    horizon, warmup = scenario.run.horizon_days * 1440.0, scenario.run.warmup_days * 1440.0
+    roles = staff_roles_of(scenario)
+    out = hours_kpis(cases, events, resources, roles, equipment_of(scenario), horizon, warmup)
+    if scenario.costs is not None:
+        out.update(cost_kpis(out, scenario.costs, roles))
+    kept = cases[cases["case_created_min"] >= warmup]
+    out.update(outcome_kpis(kept, list(scenario.outcomes), observed_years(horizon, warmup)))
+    return out
+
+
 def replication_tables(scenario: Scenario, seed: int, replication: int) -> tuple[dict[str, pd.DataFrame], int]:
     """Run one replication and derive its tables; returns ``(tables, SimPy events)``."""
     out = simulate(scenario, seed, replication)
@@ -52,13 +80,14 @@ def replication_tables(scenario: Scenario, seed: int, replication: int) -> tuple
     warmup = scenario.run.warmup_days * 1440.0
     events = events_frame(out.rows, replication)
     targets = {name: u.target_min for name, u in scenario.urgency.items()}
-    cases = cases_table(events, targets)
+    staff_roles = staff_roles_of(scenario)
+    cases = with_resource_use(cases_table(events, targets), events, staff_roles, horizon, scenario.costs)
     resources = resources_table(events, horizon, warmup)
     homes = [d.hospital for d in scenario.demand.home_streams]
-    staff_roles = sorted({role for h in scenario.hospitals.values() for role in h.staff})
     kpis = replication_kpis(cases, resources, list(scenario.urgency), warmup, events, staff_roles,
                             home_urgencies(scenario), horizon, teams=[t.name for t in scenario.teams],
-                            home_hospitals=homes)
+                            home_hospitals=homes, proxies=list(scenario.outcomes))
+    kpis.update(resource_kpis(scenario, cases, events, resources))
     kpi_frame = pd.DataFrame([{"replication": replication, **kpis}])
     shares = share_counts(cases, list(scenario.urgency), warmup, homes).assign(replication=replication)
     unserved = unserved_requests(events, horizon, limit_table(scenario))

@@ -7,7 +7,7 @@ run with one seed, so their paired differences against the reference are
 valid.  Besides the comparison files (:mod:`sim.experiment.compare`), the
 folder holds ``sweep.csv``: one row per variant and KPI with the values of
 the varied keys, the mean and 95% CI, and the paired difference against the
-reference variant.
+reference variant.  Its ``results.xlsx`` has a ``Sweep`` sheet besides the comparison's.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim import store
 from sim.errors import InputError
-from sim.experiment.compare import Named, run_set, write_study
+from sim.experiment.compare import Named, run_set, write_study, write_workbook
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.diff import show
 from sim.scenario.load import parse_override
@@ -124,6 +124,7 @@ def sweep(path: Path, overrides: list[str], vary_texts: list[str], opts: Any) ->
         table = tidy(named, varies, summary, diff)
         store.write_csv(tmp, "sweep.csv", table)
         store.write_json(tmp, "sweep.json", {"vary": {v.key: list(v.options) for v in varies}})
+        write_workbook(tmp)  # after sweep.csv, which it holds as a sheet
         if opts.report:
             from sim.report.compare_html import build_comparison_report
 

@@ -180,8 +180,10 @@ class Outcome:
 def known_kpis(scenario: Any) -> set[str]:
     """Every KPI name a run of ``scenario`` can produce (see :mod:`sim.analysis.kpis`)."""
     from sim.analysis.case_kpis import kpi_names
+    from sim.analysis.costs import resource_kpi_names
     from sim.analysis.kpis import CASE_KPIS, COUNT_KPIS
-    from sim.experiment.runner import home_urgencies
+    from sim.analysis.outcomes import outcome_kpi_names
+    from sim.experiment.runner import equipment_of, home_urgencies, staff_roles_of
     from sim.model.run import POOL_NAME
 
     names = {*CASE_KPIS, *COUNT_KPIS, "ddi_within_target_pct", "home_ddi_within_target_pct"}
@@ -194,6 +196,8 @@ def known_kpis(scenario: Any) -> set[str]:
             taken.setdefault(team.home, [])
             taken[team.home] += [r for r, n in team.composition.items() if n and r not in taken[team.home]]
     names |= kpi_names(list(scenario.urgency), home_urgencies(scenario), homes, taken)
+    names |= resource_kpi_names(staff_roles_of(scenario), equipment_of(scenario), scenario.costs is not None)
+    names |= outcome_kpi_names(list(scenario.outcomes))
     for hid, h in scenario.hospitals.items():
         names |= {f"utilisation_{hid}_{p}" for p in [*POOL_NAME.values(), *h.equipment, *h.staff]}
     for team in scenario.teams:

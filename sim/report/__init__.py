@@ -1,20 +1,25 @@
-"""Presentation: charts (DataFrames in, Figures out) and the HTML report."""
+"""Presentation: charts (DataFrames in, Figures out), the HTML report and the Excel workbook."""
 
 from pathlib import Path
 
 from sim import store
 from sim.report.compare_html import build_comparison_report
 from sim.report.html import build_report
+from sim.report.run_workbook import write_run_workbook
+from sim.report.workbook import write_study_workbook
 
 __all__ = ["build_comparison_report", "build_report", "rebuild_report"]
 
 
-def rebuild_report(folder: str | Path) -> Path | None:
-    """Rebuild the report of a results folder (``report.html``) or of a comparison or sweep folder
-    (``comparison.html``) from its tables, without rerunning; ``None`` when the folder is neither."""
+def rebuild_report(folder: str | Path) -> tuple[Path, Path] | None:
+    """Rebuild the report and ``results.xlsx`` of a results folder (``report.html``) or of a comparison or
+    sweep folder (``comparison.html``) from its tables, without rerunning; returns ``(report, workbook)``,
+    or ``None`` when the folder is neither."""
     folder = Path(folder)
     if store.is_results_folder(folder):
-        return build_report(folder)
+        workbook = write_run_workbook(folder)
+        return build_report(folder), workbook
     if store.is_comparison_folder(folder):
-        return build_comparison_report(folder)
+        workbook = write_study_workbook(folder)
+        return build_comparison_report(folder), workbook
     return None

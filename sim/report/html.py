@@ -26,7 +26,7 @@ from sim.analysis import attribution, occupancy
 from sim.analysis.kpis import shown_interval
 from sim.analysis.labels import kpi_label
 from sim.analysis.precision import headline_of
-from sim.report import charts, narrative
+from sim.report import charts, economics, narrative
 from sim.scenario.fastest import fastest_ddi_min, fastest_for_kpi
 from sim.scenario.schema import Scenario
 
@@ -306,6 +306,7 @@ def context(folder: Path, data: RunData) -> dict[str, Any]:
         "chart_replications": min(CHART_REPLICATIONS, int(m["replications"])),
         "stress_reference": narrative.STRESS_REFERENCE,
         "warnings": list(m.get("warnings") or []),
+        "economics": economics.section(data.summary, sc),
     }
 
 

@@ -229,10 +229,30 @@ def _divert(found: _Found) -> None:
                 found.add("policies.divert_to", f"no travel route from {home}, a team's home NICU")
 
 
+def _economics(found: _Found) -> None:
+    """Cost rates for every role that can be away; outcome proxies with distinct names and known urgencies."""
+    sc = found.sc
+    if sc.costs is not None:
+        away = {role for t in sc.teams for role, n in t.composition.items() if n} | set(sc.transfer.escort)
+        for role in sorted(away - set(sc.costs.staff_hour)):
+            found.add(f"costs.staff_hour.{role}", f"no rate for {role!r}, a role sent away from home (give 0 "
+                                                  "to count its hours at no cost)")
+        staffed = {role for h in sc.hospitals.values() for role in h.staff} | {
+            role for t in sc.teams for role in t.own_staff()}
+        for role in sc.costs.staff_hour:
+            if role not in staffed:
+                found.add(f"costs.staff_hour.{role}", f"role {role!r} is staffed nowhere")
+    names = [p.name for p in sc.outcomes]
+    for i, proxy in enumerate(sc.outcomes):
+        if names.count(proxy.name) > 1:
+            found.add(f"outcomes.{i}.name", f"{proxy.name!r} names more than one outcome proxy")
+        found.urgencies(proxy.urgencies or [], f"outcomes.{i}.urgencies")
+
+
 def check_references(sc: Scenario) -> Scenario:
     """Return ``sc`` unchanged, or raise :class:`ReferenceProblems` listing every broken name."""
     found = _Found(sc)
-    for check in (_teams, _hosts, _urgencies, _home_demand, _divert):
+    for check in (_teams, _hosts, _urgencies, _home_demand, _divert, _economics):
         check(found)
     if found.items:
         raise ReferenceProblems(found.items)

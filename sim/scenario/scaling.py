@@ -18,7 +18,7 @@ under it *as a whole*:
 - a count (an integer: rooms, beds, cots, ambulances, items, people):
   ``floor(n * k)`` for ``k < 1`` and ``ceil(n * k)`` for ``k > 1``, never
   below 1 when ``n`` is at least 1 (a count that cannot move says so);
-- a probability: ``p * k``, capped at 1 (said when it is);
+- a probability (a key named ``*probability*`` or ``risk``): ``p * k``, capped at 1 (said when it is);
 - any other number (a rate per day, a factor, a time in minutes): ``x * k``.
 
 Values that an amount cannot describe are never scaled, and a parameter with
@@ -172,7 +172,7 @@ def classify(path: KeyPath, value: Any) -> tuple[str | None, str]:
     if isinstance(value, int):
         return "count", ""
     if isinstance(value, float):
-        return ("probability" if "probability" in path[-1] else "number"), ""
+        return ("probability" if "probability" in path[-1] or path[-1] == "risk" else "number"), ""
     return None, "an empty mapping or list"
 
 

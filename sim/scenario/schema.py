@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
-    BaseModel,
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
@@ -23,24 +22,15 @@ from pydantic import (
     model_validator,
 )
 
+from sim.scenario.base import Frozen
 from sim.scenario.distributions import Distribution
+from sim.scenario.economics import Costs, OutcomeProxy
 from sim.scenario.references import check_references
 
 Count = Annotated[int, Field(ge=0, le=100_000)]
 Probability = Annotated[float, Field(ge=0, le=1)]
 Minutes = Annotated[float, Field(ge=0, le=10_000_000)]
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-
-
-class Frozen(BaseModel):
-    """Base of every scenario model: unknown keys refused, immutable, strict types.
-
-    Strict: text is never read as a number ("6"), nor a boolean as a count
-    (``true`` is not 1), nor a fraction as a whole number; infinities and NaN
-    are refused.  Lists stand for the two tuple fields, as YAML has no tuples.
-    """
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
 
 
 class Urgency(Frozen):
@@ -582,6 +572,9 @@ class Scenario(Frozen):
     clinical: Clinical
     transfer: TransferPolicy
     policies: Policies
+    costs: Costs | None = Field(None, description="cost rates (optional; without them results give hours only)")
+    outcomes: list[OutcomeProxy] = Field(default_factory=list, max_length=50,
+                                         description="outcome proxies: cited risk mappings (optional)")
     sources: dict[str, str] = Field(default_factory=dict, description="key -> citation or ASSUMPTION")
 
     @model_validator(mode="before")

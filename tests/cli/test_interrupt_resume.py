@@ -88,6 +88,8 @@ def test_interrupted_run_resumes_to_identical_tables(tmp_path: Path, reference: 
     assert not store.partial_dir(out).exists()
     assert store.read_json(out)["resumed_replications"] >= done
     assert_same_tables(out, reference)
+    assert (out / "results.xlsx").is_file()
+    assert not list(out.glob("*.tmp"))
 
 
 def test_ctrl_c_exits_130_with_a_message_and_no_traceback(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+import openpyxl
 import pandas as pd
 import pytest
 from scipy import stats
@@ -69,6 +70,8 @@ def test_sweep_writes_one_row_per_variant_and_kpi(tmp_path):
     assert (first["diff_mean"].fillna(0) == 0).all()
     room = table[(table["kpi"] == "utilisation_NHOG_operating_room")].set_index("hospitals.NHOG.operating_rooms")
     assert room.loc[2, "mean"] > room.loc[3, "mean"]
+    sheet = openpyxl.load_workbook(out / "results.xlsx")["Sweep"]
+    assert sheet.max_row == len(table) + 1  # the header, then every row of sweep.csv
 
 
 FIXED = [

@@ -8,9 +8,11 @@ import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from sim.report import narrative
+from tests.conftest import SCENARIOS
 from tests.report.conftest import HOSTILE_DESCRIPTION, HOSTILE_NAME, run_cli
 
 
@@ -73,6 +75,28 @@ def test_report_has_every_section(page):
     assert "20 simulated days per replication" in words
     assert "Are the replications enough?" in words
     assert "NICE CG132" in words  # a source from the scenario's sources mapping
+
+
+def test_costs_section_shows_costs_in_the_currency_and_each_proxy_with_its_source(page):
+    assert {"use-table", "cost-table", "proxy-table"} <= page.ids
+    assert "no-costs" not in page.ids
+    words = " ".join(page.text)
+    assert "Costs in VND" in words
+    assert "BMJ 2004;328:665" in words  # the Apgar proxy's source (baseline.yaml)
+
+
+def test_without_costs_the_report_gives_hours_and_says_so(tmp_path):
+    out = tmp_path / "nocost"
+    result = run_cli(["run", str(SCENARIOS / "baseline.yaml"), "-n", "1", "--out", str(out), "--set",
+                      "run.horizon_days=10", "--set", "costs=null"])
+    assert result.exit_code == 0, result.output
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert 'id="no-costs"' in html
+    assert 'id="use-table"' in html
+    assert 'id="cost-table"' not in html
+    summary = pd.read_csv(out / "summary.csv")
+    assert "staff_hours_away_per_year" in set(summary["kpi"])
+    assert not summary["kpi"].str.startswith("cost_").any()
 
 
 def test_report_command_rebuilds_the_same_report_without_rerunning(results, tmp_path):

@@ -1,0 +1,188 @@
+"""Staff-hours, vehicle and equipment hours, NICU days and what they cost: from the event log.
+
+A case's use of a pool is read from its ``acquire`` and ``release`` events,
+one unit (a person, a vehicle, an item, a cot) at a time: units of one case
+and pool are released in the order they were granted, so a transfer
+escort (granted first) is told apart from the surgical team that later
+takes people of the same role for her caesarean.  A unit not released by the
+horizon is counted to the horizon.
+
+- **staff-hours away**: people granted to a case when its outreach team or
+  its transfer crew is assembled (``team_assembled``, ``crew_assembled``),
+  from that grant to their release (the team's return; the neonatal part at
+  the NICU or on its own return; the escort at handover);
+- **ambulance missions**: each ambulance granted to a case (a team's, a
+  transfer crew's, or, when the newborn travels on its own, the newborn's);
+- **NICU days**: a newborn's days from admission to discharge, surge
+  admissions (over the count, no cot held) included.
+
+Per-year figures count the cases created after the warm-up, and pool
+integrals over ``[warmup, horizon]`` (overtime, call-in hours, vehicle and
+equipment use), scaled by 365 days over the observed span.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from sim.scenario.economics import Costs
+
+KEYS = ["replication", "case_id"]
+USE_COLUMNS = ("staff_hours_away", "staff_hours", "ambulance_trips", "ambulance_hours", "nicu_days", "call_ins")
+"""Per-case columns added to the cases table by :func:`with_resource_use` (hours, counts, days)."""
+
+
+def unit_spans(events: pd.DataFrame, horizon_min: float) -> pd.DataFrame:
+    """Every unit a case was granted: ``replication, case_id, hospital, resource, start_min, end_min``.
+
+    The k-th unit granted to a case from a pool is the k-th released (first in, first out); a unit still
+    held at the horizon ends there.  Rows: one per unit (a grant of 2 people gives 2 rows).
+    """
+    cols = [*KEYS, "hospital", "resource", "time_min"]
+    ev = events[(events["case_id"] >= 0) & events["event"].isin(["acquire", "release"])]
+    spans = []
+    for name in ("acquire", "release"):
+        sel = ev[ev["event"] == name]
+        counts = sel["value"].fillna(0).astype("int64").to_numpy()
+        units = sel[cols].iloc[np.repeat(np.arange(len(sel)), counts)].reset_index(drop=True)
+        units["k"] = units.groupby(cols[:-1], observed=True).cumcount()
+        spans.append(units)
+    out = spans[0].merge(spans[1], on=[*cols[:-1], "k"], how="left", suffixes=("", "_end"))
+    out = out.rename(columns={"time_min": "start_min", "time_min_end": "end_min"})
+    out["end_min"] = out["end_min"].fillna(horizon_min).clip(upper=horizon_min)
+    return out.drop(columns="k")
+
+
+def _assembly_times(events: pd.DataFrame) -> pd.DataFrame:
+    sel = events[events["event"].isin(["team_assembled", "crew_assembled"])]
+    return sel[[*KEYS, "time_min"]].drop_duplicates().rename(columns={"time_min": "start_min"}).assign(away=True)
+
+
+def staff_away(spans: pd.DataFrame, events: pd.DataFrame, staff_roles: list[str]) -> pd.DataFrame:
+    """The staff units of :func:`unit_spans` granted at a team's or crew's assembly, with ``hours``."""
+    staff = spans[spans["resource"].isin(staff_roles)]
+    away = staff.merge(_assembly_times(events), on=[*KEYS, "start_min"], how="inner")
+    return away.assign(hours=(away["end_min"] - away["start_min"]) / 60.0)
+
+
+def nicu_days(events: pd.DataFrame, horizon_min: float) -> pd.Series:
+    """Days each newborn spent in a NICU (index replication, case_id), to the horizon if still there."""
+    ev = events[events["case_id"] >= 0]
+    admitted = ev[ev["event"] == "nicu_admission"].groupby(KEYS)["time_min"].first()
+    left = ev[ev["event"] == "nicu_discharge"].groupby(KEYS)["time_min"].first()
+    return ((left.reindex(admitted.index).fillna(horizon_min) - admitted) / 1440.0).rename("nicu_days")
+
+
+def with_resource_use(cases: pd.DataFrame, events: pd.DataFrame, staff_roles: list[str], horizon_min: float,
+                      costs: Costs | None = None) -> pd.DataFrame:
+    """``cases`` with each case's use of people, vehicles and cots (:data:`USE_COLUMNS`), and with
+    ``costs`` its ``cost``: staff-hours away at each role's rate, ambulance missions, NICU days and the
+    call-ins made for it, at their rates (empty without ``costs``)."""
+    spans = unit_spans(events, horizon_min)
+    spans["hours"] = (spans["end_min"] - spans["start_min"]) / 60.0
+    away = staff_away(spans, events, staff_roles)
+    staff = spans[spans["resource"].isin(staff_roles)]
+    ambulance = spans[spans["resource"] == "ambulance"]
+    calls = events[(events["event"] == "call_in") & (events["case_id"] >= 0)]
+    use = pd.DataFrame({
+        "staff_hours_away": away.groupby(KEYS)["hours"].sum(),
+        "staff_hours": staff.groupby(KEYS)["hours"].sum(),
+        "ambulance_trips": ambulance.groupby(KEYS).size().astype("float64"),
+        "ambulance_hours": ambulance.groupby(KEYS)["hours"].sum(),
+        "nicu_days": nicu_days(events, horizon_min),
+        "call_ins": calls.groupby(KEYS).size().astype("float64"),
+    }).reset_index()
+    out = cases.drop(columns=[c for c in (*USE_COLUMNS, "cost") if c in cases]).merge(use, on=KEYS, how="left")
+    for col in USE_COLUMNS:
+        out[col] = out[col].fillna(0.0)
+    out["nicu_days"] = out["nicu_days"].where(out["nicu_admission_min"].notna())
+    out["cost"] = case_costs(out, away, costs) if costs is not None else math.nan
+    return out
+
+
+def case_costs(cases: pd.DataFrame, away: pd.DataFrame, costs: Costs) -> pd.Series:
+    """Each case's cost (aligned with ``cases``): staff-hours away by role, ambulance missions,
+    NICU days and call-ins, at the rates of ``costs``."""
+    rate = away["resource"].astype("string").map(costs.staff_hour).astype("float64").fillna(0.0)
+    staff = (away["hours"] * rate).groupby([away["replication"], away["case_id"]]).sum()
+    staff = staff.reindex(pd.MultiIndex.from_frame(cases[KEYS])).fillna(0.0).to_numpy()
+    return pd.Series(staff + cases["ambulance_trips"].to_numpy() * costs.ambulance_trip
+                     + cases["nicu_days"].fillna(0.0).to_numpy() * costs.nicu_cot_day
+                     + cases["call_ins"].to_numpy() * costs.call_in, index=cases.index)
+
+
+def observed_years(horizon_min: float, warmup_min: float) -> float:
+    """The span the KPIs count, in years of 365 days."""
+    return (horizon_min - warmup_min) / (365.0 * 1440.0)
+
+
+def _pool_hours(resources: pd.DataFrame, column: str, pools: list[str]) -> float:
+    if not len(resources) or column not in resources:
+        return 0.0
+    return float(resources.loc[resources["resource"].isin(pools), column].sum()) / 60.0
+
+
+def hours_kpis(cases: pd.DataFrame, events: pd.DataFrame, resources: pd.DataFrame, staff_roles: list[str],
+               equipment: list[str], horizon_min: float, warmup_min: float) -> dict[str, float]:
+    """Per-year hours, missions and days of one replication (cases created after the warm-up).
+
+    ``staff_hours_away_per_year`` (and ``_<role>``), ``overtime_hours_per_year``,
+    ``call_in_hours_per_year`` (called-in people on site), ``call_ins_per_year``,
+    ``ambulance_trips_per_year``, ``ambulance_hours_per_year``, ``equipment_hours_per_year_<item>``
+    (in use, cleaning and restocking included) and ``nicu_cot_days_per_year``.
+    """
+    years = observed_years(horizon_min, warmup_min)
+    kept = cases[cases["case_created_min"] >= warmup_min]
+    spans = unit_spans(events, horizon_min)
+    away = staff_away(spans, events, staff_roles).merge(kept[KEYS], on=KEYS)
+    out = {"staff_hours_away_per_year": float(away["hours"].sum()) / years}
+    for role in staff_roles:
+        hours = float(away.loc[away["resource"] == role, "hours"].sum())
+        if hours or role in set(away["resource"]):
+            out[f"staff_hours_away_per_year_{role}"] = hours / years
+    out["overtime_hours_per_year"] = _pool_hours(resources, "overtime_min", staff_roles) / years
+    out["call_in_hours_per_year"] = _pool_hours(resources, "call_in_min", staff_roles) / years
+    out["call_ins_per_year"] = (float(resources["call_ins"].sum()) if len(resources) else 0.0) / years
+    out["ambulance_trips_per_year"] = float(kept["ambulance_trips"].sum()) / years
+    out["ambulance_hours_per_year"] = _pool_hours(resources, "busy_min", ["ambulance"]) / years
+    for item in equipment:
+        out[f"equipment_hours_per_year_{item}"] = _pool_hours(resources, "busy_min", [item]) / years
+    out["nicu_cot_days_per_year"] = float(kept["nicu_days"].sum()) / years
+    return out
+
+
+def cost_kpis(hours: dict[str, float], costs: Costs, staff_roles: list[str]) -> dict[str, float]:
+    """Per-year costs of one replication from its :func:`hours_kpis`, at the rates of ``costs``.
+
+    ``cost_per_year`` is the sum of ``cost_staff_away_per_year``, ``cost_overtime_per_year``,
+    ``cost_call_ins_per_year``, ``cost_ambulance_trips_per_year``, ``cost_nicu_per_year`` and
+    ``cost_fixed_per_year``.
+    """
+    parts = {
+        "cost_staff_away_per_year": sum(hours.get(f"staff_hours_away_per_year_{role}", 0.0) * rate
+                                        for role, rate in costs.staff_hour.items() if role in staff_roles),
+        "cost_overtime_per_year": hours["overtime_hours_per_year"] * costs.overtime_hour,
+        "cost_call_ins_per_year": hours["call_ins_per_year"] * costs.call_in,
+        "cost_ambulance_trips_per_year": hours["ambulance_trips_per_year"] * costs.ambulance_trip,
+        "cost_nicu_per_year": hours["nicu_cot_days_per_year"] * costs.nicu_cot_day,
+        "cost_fixed_per_year": float(sum(costs.fixed_per_year.values())),
+    }
+    return {**parts, "cost_per_year": float(np.sum(list(parts.values())))}
+
+
+COST_KPIS = ("cost_staff_away_per_year", "cost_overtime_per_year", "cost_call_ins_per_year",
+             "cost_ambulance_trips_per_year", "cost_nicu_per_year", "cost_fixed_per_year", "cost_per_year",
+             "cost_per_outreach_case")
+
+
+def resource_kpi_names(staff_roles: list[str], equipment: list[str], with_costs: bool) -> set[str]:
+    """Every KPI name of this module (for checking a name a user types, e.g. a ``target`` goal)."""
+    names = {"staff_hours_away_per_year", "staff_hours_away_per_outreach_case", "overtime_hours_per_year",
+             "call_in_hours_per_year", "call_ins_per_year", "ambulance_trips_per_year", "ambulance_hours_per_year",
+             "nicu_cot_days_per_year"}
+    names |= {f"staff_hours_away_per_year_{role}" for role in staff_roles}
+    names |= {f"equipment_hours_per_year_{item}" for item in equipment}
+    return names | set(COST_KPIS) if with_costs else names
