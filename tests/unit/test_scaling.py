@@ -32,7 +32,7 @@ def _of(key: str) -> Parameter | Skipped:
 
 def _covers(key: str, path: tuple[str, ...], below: bool = False) -> bool:
     """Whether ``key`` names ``path`` or a key above it (or, with ``below``, one under it)."""
-    return any(path[:len(m)] == m or below and m[:len(path)] == path for m in matches(DATA, key))
+    return any(path[:len(m)] == m or (below and m[:len(path)] == path) for m in matches(DATA, key))
 
 
 def _marked_lines() -> list[tuple[int, str, list[tuple[str, ...]]]]:
