@@ -266,6 +266,7 @@ def write_outputs(folder: Path, out: Outcome) -> None:
     from sim.app import safe_name
     from sim.report.html import save_figure
     from sim.report.tornado import morris_chart, tornado_chart
+    from sim.report.workbook import write_sensitivity_workbook
 
     factors = (out.record["range"]["low"], out.record["range"]["high"])
     for name, table in (("sensitivity", out.table), ("survival", out.survival), ("morris", out.morris)):
@@ -278,6 +279,7 @@ def write_outputs(folder: Path, out: Outcome) -> None:
             save_figure(morris_chart(out.morris, kpi), folder, f"morris_{safe_name(kpi)}")
     store.write_json(folder, "sensitivity.json", out.record)
     store.write_text(folder, "sensitivity.txt", "\n".join(out.text).rstrip() + "\n")
+    write_sensitivity_workbook(folder)
 
 
 def default_out(scenario: Scenario, overrides: list[str], suffix: str = "") -> Path:

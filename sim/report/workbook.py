@@ -284,3 +284,43 @@ def write_study_workbook(folder: str | Path, extra: Sequence[tuple[str, str]] = 
     sheets += [table_sheet(name, store.read_table(folder, table), currency)
                for table, name in (*STUDY_TABLES, *extra) if store.has_table(folder, table)]
     return save(folder, sheets)
+
+
+SENSITIVITY_TABLES = (("sensitivity", "Sensitivity"), ("survival", "Survival"), ("morris", "Morris"))
+"""``(table, sheet)``: the tables of a sensitivity folder that become sheets, where present."""
+
+
+def sensitivity_about(record: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """The About rows of a sensitivity study (from ``sensitivity.json``): how it was run, each parameter with
+    its source and its low and high values, and what was not scaled and why."""
+    rows: list[tuple[str, Any]] = [
+        ("kind", record.get("kind")), ("scenario", record.get("scenario")), ("seed", record.get("seed")),
+        ("replications", record.get("replications")), ("ihsim version", record.get("ihsim_version")),
+        ("range", f"x{record['range']['low']:g} (low) to x{record['range']['high']:g} (high)"),
+        ("overrides", list(record.get("overrides") or []) or "(none)")]
+    for p in record.get("parameters") or []:
+        low, high = p.get("low") or {}, p.get("high") or {}
+        rows.append((f"parameter {p['key']}", f"{p.get('source', '')}; low {low.get('value', '')}; "
+                                              f"high {high.get('value', '')}"))
+    rows += [(f"not scaled: {s['key']}", s["reason"]) for s in record.get("skipped") or []]
+    rows.append(("how to read", "Each row of Sensitivity is a parameter at its low or high value: diff_mean = "
+                                "variant - base, paired over replications (common random numbers), with a 95% t "
+                                "interval, not adjusted for the number of parameters."))
+    return rows
+
+
+def write_sensitivity_workbook(folder: str | Path) -> Path:
+    """Write ``results.xlsx`` of a sensitivity folder: ``About`` (from ``sensitivity.json``) and a sheet for
+    each of :data:`SENSITIVITY_TABLES` the folder holds.
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder has no ``sensitivity.json``.
+    """
+    folder = Path(folder)
+    record = store.read_json(folder, "sensitivity.json")
+    sheets = [about_sheet(sensitivity_about(record))]
+    sheets += [table_sheet(name, store.read_table(folder, table), None)
+               for table, name in SENSITIVITY_TABLES if store.has_table(folder, table)]
+    return save(folder, sheets)

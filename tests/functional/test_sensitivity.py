@@ -98,6 +98,20 @@ def test_the_study_folder_holds_its_table_record_summary_charts_and_runs(one_way
         assert (one_way / run / "replications.csv").is_file()
 
 
+def test_the_study_workbook_holds_the_table_as_numbers(one_way):
+    import openpyxl
+
+    book = openpyxl.load_workbook(one_way / "results.xlsx")
+    assert book.sheetnames[:2] == ["About", "Sensitivity"]
+    rows = list(book["Sensitivity"].iter_rows(values_only=True))
+    header, first = list(rows[0]), rows[1]
+    table = store.read_table(one_way, "sensitivity")
+    assert "parameter" in header
+    assert first[header.index("parameter")] == table["parameter"].iloc[0]
+    column = next(h for h in header if str(h).startswith("diff_mean"))
+    assert first[header.index(column)] == pytest.approx(table["diff_mean"].iloc[0], rel=1e-12, nan_ok=True)
+
+
 def test_morris_on_two_parameters_writes_its_statistics_and_ranks_travel_first_for_the_newborn(tmp_path):
     out = tmp_path / "morris"
     study(BASELINE, ["run.horizon_days=10", "demand.outreach.rate_per_day=1"], _opts(out, n=2),
