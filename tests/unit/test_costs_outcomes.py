@@ -66,7 +66,7 @@ def test_costs_per_year_are_the_rates_times_the_quantities_plus_fixed_costs():
                   ambulance_trip=50.0, nicu_cot_day=1000.0, fixed_per_year={"incubator": 7.0, "team": 3.0})
     hours = {"staff_hours_away_per_year_anaesthetist": 6.0, "overtime_hours_per_year": 4.0,
              "call_ins_per_year": 6.0, "ambulance_trips_per_year": 2.0, "nicu_cot_days_per_year": 8.0}
-    out = cost_kpis(hours, costs, ["anaesthetist"])
+    out = cost_kpis(hours, costs, ["anaesthetist"], outreach_case_costs=650.0)
     assert out["cost_staff_away_per_year"] == 600.0
     assert out["cost_overtime_per_year"] == 40.0
     assert out["cost_call_ins_per_year"] == 30.0
@@ -74,6 +74,7 @@ def test_costs_per_year_are_the_rates_times_the_quantities_plus_fixed_costs():
     assert out["cost_nicu_per_year"] == 8000.0
     assert out["cost_fixed_per_year"] == 10.0
     assert out["cost_per_year"] == 600 + 40 + 30 + 100 + 8000 + 10
+    assert out["cost_outreach_per_year"] == 650 + 10  # the outreach cases' costs and the fixed costs
 
 
 def test_risk_from_an_odds_ratio():
@@ -165,6 +166,6 @@ def test_a_comparison_trade_off_names_the_cost_and_what_it_buys():
         {"scenario": "two-incubators", "kpi": "outcome_apgar_excess_per_year", "unit": "count", "diff_mean": -0.1,
          "diff_ci_low": -0.2, "diff_ci_high": 0.0}])
     line = trade_off(diff, "two-incubators", "VND")
-    assert "cost a year (all items) +200,000,000 VND (95% CI 190,000,000 to 210,000,000)" in line
+    assert "cost a year, whole network (all items) +200,000,000 VND (95% CI 190,000,000 to 210,000,000)" in line
     assert "(outreach, cat1) -3.2 min (95% CI -5.0 to -1.5)" in line
     assert "due to delay (proxy) -0.10 (95% CI -0.20 to 0.00)" in line
