@@ -115,8 +115,8 @@ def paired_tables(named: list[Named], folder: Path) -> tuple[pd.DataFrame, pd.Da
     return diff, summary
 
 
-TRADE_OFF_KPIS = ("cost_outreach_per_year", "cost_per_year", "decision_to_delivery_min_cat1", "home_decision_to_delivery_min_cat1",
-                  "decision_to_team_on_site_min_cat1")
+TRADE_OFF_KPIS = ("cost_outreach_per_year", "cost_per_year", "decision_to_delivery_min_cat1",
+                  "home_decision_to_delivery_min_cat1", "decision_to_team_on_site_min_cat1")
 """What a change costs, then what it buys: the KPIs of a comparison's one-line trade-off, besides every
 outcome proxy's excess (``outcome_<name>_excess_per_year``)."""
 
