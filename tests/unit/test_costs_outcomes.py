@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from sim.analysis.costs import cost_kpis, hours_kpis, staff_away, unit_spans
-from sim.analysis.kpis import unit_of
+from sim.analysis.kpis import shown_difference, shown_interval, unit_of
 from sim.analysis.outcomes import outcome_kpis, outcome_values, risk_with_odds_ratio
 from sim.scenario.economics import Costs, OutcomeProxy
 from tests.builders import baseline_data, build
@@ -124,6 +124,21 @@ def test_units_of_hours_days_and_costs():
     assert unit_of("cost_per_outreach_case") == "cost"
     assert unit_of("outcome_apgar_exposed_pct") == "%"
     assert unit_of("outcome_apgar_excess_per_year") == "count"
+
+
+def test_an_outcome_proxys_name_never_sets_its_unit():
+    # a proxy named like an interval ("ddi_over_75_min") still gives counts, and its exposed share is %
+    assert unit_of("outcome_ddi_over_75_min_per_year") == "count"
+    assert unit_of("outcome_nicu_days_excess_per_year_low") == "count"
+    assert unit_of("outcome_ddi_over_75_min_exposed_pct") == "%"
+
+
+def test_an_excess_interval_may_be_negative_and_is_never_cut_at_zero():
+    # an odds ratio interval holding 1 gives a negative excess at its low end: the CI stays as computed
+    assert shown_interval("outcome_special_care_excess_per_year_low", -70.0, -50.0) == (-70.0, -50.0, False)
+    assert shown_interval("outcome_special_care_excess_per_year", -5.0, 20.0) == (-5.0, 20.0, False)
+    assert shown_difference("outcome_special_care_excess_per_year_low", -60.0, -30.0, 10.0) == (-30.0, 10.0, False)
+    assert shown_interval("outcome_special_care_per_year", -5.0, 20.0) == (0.0, 20.0, True)  # a count is not
 
 
 def test_a_role_sent_away_without_a_rate_is_named():
