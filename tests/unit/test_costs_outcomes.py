@@ -183,3 +183,36 @@ def test_a_comparison_trade_off_names_the_cost_and_what_it_buys():
     assert "cost a year (all items) +200,000,000 VND (95% CI 190,000,000 to 210,000,000)" in line
     assert "(outreach, cat1) -3.2 min (95% CI -5.0 to -1.5)" in line
     assert "due to delay (proxy) -0.10 (95% CI -0.20 to 0.00)" in line
+
+
+def test_a_trade_off_names_what_it_could_not_compare():
+    # no outreach category-1 case in a short horizon, and no costs in one scenario: said, never dropped silently
+    from sim.experiment.compare import trade_off
+
+    diff = pd.DataFrame([
+        {"scenario": "b", "kpi": "home_decision_to_delivery_min_cat1", "unit": "min", "diff_mean": 0.0,
+         "diff_ci_low": 0.0, "diff_ci_high": 0.0},
+        {"scenario": "b", "kpi": "decision_to_team_on_site_min_cat1", "unit": "min", "diff_mean": math.nan,
+         "diff_ci_low": math.nan, "diff_ci_high": math.nan}])
+    line = trade_off(diff, "b", None)
+    assert "(home, cat1) +0.0 min" in line
+    assert "not compared" in line
+    assert "cost a year (all items)" in line.split("not compared")[1]
+    assert "(outreach, cat1)" in line.split("not compared")[1]
+    assert "nan" not in line
+
+
+def test_scenarios_with_costs_in_different_currencies_are_not_compared(tmp_path):
+    from sim.experiment.compare import load_all
+    from sim.scenario import ScenarioError
+    from tests.conftest import SCENARIOS
+
+    usd = tmp_path / "usd.yaml"
+    usd.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: usd\ncosts:\n  currency: USD\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_all([SCENARIOS / "baseline.yaml", usd], None)
+    message = str(err.value)
+    assert "costs.currency" in message
+    assert "costs in USD" in message
+    assert "VND" in message
+    assert str(usd) in message
