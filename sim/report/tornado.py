@@ -10,10 +10,11 @@ import textwrap
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import StrMethodFormatter
 
 from sim.analysis.kpis import unit_of
 from sim.analysis.labels import kpi_label
-from sim.analysis.sensitivity import ranking
+from sim.analysis.sensitivity import number, ranking
 from sim.report.charts import BLUE, GREY, ORANGE, empty_figure, headline, plt
 from sim.report.compare_charts import UNIT_AXIS, VALUE_AXIS
 
@@ -67,11 +68,17 @@ def tornado_chart(table: pd.DataFrame, kpi: str, factors: tuple[float, float],
     ax.set_ylim(-0.7, len(shown) - 0.3)
     ax.set_xlabel(f"paired difference from the base ({UNIT_AXIS.get(unit, '')}), whiskers: 95% CI", fontsize=8)
     ax.legend(loc="lower right", fontsize=7)
+    if float(np.nanmax(np.abs(shown[["low_mean", "high_mean", "low_ci_low", "high_ci_high"]].to_numpy(float)))) >= 1e4:
+        ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))  # 200,000,000, not 2 with 1e8 in a corner
     base = table.loc[table["kpi"] == kpi, "base_mean"].mean()
+    none = list(rank.loc[~rank["parameter"].isin(moved["parameter"]), "parameter"])
     hidden = [f"{len(moved) - len(shown)} smaller effects"] if len(moved) > len(shown) else []
-    hidden += [f"{len(rank) - len(moved)} with none"] if len(rank) > len(moved) else []
+    if none:
+        hidden.append(f"{len(none)} with no effect" if len(none) > 3 else "no effect from " + ", ".join(none))
     more = f"; not drawn: {' and '.join(hidden)}" if hidden else ""
-    headline(fig, textwrap.fill(f"{kpi_label(kpi)}: base mean {base:.3g} {VALUE_AXIS.get(unit, '')}{more}", 80))
+    words = VALUE_AXIS.get(unit, "")
+    headline(fig, textwrap.fill(f"{kpi_label(kpi)}: base mean {number(base)}{' ' + words if words else ''}{more}",
+                                80))
     return fig
 
 
