@@ -190,13 +190,17 @@ def test_a_cost_tornado_names_its_unit_and_writes_money_in_full():
                          _row("team.mobilisation", "low", 0, 0, 0, kpi="cost_overtime_per_year"),
                          _row("team.mobilisation", "high", 0, 0, 0, kpi="cost_overtime_per_year")])
     cost["base_mean"] = 234066648.9
-    fig = tornado_chart(cost, "cost_overtime_per_year", (0.75, 1.25))
+    fig = tornado_chart(cost, "cost_overtime_per_year", (0.75, 1.25), currency="VND")
     title, ax = fig.texts[0].get_text().replace("\n", " "), fig.axes[0]
-    assert "base mean 234,066,649" in title
+    assert "base mean 234,066,649 VND" in title
     assert "no effect from team.mobilisation" in title
-    assert "()" not in ax.get_xlabel()
+    assert "(VND)" in ax.get_xlabel()
     fig.canvas.draw()
     assert not ax.xaxis.get_offset_text().get_text()  # no "1e8" in the corner
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text() not in ("", "0")]
+    assert ticks
+    assert all(t.endswith(" M") and len(t) <= 8 for t in ticks)  # "-50 M": short enough not to collide
+    assert "()" not in tornado_chart(cost, "cost_overtime_per_year", (0.75, 1.25)).axes[0].get_xlabel()
     text = "\n".join(summary_lines(cost, ["cost_overtime_per_year"], (0.75, 1.25)))
     assert "base mean 234,066,649" in text
     assert "-58,500,000 (95% CI -96,800,000 to -20,300,000)" in text
