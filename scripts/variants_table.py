@@ -63,7 +63,7 @@ COSTS = [
     ("cost_per_year", "network cost / year"),
     ("cost_per_outreach_case", "cost / outreach case"),
     ("outcome_apgar5_below7_excess_per_year", "Apgar < 7 due to delay / year"),
-    ("outcome_special_care_admission_excess_per_year", "special care due to delay / year"),
+    ("outcome_apgar5_below7_exposed_pct", "babies with DDI > 75 min (cat 1-2), % points"),
 ]
 
 
