@@ -198,7 +198,7 @@ def test_a_trade_off_names_what_it_could_not_compare():
     line = trade_off(diff, "b", None)
     assert "(home, cat1) +0.0 min" in line
     assert "not compared" in line
-    assert "cost a year (all items)" in line.split("not compared")[1]
+    assert "cost a year, whole network (all items)" in line.split("not compared")[1]
     assert "(outreach, cat1)" in line.split("not compared")[1]
     assert "nan" not in line
 
