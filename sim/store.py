@@ -3,8 +3,10 @@
 A run writes into ``DIR.partial/`` and renames it to ``DIR`` only when every
 file is written, so a killed run never leaves a folder that looks complete.
 Each replication's tables are written as parquet parts the moment the
-replication finishes (memory does not grow with replications); the parts of
-a killed run stay in ``DIR.partial/parts`` so ``--resume`` can skip them.
+replication finishes (memory does not grow with replications); the parts
+stay in ``DIR.partial/parts`` until ``DIR`` is in place, so ``--resume`` can
+skip them after a failure at any point.  Who may write or replace a folder
+(one writer, ``DIR.lock``; only ihsim's folders) is :mod:`sim.folders`.
 
 Layout of a finished folder::
 
