@@ -59,10 +59,11 @@ COSTS = [
     ("staff_hours_away_per_year", "staff-hours away / year"),
     ("overtime_hours_per_year", "overtime hours / year"),
     ("nicu_cot_days_per_year", "NICU days / year"),
-    ("cost_per_year", "cost / year"),
+    ("cost_outreach_per_year", "outreach cost / year"),
+    ("cost_per_year", "network cost / year"),
     ("cost_per_outreach_case", "cost / outreach case"),
     ("outcome_apgar5_below7_excess_per_year", "Apgar < 7 due to delay / year"),
-    ("outcome_special_care_admission_excess_per_year", "special care due to delay / year"),
+    ("outcome_apgar5_below7_exposed_pct", "babies with DDI > 75 min (cat 1-2), % points"),
 ]
 
 

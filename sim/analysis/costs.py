@@ -154,12 +154,16 @@ def hours_kpis(cases: pd.DataFrame, events: pd.DataFrame, resources: pd.DataFram
     return out
 
 
-def cost_kpis(hours: dict[str, float], costs: Costs, staff_roles: list[str]) -> dict[str, float]:
+def cost_kpis(hours: dict[str, float], costs: Costs, staff_roles: list[str],
+              outreach_case_costs: float = 0.0) -> dict[str, float]:
     """Per-year costs of one replication from its :func:`hours_kpis`, at the rates of ``costs``.
 
-    ``cost_per_year`` is the sum of ``cost_staff_away_per_year``, ``cost_overtime_per_year``,
-    ``cost_call_ins_per_year``, ``cost_ambulance_trips_per_year``, ``cost_nicu_per_year`` and
-    ``cost_fixed_per_year``.
+    ``cost_per_year`` (the network's: every newborn's NICU days, every overtime hour and call-in) is the
+    sum of ``cost_staff_away_per_year``, ``cost_overtime_per_year``, ``cost_call_ins_per_year``,
+    ``cost_ambulance_trips_per_year``, ``cost_nicu_per_year`` and ``cost_fixed_per_year``.
+    ``cost_outreach_per_year`` is what the outreach service costs: ``outreach_case_costs`` (the per-year
+    sum of the outreach cases' ``cost``) plus the fixed costs; the home emergencies' own NICU days and the
+    overtime no case is charged with are left out.
     """
     parts = {
         "cost_staff_away_per_year": sum(hours.get(f"staff_hours_away_per_year_{role}", 0.0) * rate
@@ -170,10 +174,11 @@ def cost_kpis(hours: dict[str, float], costs: Costs, staff_roles: list[str]) -> 
         "cost_nicu_per_year": hours["nicu_cot_days_per_year"] * costs.nicu_cot_day,
         "cost_fixed_per_year": float(sum(costs.fixed_per_year.values())),
     }
-    return {**parts, "cost_per_year": float(np.sum(list(parts.values())))}
+    return {**parts, "cost_per_year": float(np.sum(list(parts.values()))),
+            "cost_outreach_per_year": outreach_case_costs + parts["cost_fixed_per_year"]}
 
 
-COST_KPIS = ("cost_staff_away_per_year", "cost_overtime_per_year", "cost_call_ins_per_year",
+COST_KPIS = ("cost_outreach_per_year", "cost_staff_away_per_year", "cost_overtime_per_year", "cost_call_ins_per_year",
              "cost_ambulance_trips_per_year", "cost_nicu_per_year", "cost_fixed_per_year", "cost_per_year",
              "cost_per_outreach_case")
 

@@ -80,10 +80,13 @@ def unit_of(kpi: str) -> str:
     """``min``, ``%``, ``fraction``, ``h`` (hours), ``d`` (days), ``cost`` (the scenario's currency) or
     ``count``: ``cost_`` first, then ``_min``, ``_pct``, ``_hours`` or ``_days`` as a whole word of the name
     (``home_decision_to_delivery_min_cat1_night_team_away_NHOG`` is in minutes), ``utilisation_`` first.
-    A suffix ``@<id>`` (one team's or one hospital's part of a KPI) does not change it."""
+    A suffix ``@<id>`` (one team's or one hospital's part of a KPI) does not change it.  An outcome proxy's
+    KPIs (``outcome_<name>_...``) are counts but ``_exposed_pct``, whatever words its name holds."""
     kpi = kpi.split("@")[0]
     if kpi.startswith("cost_"):
         return "cost"
+    if kpi.startswith("outcome_"):
+        return "%" if kpi.endswith("_exposed_pct") else "count"
     for word, unit in (("hours", "h"), ("days", "d")):
         if re.search(rf"_{word}(_|$)", kpi):
             return unit
@@ -100,6 +103,17 @@ POSSIBLE = {"min": (0.0, math.inf), "%": (0.0, 100.0), "fraction": (0.0, 1.0), "
             "h": (0.0, math.inf), "d": (0.0, math.inf), "cost": (0.0, math.inf)}
 """The values a KPI of each unit can take: durations and counts are never negative, shares never above all."""
 
+_SIGNED = re.compile(r"^outcome_.+_excess_per_year(_low|_high)?$")
+"""KPIs that may be negative: an outcome proxy's excess, where an odds ratio (or its interval's low end) is
+below 1."""
+
+
+def possible(kpi: str) -> tuple[float, float]:
+    """The values ``kpi`` can take: :data:`POSSIBLE` of its unit, any number for a signed KPI."""
+    if _SIGNED.match(kpi.split("@")[0]):
+        return -math.inf, math.inf
+    return POSSIBLE[unit_of(kpi)]
+
 
 def shown_interval(kpi: str, low: float, high: float) -> tuple[float, float, bool]:
     """``(low, high, cut)``: a confidence interval cut to the values the KPI can take.
@@ -108,14 +122,14 @@ def shown_interval(kpi: str, low: float, high: float) -> tuple[float, float, boo
     above 100%; reports show it cut to the possible range and say so (``cut``).
     Verdicts and precision use the interval as computed.
     """
-    lowest, highest = POSSIBLE[unit_of(kpi)]
+    lowest, highest = possible(kpi)
     return max(low, lowest), min(high, highest), bool(low < lowest or high > highest)
 
 
 def shown_difference(kpi: str, base_mean: float, low: float, high: float) -> tuple[float, float, bool]:
     """``(low, high, cut)``: an interval of a difference against a baseline of mean ``base_mean``, cut to
     the differences the KPI can show (a share of 80% can fall by at most 80 and rise by at most 20 points)."""
-    lowest, highest = POSSIBLE[unit_of(kpi)]
+    lowest, highest = possible(kpi)
     lo, hi = lowest - base_mean, highest - base_mean
     return max(low, lo), min(high, hi), bool(low < lo or high > hi)
 

@@ -39,7 +39,9 @@ LABELS = {
     "ambulance_trips_per_year": "ambulance missions a year",
     "ambulance_hours_per_year": "ambulance hours in use a year",
     "nicu_cot_days_per_year": "newborn-days in NICU a year",
-    "cost_per_year": "cost a year (all items)",
+    "cost_per_year": "cost a year, whole network (all items)",
+    "cost_outreach_per_year": "cost a year of the outreach service (its cases' staff away, missions, NICU days, "
+                              "call-ins, and fixed costs)",
     "cost_per_outreach_case": "cost per outreach case (staff away, ambulance, NICU days, call-ins)",
     "cost_staff_away_per_year": "cost of staff-hours away a year",
     "cost_overtime_per_year": "cost of overtime a year",

@@ -91,16 +91,25 @@ def ranking(table: pd.DataFrame, kpi: str) -> pd.DataFrame:
     return wide.sort_values("effect", ascending=False, kind="stable").reset_index()
 
 
+def number(value: float, sign: bool = False) -> str:
+    """A number as a planner reads it: three significant figures, or whole with thousands separators from
+    10,000 on (``234,066,649``, never ``2.34e+08``)."""
+    plus = "+" if sign else ""
+    if math.isfinite(value) and abs(value) >= 1e4:
+        return f"{value:{plus},.0f}"
+    return f"{value:{plus}.3g}"
+
+
 def _amount(value: float, unit: str) -> str:
-    words = {"min": " min", "%": " percentage points"}.get(unit, "")
-    return f"{value:+.3g}{words}"
+    words = {"min": " min", "%": " percentage points", "h": " h", "d": " days"}.get(unit, "")
+    return f"{number(value, True)}{words}"
 
 
 def _effect(row: pd.Series, level: str, factor: float, unit: str) -> str:
     mean, low, high = row[f"{level}_mean"], row[f"{level}_ci_low"], row[f"{level}_ci_high"]
     if not math.isfinite(mean):
         return f"{level} (x{factor:g}) not measured"
-    return f"{level} (x{factor:g}) {_amount(mean, unit)} (95% CI {low:+.3g} to {high:+.3g})"
+    return f"{level} (x{factor:g}) {_amount(mean, unit)} (95% CI {number(low, True)} to {number(high, True)})"
 
 
 def summary_lines(table: pd.DataFrame, kpis: list[str], factors: tuple[float, float]) -> list[str]:
@@ -115,7 +124,7 @@ def summary_lines(table: pd.DataFrame, kpis: list[str], factors: tuple[float, fl
 
 def _kpi_summary(table: pd.DataFrame, kpi: str, factors: tuple[float, float]) -> list[str]:
     unit, rank, sel = unit_of(kpi), ranking(table, kpi), table[table["kpi"] == kpi]
-    lines = [f"{kpi} ({kpi_label(kpi)}; base mean {sel['base_mean'].mean():.3g}{_unit(unit)}):"]
+    lines = [f"{kpi} ({kpi_label(kpi)}; base mean {number(sel['base_mean'].mean())}{_unit(unit)}):"]
     pairs = int(sel["n_pairs"].max())
     if pairs < 2:
         lines.append(f"  only {pairs} replication has a value: no interval (run more replications or a longer horizon)")
@@ -132,7 +141,7 @@ def _kpi_summary(table: pd.DataFrame, kpi: str, factors: tuple[float, float]) ->
 
 
 def _unit(unit: str) -> str:
-    return {"min": " min", "%": "%"}.get(unit, "")
+    return {"min": " min", "%": "%", "h": " h", "d": " days"}.get(unit, "")
 
 
 def keeps_sign(reference: float, low: float, high: float) -> str:
@@ -177,9 +186,10 @@ def survival_verdict(other: str, kpi: str, unscaled: pd.Series, rows: pd.DataFra
         return f"{kpi}: {other} leaves it unchanged (identical runs)" + (
             f", but not when {_where(reverses)}" if len(reverses) else ", whatever the assumptions")
     if not excludes_zero(low, high):
-        return (f"{kpi}: {other} makes no clear difference unscaled ({_amount(mean, unit)}, 95% CI {low:+.3g} to "
-                f"{high:+.3g}), so there is no recommendation to test")
-    change = f"{'reduction' if mean < 0 else 'increase'} ({_amount(mean, unit)}, 95% CI {low:+.3g} to {high:+.3g})"
+        return (f"{kpi}: {other} makes no clear difference unscaled ({_amount(mean, unit)}, 95% CI "
+                f"{number(low, True)} to {number(high, True)}), so there is no recommendation to test")
+    change = (f"{'reduction' if mean < 0 else 'increase'} ({_amount(mean, unit)}, 95% CI {number(low, True)} to "
+              f"{number(high, True)})")
     if reverses.empty and unclear.empty:
         return f"{kpi}: {other}'s {change} holds across every assumption's range"
     parts = [f"reverses when {_where(reverses)}"] if len(reverses) else []

@@ -32,7 +32,7 @@ from sim.analysis.paired import DIFFERENCE_COLUMNS, UNIT_WORDS, differences
 from sim.experiment.runner import shared_executor
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_dict, scenario_hash
 from sim.scenario.diff import describe_changes
-from sim.scenario.load import titled
+from sim.scenario.load import Problem, titled
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def name_all(scenarios: list[Scenario], names: list[str] | None = None) -> list[
 
 
 def load_all(paths: list[Path], overrides: list[str] | None) -> list[Scenario]:
-    """Load every file, reporting the problems of all of them at once."""
+    """Load every file, reporting the problems of all of them at once (and costs in different currencies)."""
     loaded, problems = [], []
     for path in paths:
         try:
@@ -75,7 +75,19 @@ def load_all(paths: list[Path], overrides: list[str] | None) -> list[Scenario]:
             problems.extend(exc.problems)
     if problems:
         raise ScenarioError(problems)
+    same_currency(paths, loaded)
     return loaded
+
+
+def same_currency(paths: list[Path], scenarios: list[Scenario]) -> None:
+    """Refuse scenarios whose costs are in different currencies: their cost differences would mix units."""
+    priced = [(str(p), sc.costs.currency) for p, sc in zip(paths, scenarios, strict=True) if sc.costs is not None]
+    first = priced[0][1] if priced else None
+    wrong = [Problem(f, "costs.currency", f"costs in {c}, but {priced[0][0]} has them in {first}: give every "
+                     "scenario compared the same currency (the tool converts nothing)")
+             for f, c in priced if c != first]
+    if wrong:
+        raise ScenarioError(wrong)
 
 
 def run_set(named: list[Named], opts: Any, folder: Path, overrides: list[str] | None = None,
@@ -115,8 +127,8 @@ def paired_tables(named: list[Named], folder: Path) -> tuple[pd.DataFrame, pd.Da
     return diff, summary
 
 
-TRADE_OFF_KPIS = ("cost_per_year", "decision_to_delivery_min_cat1", "home_decision_to_delivery_min_cat1",
-                  "decision_to_team_on_site_min_cat1")
+TRADE_OFF_KPIS = ("cost_outreach_per_year", "cost_per_year", "decision_to_delivery_min_cat1",
+                  "home_decision_to_delivery_min_cat1", "decision_to_team_on_site_min_cat1")
 """What a change costs, then what it buys: the KPIs of a comparison's one-line trade-off, besides every
 outcome proxy's excess (``outcome_<name>_excess_per_year``)."""
 
@@ -126,14 +138,17 @@ def trade_off(diff: pd.DataFrame, name: str, currency: str | None) -> str:
     DDIs and each outcome proxy's excess, each with its 95% CI (those ``diff`` holds)."""
     rows = diff[diff["scenario"] == name].set_index("kpi")
     kpis = [*TRADE_OFF_KPIS, *sorted(k for k in rows.index if re.fullmatch(r"outcome_\w+_excess_per_year", k))]
-    parts = []
-    for kpi in (k for k in kpis if k in rows.index):
+    parts, missing = [], [k for k in TRADE_OFF_KPIS if k not in rows.index or pd.isna(rows.loc[k, "diff_mean"])]
+    for kpi in (k for k in kpis if k in rows.index and k not in missing):
         row = rows.loc[kpi]
         unit = currency if kpi.startswith("cost_") else UNIT_WORDS.get(row["unit"], "").strip()
         digits = ",.0f" if kpi.startswith("cost_") else ".2f" if row["unit"] == "count" else ".1f"
         parts.append(f"{kpi_label(kpi)} {row['diff_mean']:+{digits}} {unit or ''}".rstrip()
                      + f" (95% CI {row['diff_ci_low']:{digits}} to {row['diff_ci_high']:{digits}})")
-    return f"{name}: " + "; ".join(parts) if parts else f"{name}: no cost or category-1 KPI to weigh"
+    if missing:  # said, so that a KPI left out is never read as unchanged
+        parts.append("not compared (no case in both, or no costs section in both): "
+                     + ", ".join(kpi_label(k) for k in missing))
+    return f"{name}: " + "; ".join(parts)
 
 
 def describe(named: list[Named], diff: pd.DataFrame, seed: int, n: int, kind: str,

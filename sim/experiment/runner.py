@@ -66,10 +66,12 @@ def resource_kpis(scenario: Scenario, cases: pd.DataFrame, events: pd.DataFrame,
     horizon, warmup = scenario.run.horizon_days * 1440.0, scenario.run.warmup_days * 1440.0
     roles = staff_roles_of(scenario)
     out = hours_kpis(cases, events, resources, roles, equipment_of(scenario), horizon, warmup)
-    if scenario.costs is not None:
-        out.update(cost_kpis(out, scenario.costs, roles))
     kept = cases[cases["case_created_min"] >= warmup]
-    out.update(outcome_kpis(kept, list(scenario.outcomes), observed_years(horizon, warmup)))
+    years = observed_years(horizon, warmup)
+    if scenario.costs is not None:
+        outreach = float(kept.loc[kept["case_type"] == "outreach", "cost"].sum()) / years
+        out.update(cost_kpis(out, scenario.costs, roles, outreach))
+    out.update(outcome_kpis(kept, list(scenario.outcomes), years))
     return out
 
 

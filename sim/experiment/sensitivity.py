@@ -269,12 +269,14 @@ def write_outputs(folder: Path, out: Outcome) -> None:
     from sim.report.workbook import write_sensitivity_workbook
 
     factors = (out.record["range"]["low"], out.record["range"]["high"])
+    currency = next((c for sub in sorted(folder.iterdir()) if store.is_results_folder(sub)
+                     and (c := (store.read_json(sub).get("scenario", {}).get("costs") or {}).get("currency"))), None)
     for name, table in (("sensitivity", out.table), ("survival", out.survival), ("morris", out.morris)):
         if table is not None:
             store.write_csv(folder, f"{name}.csv", table)
     for kpi in out.record["kpis"]:
         if out.table is not None and (out.table["kpi"] == kpi).any():
-            save_figure(tornado_chart(out.table, kpi, factors), folder, f"tornado_{safe_name(kpi)}")
+            save_figure(tornado_chart(out.table, kpi, factors, currency=currency), folder, f"tornado_{safe_name(kpi)}")
         if out.morris is not None and (out.morris["kpi"] == kpi).any():
             save_figure(morris_chart(out.morris, kpi), folder, f"morris_{safe_name(kpi)}")
     store.write_json(folder, "sensitivity.json", out.record)

@@ -23,7 +23,7 @@ import pandas as pd
 
 from sim import store
 from sim.analysis.sensitivity import paired, summary_lines, survival, survival_verdict
-from sim.experiment.compare import unique
+from sim.experiment.compare import same_currency, unique
 from sim.experiment.sensitivity import (
     Note,
     Outcome,
@@ -84,6 +84,7 @@ def survival_study(base_path: Path, other_path: Path, overrides: list[str], opts
 
     factors = parse_range(range_text)
     base, other = load_scenario(base_path, overrides), load_scenario(other_path, overrides)
+    same_currency([base_path, other_path], [base, other])
     names = unique([base.name, other.name])
     folders = unique(safe_name(n) for n in names)
     params, skipped = choose(scenario_dict(base), spec)

@@ -24,7 +24,8 @@ from sim.report.charts import (  # charts sets the Agg backend and the style
     wrapped_panels,
 )
 
-UNIT_AXIS = {"min": "minutes", "%": "percentage points", "fraction": "fraction of capacity", "count": "count"}
+UNIT_AXIS = {"min": "minutes", "%": "percentage points", "fraction": "fraction of capacity", "count": "count",
+             "h": "hours", "d": "days", "cost": "cost in the scenario's currency"}
 """Axis words for a difference of a KPI with that unit."""
 VALUE_AXIS = {**UNIT_AXIS, "%": "percent"}
 """Axis words for a KPI's own values."""

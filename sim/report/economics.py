@@ -38,9 +38,9 @@ def use_rows(summary: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def cost_rows(summary: pd.DataFrame) -> list[dict[str, Any]]:
-    """Every cost KPI (unit ``cost``), the total a year and the cost per outreach case first."""
+    """Every cost KPI (unit ``cost``): the outreach service's a year, per case, and the network's first."""
     kpis = list(summary.loc[summary["unit"] == "cost", "kpi"])
-    first = [k for k in ("cost_per_year", "cost_per_outreach_case") if k in kpis]
+    first = [k for k in ("cost_outreach_per_year", "cost_per_outreach_case", "cost_per_year") if k in kpis]
     return [r for k in (*first, *(k for k in kpis if k not in first)) if (r := _row(summary, k)) is not None]
 
 

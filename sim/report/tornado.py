@@ -10,10 +10,11 @@ import textwrap
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from sim.analysis.kpis import unit_of
 from sim.analysis.labels import kpi_label
-from sim.analysis.sensitivity import ranking
+from sim.analysis.sensitivity import number, ranking
 from sim.report.charts import BLUE, GREY, ORANGE, empty_figure, headline, plt
 from sim.report.compare_charts import UNIT_AXIS, VALUE_AXIS
 
@@ -40,8 +41,15 @@ def _errors(mean: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
     return np.nan_to_num(np.vstack([mean - low, high - mean]).astype(float), nan=0.0).clip(min=0)
 
 
+def _scaled_ticks(top: float) -> FuncFormatter:
+    """Tick labels of large amounts in thousands, millions or billions (``2 bn``), short enough not to collide."""
+    scale, word = next((s, w) for s, w in ((1e9, " bn"), (1e6, " M"), (1e3, " k"), (1.0, "")) if top >= 10 * s
+                       or s == 1.0)
+    return FuncFormatter(lambda x, _pos: "0" if x == 0 else f"{x / scale:,.4g}{word}")
+
+
 def tornado_chart(table: pd.DataFrame, kpi: str, factors: tuple[float, float],
-                  rows: int = TORNADO_ROWS) -> Figure:
+                  rows: int = TORNADO_ROWS, currency: str | None = None) -> Figure:
     """Paired differences from the base when each parameter is at its low and high factor, for one KPI.
 
     ``table`` holds the rows of ``sensitivity.csv``.  Parameters are sorted by their larger absolute
@@ -65,13 +73,21 @@ def tornado_chart(table: pd.DataFrame, kpi: str, factors: tuple[float, float],
     ax.axvline(0, color="black", lw=0.8)
     ax.set_yticks(y, [wrap_key(p) for p in shown["parameter"]], fontsize=7)
     ax.set_ylim(-0.7, len(shown) - 0.3)
-    ax.set_xlabel(f"paired difference from the base ({UNIT_AXIS.get(unit, '')}), whiskers: 95% CI", fontsize=8)
-    ax.legend(loc="lower right", fontsize=7)
+    words = currency if unit == "cost" and currency else UNIT_AXIS.get(unit, "")
+    ax.set_xlabel(f"paired difference from the base ({words}), whiskers: 95% CI", fontsize=8)
+    fig.legend(loc="outside lower center", ncols=2, fontsize=7, frameon=False)  # never over a whisker
+    top = float(np.nanmax(np.abs(shown[["low_mean", "high_mean", "low_ci_low", "high_ci_high"]].to_numpy(float))))
+    if top >= 1e4:
+        ax.xaxis.set_major_formatter(_scaled_ticks(top))  # 2 bn, not 2 with 1e9 in a corner
     base = table.loc[table["kpi"] == kpi, "base_mean"].mean()
+    none = list(rank.loc[~rank["parameter"].isin(moved["parameter"]), "parameter"])
     hidden = [f"{len(moved) - len(shown)} smaller effects"] if len(moved) > len(shown) else []
-    hidden += [f"{len(rank) - len(moved)} with none"] if len(rank) > len(moved) else []
+    if none:
+        hidden.append(f"{len(none)} with no effect" if len(none) > 3 else "no effect from " + ", ".join(none))
     more = f"; not drawn: {' and '.join(hidden)}" if hidden else ""
-    headline(fig, textwrap.fill(f"{kpi_label(kpi)}: base mean {base:.3g} {VALUE_AXIS.get(unit, '')}{more}", 80))
+    words = currency if unit == "cost" and currency else VALUE_AXIS.get(unit, "")
+    headline(fig, textwrap.fill(f"{kpi_label(kpi)}: base mean {number(base)}{' ' + words if words else ''}{more}",
+                                80))
     return fig
 
 

@@ -244,7 +244,7 @@ def save(folder: str | Path, sheets: Sequence[Sheet]) -> Path:
 
 def study_about(record: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """The About rows of a comparison or sweep (from ``comparison.json``): how it was run, then each
-    scenario's folder and the inputs it changes against the baseline."""
+    scenario's folder, the inputs it changes against the baseline and its trade-off line (as ``comparison.txt``)."""
     rows: list[tuple[str, Any]] = [
         ("kind", record.get("kind")), ("baseline", record.get("baseline")), ("seed", record.get("seed")),
         ("replications", record.get("replications")), ("ihsim version", record.get("ihsim_version")),
@@ -253,6 +253,8 @@ def study_about(record: Mapping[str, Any]) -> list[tuple[str, Any]]:
     for item in record.get("scenarios") or []:
         rows.append((f"scenario {item['name']}", f"folder {item['folder']}"))
         rows.append((f"input changes of {item['name']}", list(item.get("input_changes") or []) or "(none)"))
+        if item["name"] in (record.get("trade_offs") or {}):
+            rows.append((f"trade-off of {item['name']}", record["trade_offs"][item["name"]]))
     rows.append(("how to read", "Differences are paired (common random numbers) against the baseline, the first "
                                 "scenario: diff_mean = scenario - baseline, with a 95% t interval over paired "
                                 "replications; p_holm is Holm-corrected over every KPI."))

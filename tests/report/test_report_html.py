@@ -94,6 +94,9 @@ def test_without_costs_the_report_gives_hours_and_says_so(tmp_path):
     assert 'id="no-costs"' in html
     assert 'id="use-table"' in html
     assert 'id="cost-table"' not in html
+    section = html[html.index('id="costs"'):html.index('id="stress"')]
+    assert "<td> to </td>" not in section  # one replication: no interval, and no empty one
+    assert "( to )" not in section
     summary = pd.read_csv(out / "summary.csv")
     assert "staff_hours_away_per_year" in set(summary["kpi"])
     assert not summary["kpi"].str.startswith("cost_").any()

@@ -7,6 +7,7 @@ module (not through the code under test) and from formats written out here.
 from __future__ import annotations
 
 import csv
+import json
 import math
 import shutil
 from pathlib import Path
@@ -177,6 +178,14 @@ def test_a_comparison_workbook_has_the_paired_differences(comparison):
     assert diff.value == pytest.approx(float(row["diff_mean"]), abs=1e-9)
     assert cell(book["Differences"], "kpi", "home_decision_to_delivery_min", "p_holm (probability)").number_format \
         == "0.0000"
+
+
+def test_a_comparison_workbook_about_carries_each_trade_off(comparison):
+    ws = openpyxl.load_workbook(comparison / "results.xlsx")["About"]
+    about = {row[0]: row[1] for row in ws.iter_rows(min_row=2, values_only=True)}
+    record = json.loads((comparison / "comparison.json").read_text(encoding="utf-8"))
+    (name, line), = record["trade_offs"].items()
+    assert about[f"trade-off of {name}"] == line
 
 
 @pytest.mark.parametrize("kind", ["run", "comparison"])

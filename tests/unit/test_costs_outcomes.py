@@ -9,7 +9,7 @@ import pytest
 from pydantic import ValidationError
 
 from sim.analysis.costs import cost_kpis, hours_kpis, staff_away, unit_spans
-from sim.analysis.kpis import unit_of
+from sim.analysis.kpis import shown_difference, shown_interval, unit_of
 from sim.analysis.outcomes import outcome_kpis, outcome_values, risk_with_odds_ratio
 from sim.scenario.economics import Costs, OutcomeProxy
 from tests.builders import baseline_data, build
@@ -66,7 +66,7 @@ def test_costs_per_year_are_the_rates_times_the_quantities_plus_fixed_costs():
                   ambulance_trip=50.0, nicu_cot_day=1000.0, fixed_per_year={"incubator": 7.0, "team": 3.0})
     hours = {"staff_hours_away_per_year_anaesthetist": 6.0, "overtime_hours_per_year": 4.0,
              "call_ins_per_year": 6.0, "ambulance_trips_per_year": 2.0, "nicu_cot_days_per_year": 8.0}
-    out = cost_kpis(hours, costs, ["anaesthetist"])
+    out = cost_kpis(hours, costs, ["anaesthetist"], outreach_case_costs=650.0)
     assert out["cost_staff_away_per_year"] == 600.0
     assert out["cost_overtime_per_year"] == 40.0
     assert out["cost_call_ins_per_year"] == 30.0
@@ -74,6 +74,7 @@ def test_costs_per_year_are_the_rates_times_the_quantities_plus_fixed_costs():
     assert out["cost_nicu_per_year"] == 8000.0
     assert out["cost_fixed_per_year"] == 10.0
     assert out["cost_per_year"] == 600 + 40 + 30 + 100 + 8000 + 10
+    assert out["cost_outreach_per_year"] == 650 + 10  # the outreach cases' costs and the fixed costs
 
 
 def test_risk_from_an_odds_ratio():
@@ -126,6 +127,21 @@ def test_units_of_hours_days_and_costs():
     assert unit_of("outcome_apgar_excess_per_year") == "count"
 
 
+def test_an_outcome_proxys_name_never_sets_its_unit():
+    # a proxy named like an interval ("ddi_over_75_min") still gives counts, and its exposed share is %
+    assert unit_of("outcome_ddi_over_75_min_per_year") == "count"
+    assert unit_of("outcome_nicu_days_excess_per_year_low") == "count"
+    assert unit_of("outcome_ddi_over_75_min_exposed_pct") == "%"
+
+
+def test_an_excess_interval_may_be_negative_and_is_never_cut_at_zero():
+    # an odds ratio interval holding 1 gives a negative excess at its low end: the CI stays as computed
+    assert shown_interval("outcome_special_care_excess_per_year_low", -70.0, -50.0) == (-70.0, -50.0, False)
+    assert shown_interval("outcome_special_care_excess_per_year", -5.0, 20.0) == (-5.0, 20.0, False)
+    assert shown_difference("outcome_special_care_excess_per_year_low", -60.0, -30.0, 10.0) == (-30.0, 10.0, False)
+    assert shown_interval("outcome_special_care_per_year", -5.0, 20.0) == (0.0, 20.0, True)  # a count is not
+
+
 def test_a_role_sent_away_without_a_rate_is_named():
     data = baseline_data()
     del data["costs"]["staff_hour"]["anaesthetist"]
@@ -165,6 +181,39 @@ def test_a_comparison_trade_off_names_the_cost_and_what_it_buys():
         {"scenario": "two-incubators", "kpi": "outcome_apgar_excess_per_year", "unit": "count", "diff_mean": -0.1,
          "diff_ci_low": -0.2, "diff_ci_high": 0.0}])
     line = trade_off(diff, "two-incubators", "VND")
-    assert "cost a year (all items) +200,000,000 VND (95% CI 190,000,000 to 210,000,000)" in line
+    assert "cost a year, whole network (all items) +200,000,000 VND (95% CI 190,000,000 to 210,000,000)" in line
     assert "(outreach, cat1) -3.2 min (95% CI -5.0 to -1.5)" in line
     assert "due to delay (proxy) -0.10 (95% CI -0.20 to 0.00)" in line
+
+
+def test_a_trade_off_names_what_it_could_not_compare():
+    # no outreach category-1 case in a short horizon, and no costs in one scenario: said, never dropped silently
+    from sim.experiment.compare import trade_off
+
+    diff = pd.DataFrame([
+        {"scenario": "b", "kpi": "home_decision_to_delivery_min_cat1", "unit": "min", "diff_mean": 0.0,
+         "diff_ci_low": 0.0, "diff_ci_high": 0.0},
+        {"scenario": "b", "kpi": "decision_to_team_on_site_min_cat1", "unit": "min", "diff_mean": math.nan,
+         "diff_ci_low": math.nan, "diff_ci_high": math.nan}])
+    line = trade_off(diff, "b", None)
+    assert "(home, cat1) +0.0 min" in line
+    assert "not compared" in line
+    assert "cost a year (all items)" in line.split("not compared")[1]
+    assert "(outreach, cat1)" in line.split("not compared")[1]
+    assert "nan" not in line
+
+
+def test_scenarios_with_costs_in_different_currencies_are_not_compared(tmp_path):
+    from sim.experiment.compare import load_all
+    from sim.scenario import ScenarioError
+    from tests.conftest import SCENARIOS
+
+    usd = tmp_path / "usd.yaml"
+    usd.write_text(f"extends: {SCENARIOS / 'baseline.yaml'}\nname: usd\ncosts:\n  currency: USD\n", encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_all([SCENARIOS / "baseline.yaml", usd], None)
+    message = str(err.value)
+    assert "costs.currency" in message
+    assert "costs in USD" in message
+    assert "VND" in message
+    assert str(usd) in message

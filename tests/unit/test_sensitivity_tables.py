@@ -180,4 +180,28 @@ def test_the_tornado_leaves_out_assumptions_with_no_effect_and_counts_them():
     fig = tornado_chart(table, "x_min", (0.75, 1.25))
     labels = {t.get_text() for t in fig.axes[0].get_yticklabels()}
     assert labels == {"small", "middle", "big"}
-    assert "not drawn: 1 with none" in fig.texts[0].get_text()
+    assert "not drawn: no effect from none" in fig.texts[0].get_text()  # named: the parameter is called "none"
+
+
+def test_a_cost_tornado_names_its_unit_and_writes_money_in_full():
+    # costs run to hundreds of millions: "2.34e+08", an empty "()" unit and "1e8" on the axis lost planners
+    cost = pd.DataFrame([_row("costs", "low", -5.85e7, -9.68e7, -2.03e7, kpi="cost_overtime_per_year"),
+                         _row("costs", "high", 5.85e7, 2.03e7, 9.68e7, kpi="cost_overtime_per_year"),
+                         _row("team.mobilisation", "low", 0, 0, 0, kpi="cost_overtime_per_year"),
+                         _row("team.mobilisation", "high", 0, 0, 0, kpi="cost_overtime_per_year")])
+    cost["base_mean"] = 234066648.9
+    fig = tornado_chart(cost, "cost_overtime_per_year", (0.75, 1.25), currency="VND")
+    title, ax = fig.texts[0].get_text().replace("\n", " "), fig.axes[0]
+    assert "base mean 234,066,649 VND" in title
+    assert "no effect from team.mobilisation" in title
+    assert "(VND)" in ax.get_xlabel()
+    fig.canvas.draw()
+    assert not ax.xaxis.get_offset_text().get_text()  # no "1e8" in the corner
+    ticks = [t.get_text() for t in ax.get_xticklabels() if t.get_text() not in ("", "0")]
+    assert ticks
+    assert all(t.endswith(" M") and len(t) <= 8 for t in ticks)  # "-50 M": short enough not to collide
+    assert "()" not in tornado_chart(cost, "cost_overtime_per_year", (0.75, 1.25)).axes[0].get_xlabel()
+    text = "\n".join(summary_lines(cost, ["cost_overtime_per_year"], (0.75, 1.25)))
+    assert "base mean 234,066,649" in text
+    assert "-58,500,000 (95% CI -96,800,000 to -20,300,000)" in text
+    assert "e+0" not in text
