@@ -53,6 +53,8 @@ class RunOptions:
     max_replications: int | None = None
     progress: bool = True
     report: bool = True
+    lock: bool = True
+    """Hold ``out.lock`` while writing; off only for a study's runs, inside the study's locked folder."""
 
 
 def safe_name(name: str) -> str:
@@ -120,7 +122,11 @@ def _by_replication(groups: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
 
 
 def finish_folder(folder: Path, scenario: Scenario, n: int, precision: float) -> pd.DataFrame:
-    """Combine parts into tables, write replications.csv and summary.csv; returns the summary."""
+    """Combine parts into tables, write replications.csv and summary.csv; returns the summary.
+
+    The parts stay: they are removed only once the complete folder is in place
+    (:func:`sim.store.results_folder`), so a failure from here on leaves a resumable ``.partial``.
+    """
     reps = list(range(n))
     for table in ("events", "cases", "resources"):
         store.combine_parts(folder, table, reps)
@@ -130,7 +136,6 @@ def finish_folder(folder: Path, scenario: Scenario, n: int, precision: float) ->
     summary = summarise(kpis, case_values(folder, scenario), precision=precision, shares=shares)
     store.write_csv(folder, "summary.csv", summary)
     store.write_csv(folder, "unserved.csv", store.read_parts(folder, "unserved", reps))
-    store.remove_parts(folder)
     return summary
 
 
@@ -176,11 +181,11 @@ def run_loaded(scenario: Scenario, opts: RunOptions, overrides: list[str] | None
     seed = scenario.run.seed if opts.seed is None else opts.seed
     out = opts.out or default_out(scenario, overrides)
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
-    notes = warn_all(scenario_warnings(scenario))
-    with store.results_folder(out, force=opts.force, resume=opts.resume) as tmp:
-        run_key = {"scenario_sha256": scenario_hash(scenario), "seed": seed, "ihsim_version": __version__,
-                   "part_tables": list(store.TABLES)}  # parts of a run that wrote other tables cannot be resumed
-        done = store.claim_parts(tmp, run_key, resume=opts.resume)
+    run_key = {"scenario_sha256": scenario_hash(scenario), "seed": seed, "ihsim_version": __version__,
+               "part_tables": list(store.TABLES)}  # parts of a run that wrote other tables cannot be resumed
+    with store.results_folder(out, force=opts.force, resume=opts.resume, key=run_key, lock=opts.lock) as tmp:
+        done = store.finished_replications(tmp) if opts.resume else set()
+        notes = warn_all(scenario_warnings(scenario))  # once the folder is ours: a refused run says only why
         runner: dict[str, Any] = {"workers": opts.workers, "engine": opts.engine, "scheduler": opts.scheduler,
                   "progress": opts.progress}
         if opts.max_replications:  # add replications until the headline KPIs meet the precision

@@ -10,13 +10,15 @@ saves its chart.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
-from sim import store
+from sim import folders, store
 from sim.analysis import regress as rules
 from sim.analysis.kpis import CASE_KPIS
 from sim.analysis.warmup import case_series, diagnose, pool_busy_series
@@ -25,6 +27,8 @@ from sim.errors import InputError
 REFERENCE_FILES = ["manifest.json", "summary.csv", "replications.csv"]
 """What a committed regression baseline keeps: small, text, enough for both modes."""
 EXACT_TABLES = ["replications", "summary", "cases", "resources", "events"]
+REQUIRED_TABLES = ["replications", "summary"]
+"""Tables both sides must have (a committed baseline keeps only these and the manifest)."""
 
 
 @dataclass
@@ -39,46 +43,100 @@ class RegressReport:
 
 
 def _results(folder: Path) -> dict[str, Any]:
+    """The manifest of a results folder; InputError (bad input) if there is none or it cannot be read."""
     folder = Path(folder)
-    if not store.is_results_folder(folder) or not (folder / "replications.csv").is_file():
-        raise InputError(f"{folder} is not a results folder (needs manifest.json and replications.csv)")
-    return store.read_json(folder)
+    if not store.is_results_folder(folder):
+        raise InputError(f"{folder} is not a results folder (no manifest.json)")
+    manifest = _read(folder, "manifest.json", lambda: store.read_json(folder))
+    if not isinstance(manifest, dict):
+        raise InputError(f"{folder / 'manifest.json'} cannot be read: not a JSON object")
+    return manifest
 
 
-def _present(folder: Path, name: str) -> bool:
-    return (Path(folder) / f"{name}.parquet").is_file() or (Path(folder) / f"{name}.csv").is_file()
+def _read(folder: Path, name: str, read: Callable[[], Any]) -> Any:
+    """``read()``, with an unreadable or corrupt file turned into InputError naming it."""
+    try:
+        return read()
+    except (OSError, ValueError, pa.ArrowException) as exc:  # ValueError: bad JSON, CSV or UTF-8
+        why = folders.system_reason(exc) if isinstance(exc, OSError) else str(exc).splitlines()[0]
+        raise InputError(f"{Path(folder) / name} cannot be read: {why}") from None
+
+
+def _file_of(folder: Path, name: str) -> str:
+    return f"{name}.parquet" if (Path(folder) / f"{name}.parquet").is_file() else f"{name}.csv"
+
+
+def _table(folder: Path, name: str) -> pd.DataFrame | None:
+    """A table of a results folder, None if it has none; InputError if it cannot be read."""
+    if not store.has_table(folder, name):
+        return None
+    table = _read(folder, _file_of(folder, name), lambda: store.read_table(folder, name))
+    if name == "replications" and "replication" not in table.columns:
+        raise InputError(f"{Path(folder) / 'replications.csv'} cannot be read: it has no replication column")
+    return table
+
+
+def _missing(name: str, base: pd.DataFrame | None, cand: pd.DataFrame | None, base_dir: Path,
+             cand_dir: Path) -> list[str]:
+    """A line for each side that lacks table ``name`` (a difference, counted as a regression)."""
+    return [f"{folder / f'{name}.csv'}: missing" for folder, table in ((base_dir, base), (cand_dir, cand))
+            if table is None]
 
 
 def regress(base_dir: Path, cand_dir: Path, rule: rules.Rule, mode: str = "auto") -> RegressReport:
-    """Compare ``cand_dir`` with ``base_dir``; ``mode`` is ``auto``, ``exact`` or ``statistical``."""
+    """Compare ``cand_dir`` with ``base_dir``; ``mode`` is ``auto``, ``exact`` or ``statistical``.
+
+    Each side needs a readable manifest.json (else InputError); ``replications.csv`` and ``summary.csv``
+    missing on either side, or a table of the baseline missing from the candidate, is a difference,
+    named and counted; a file that cannot be read is InputError.
+    """
     base_m, cand_m = _results(base_dir), _results(cand_dir)
     ok, reasons = rules.exact_mode(base_m, cand_m)
     if mode == "exact" and not ok:
         raise InputError("exact mode needs the same scenario, seed, replications and versions: " + "; ".join(reasons))
-    base = store.read_table(base_dir, "replications")
-    cand = store.read_table(cand_dir, "replications")
+    found = {name: (_table(base_dir, name), _table(cand_dir, name)) for name in REQUIRED_TABLES}
+    missing = [line for name, (b, c) in found.items() for line in _missing(name, b, c, base_dir, cand_dir)]
+    empty = pd.DataFrame({"replication": pd.Series(dtype="int64")})
+    base, cand = (empty if t is None else t for t in found["replications"])
     if mode == "statistical" or (mode == "auto" and not ok):
         verdicts = rules.statistical_verdicts(base, cand, rule, paired=base_m.get("seed") == cand_m.get("seed"))
-        return RegressReport("statistical", reasons, verdicts, [], rules.regressions(verdicts))
+        return RegressReport("statistical", reasons, verdicts, missing, rules.regressions(verdicts) + len(missing))
     diffs = []
-    for name in EXACT_TABLES:
-        if _present(base_dir, name) and _present(cand_dir, name):
-            diffs += rules.table_differences(name, store.read_table(base_dir, name), store.read_table(cand_dir, name))
+    for name in EXACT_TABLES:  # the large tables only where the baseline keeps them (a committed one does not)
+        b, c = found[name] if name in found else (_table(base_dir, name), None)
+        if name not in found and b is not None:
+            c = _table(cand_dir, name)
+            if c is None:
+                missing.append(f"{Path(cand_dir) / _file_of(base_dir, name)}: missing (the baseline has it)")
+        if b is not None and c is not None:
+            diffs += rules.table_differences(name, b, c)
     verdicts = rules.exact_verdicts(base, cand)
-    return RegressReport("exact", [], verdicts, diffs, max(rules.regressions(verdicts), int(bool(diffs))))
+    return RegressReport("exact", [], verdicts, [*missing, *diffs],
+                         max(rules.regressions(verdicts), int(bool(diffs))) + len(missing))
 
 
 def update_baseline(base_dir: Path, cand_dir: Path, report: RegressReport | None, reason: str,
                     ledger: Path | None = None) -> Path:
-    """Replace the baseline's files with the candidate's (atomically) and append a ledger row; returns the ledger."""
+    """Replace the baseline's files with the candidate's and append a ledger row, both or neither; returns the
+    ledger.
+
+    Before anything changes: the candidate must hold readable reference files, the ledger must take a row
+    and ``base_dir`` must be ihsim's (or absent).  The new baseline is written beside the old one, renamed
+    into place, then the row is appended; if that fails the old baseline is put back.
+    """
     if not reason.strip():
         raise InputError("--update needs --reason saying why the baseline changes")
     cand_m = _results(cand_dir)
-    old_m = store.read_json(base_dir) if store.is_results_folder(base_dir) else {}
-    with store.results_folder(Path(base_dir), force=True) as tmp:
-        store.copy_files(cand_dir, tmp, REFERENCE_FILES)
-    ledger = ledger or Path(base_dir).parent / "ledger.csv"
-    store.append_csv_row(ledger, {
+    for name in REQUIRED_TABLES:
+        if _table(cand_dir, name) is None:
+            raise InputError(f"{Path(cand_dir) / f'{name}.csv'} is missing: the baseline needs {name}.csv")
+    ledger = Path(ledger or Path(base_dir).parent / "ledger.csv")
+    try:
+        store.check_appendable(ledger)
+    except OSError as exc:
+        raise InputError(f"cannot write the ledger {ledger}: {folders.system_reason(exc)}") from None
+    old_m = _results(base_dir) if store.is_results_folder(base_dir) else {}
+    row = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "baseline": str(base_dir),
         "reason": reason.strip(), "mode": report.mode if report else "new baseline",
         "regressions": report.regressions if report else None,
@@ -86,7 +144,10 @@ def update_baseline(base_dir: Path, cand_dir: Path, report: RegressReport | None
         "old_seed": old_m.get("seed"), "new_seed": cand_m.get("seed"),
         "old_version": old_m.get("ihsim_version"), "new_version": cand_m.get("ihsim_version"),
         "replications": cand_m.get("replications"), "git_commit": cand_m.get("git_commit"),
-    })
+    }
+    with store.results_folder(Path(base_dir), force=True, key=store.study_key("baseline"),
+                              then=lambda: store.append_csv_row(ledger, row)) as tmp:
+        store.copy_files(cand_dir, tmp, REFERENCE_FILES)
     return ledger
 
 

@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -22,13 +23,13 @@ EXIT_BAD_INPUT = 2
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn known failures into a clear message and the contract's exit code, never a traceback."""
+    """Turn known failures into a one-line message and the contract's exit code, never a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from sim.errors import InputError
+        from sim.folders import FolderError, Interrupted, WriteFailedError, system_reason
         from sim.scenario import ScenarioError
-        from sim.store import ResultsExistError
 
         try:
             return func(*args, **kwargs)
@@ -37,18 +38,32 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
             for problem in exc.problems:
                 click.echo(f"  {problem}", err=True)
             sys.exit(EXIT_BAD_INPUT)
-        except ResultsExistError as exc:
+        except (FolderError, InputError) as exc:
             click.echo(f"error: {exc}", err=True)
             sys.exit(EXIT_BAD_INPUT)
-        except InputError as exc:
+        except WriteFailedError as exc:
             click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_BAD_INPUT)
-        except KeyboardInterrupt:
-            click.echo("interrupted: no complete results folder was written "
-                       "(finished replications are kept for --resume)", err=True)
+            sys.exit(EXIT_PROBLEM)
+        except OSError as exc:  # a write outside a results folder's own handling (a figure, a page)
+            click.echo(f"error: {system_reason(exc)}", err=True)
+            sys.exit(EXIT_PROBLEM)
+        except KeyboardInterrupt as exc:
+            click.echo(str(exc) if isinstance(exc, Interrupted) else "interrupted", err=True)
             sys.exit(130)
 
     return wrapper
+
+
+def lock_results(folder: Path) -> AbstractContextManager[None]:
+    """The lock of a results or comparison folder that a command writes into; InputError if it is neither."""
+    from sim import store
+    from sim.errors import InputError
+    from sim.folders import locked
+
+    if not (store.is_results_folder(folder) or store.is_comparison_folder(folder)):
+        raise InputError(f"{folder} is not a results folder (no manifest.json) nor a comparison folder "
+                         "(no comparison.json)")
+    return locked(folder)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -147,11 +162,9 @@ def report(results_dir: Path) -> None:
     folder, comparison.html of a compare or sweep folder."""
     from sim.report import rebuild_report
 
-    out = rebuild_report(results_dir)
-    if out is None:
-        click.echo(f"error: {results_dir} is not a results folder (no manifest.json) nor a comparison folder "
-                   "(no comparison.json)", err=True)
-        sys.exit(EXIT_BAD_INPUT)
+    with lock_results(results_dir):
+        out = rebuild_report(results_dir)
+    assert out is not None  # lock_results took only a results or comparison folder
     click.echo(f"report:   {out[0]}")
     click.echo(f"workbook: {out[1]}")
 
@@ -167,7 +180,8 @@ def timeline(results_dir: Path, replication: int, case_id: int, out: Path | None
     """Draw one case's Gantt chart across hospitals and resources, with clock times."""
     from sim.report.timeline import write_timeline
 
-    click.echo(f"timeline: {write_timeline(results_dir, replication, case_id, out)}")
+    with lock_results(results_dir):  # it writes into the folder, or reads it while a run might replace it
+        click.echo(f"timeline: {write_timeline(results_dir, replication, case_id, out)}")
 
 
 def study_options(out_default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -312,7 +326,8 @@ def warmup(results_dir: Path, pool: str | None, kpi: str | None, bin_days: float
     """Suggest a warm-up for RESULTS_DIR by MSER-5 and save its chart."""
     from sim.checks import warmup as diagnose
 
-    found = diagnose(results_dir, pool, kpi, bin_days)
+    with lock_results(results_dir):  # the chart is saved in the folder
+        found = diagnose(results_dir, pool, kpi, bin_days)
     click.echo(f"MSER-5 on {found.series}: warm-up of {found.warmup_days:g} days")
     if not found.reliable:
         click.echo("warning: the minimum is at the end of the searched half; the horizon may be too short")
@@ -348,12 +363,15 @@ def bench(as_json: bool, replications: int, repeats: int, stress: Path | None, b
 @handle_errors
 def validation(out: Path, quick: bool) -> None:
     """Run the validation checks from fresh runs and write the validation page."""
-    from sim.validation.page import QUICK, Scale, build_page
+    from sim import store
+    from sim.folders import check_file_ours, locked
+    from sim.validation.page import MARK, QUICK, Scale, build_page
 
     command = f"ihsim validation --out {out}" + (" --quick" if quick else "")
-    text = build_page(QUICK if quick else Scale(), command)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(text, encoding="utf-8")
+    with locked(out):
+        check_file_ours(out, MARK)  # before the long runs, not after them
+        store.write_text(out.parent, out.name, build_page(QUICK if quick else Scale(), command))
     click.echo(f"validation page: {out}")
 
 

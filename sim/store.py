@@ -3,8 +3,10 @@
 A run writes into ``DIR.partial/`` and renames it to ``DIR`` only when every
 file is written, so a killed run never leaves a folder that looks complete.
 Each replication's tables are written as parquet parts the moment the
-replication finishes (memory does not grow with replications); the parts of
-a killed run stay in ``DIR.partial/parts`` so ``--resume`` can skip them.
+replication finishes (memory does not grow with replications); the parts
+stay in ``DIR.partial/parts`` until ``DIR`` is in place, so ``--resume`` can
+skip them after a failure at any point.  Who may write or replace a folder
+(one writer, ``DIR.lock``; only ihsim's folders) is :mod:`sim.folders`.
 
 Layout of a finished folder::
 
@@ -17,14 +19,17 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from sim import __version__, folders
+from sim.folders import RUN_KEY, FolderError, suffixed
 
 TABLES = ("events", "cases", "resources", "unserved", "shares", "kpis")
 """Per-replication parts; ``kpis`` become ``replications.csv``, ``unserved`` becomes
@@ -40,51 +45,118 @@ class Saveable(Protocol):
     def save(self, filename: str) -> None: ...
 
 
-class ResultsExistError(Exception):
-    """The output folder exists and neither ``force`` nor ``resume`` was given."""
+class ResultsExistError(FolderError):
+    """The output folder (or an interrupted run's ``.partial``) exists and neither ``force`` nor ``resume``
+    was given."""
 
 
 class ResumeMismatchError(ResultsExistError):
     """``--resume`` found the parts of a different run (scenario, seed or version)."""
 
 
-RUN_KEY = "run-key.json"
-"""In ``parts/``: what made the parts (scenario hash, seed, version), checked by ``--resume``."""
+def study_key(kind: str) -> dict[str, Any]:
+    """What fills a study's ``.partial`` (``kind``: compare, sweep, target, sensitivity): it cannot be resumed."""
+    return {"kind": kind, "ihsim_version": __version__}
 
 
 def partial_dir(out: Path) -> Path:
-    return out.with_name(out.name + ".partial")
+    return suffixed(Path(out), ".partial")
 
 
 @contextmanager
-def results_folder(out: Path, *, force: bool = False, resume: bool = False) -> Iterator[Path]:
-    """Yield the temporary folder to fill; rename it to ``out`` when the block succeeds.
+def results_folder(out: Path, *, force: bool = False, resume: bool = False, key: dict[str, Any] | None = None,
+                   lock: bool = True, then: Callable[[], object] | None = None) -> Iterator[Path]:
+    """Yield the temporary folder ``out.partial`` to fill; rename it to ``out`` when the block succeeds.
 
-    On an exception or interruption the temporary folder stays (named
-    ``*.partial``) so that a later ``resume`` can reuse finished replications.
+    ``key`` says what fills it (:func:`claim_parts`: a run's scenario hash, seed and version; a study's
+    ``kind``).  ``lock`` holds ``out.lock`` throughout (off only for a study's runs, inside the study's
+    locked folder).  ``then`` runs once the folder is in place, before the folder it replaced is deleted;
+    if it fails, the old folder is put back.  Nothing is deleted that ihsim did not write, and every
+    finished replication stays in ``out.partial/parts`` until ``out`` is complete: on an interruption or
+    an OSError the ``.partial`` is kept for ``--resume`` (and only removed when it holds nothing finished).
     """
     out = Path(out)
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise folders.FolderError(f"cannot write {out}: {folders.system_reason(exc)}") from None
+    with folders.locked(out) if lock else nullcontext():
+        tmp = _open_partial(out, force=force, resume=resume, key=key)
+        try:
+            yield tmp
+            old = folders.swap_in(tmp, out)
+            try:
+                if then is not None:
+                    then()
+            except BaseException:
+                folders.swap_back(tmp, out, old)
+                raise
+        except (KeyboardInterrupt, OSError, folders.WriteFailedError) as exc:
+            left = _leave_partial(out)
+            if isinstance(exc, KeyboardInterrupt):
+                raise folders.Interrupted(f"interrupted: {left}") from None
+            reason = exc.reason if isinstance(exc, folders.WriteFailedError) else folders.system_reason(exc)
+            raise folders.WriteFailedError(f"could not write {out}: {reason}; {left}", reason) from None
+        except BaseException:
+            _leave_partial(out)
+            raise
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        remove_parts(out)
+
+
+def _open_partial(out: Path, *, force: bool, resume: bool, key: dict[str, Any] | None) -> Path:
+    """Check ``out`` may be written as asked, discard what ``force`` replaces, and claim ``out.partial``."""
     tmp = partial_dir(out)
+    for folder in (out, tmp):
+        folders.check_ours(folder)
     if out.exists() and not (force or (resume and tmp.exists())):
         raise ResultsExistError(f"{out} exists and is complete; use --force to replace it"
                                 + (" (--resume continues only an interrupted run)" if resume else ""))
+    if tmp.exists() and not (resume or force):
+        raise ResultsExistError(f"{tmp} holds {_interrupted_work(tmp)}; {_how_to_continue(tmp)}")
     if tmp.exists() and not resume:
-        shutil.rmtree(tmp)
-    tmp.mkdir(parents=True, exist_ok=True)
+        folders.discard(tmp)
+    fresh = not tmp.exists()
     try:
-        yield tmp
-    except BaseException:
-        if not finished_replications(tmp):  # nothing worth resuming (e.g. no Dask scheduler): leave no trace
+        tmp.mkdir(parents=True, exist_ok=True)
+        claim_parts(tmp, key or {"kind": "folder", "ihsim_version": __version__}, resume=resume)
+    except OSError as exc:
+        if fresh:
             shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    old = out.with_name(out.name + ".old")
-    if out.exists():
-        if old.exists():
-            shutil.rmtree(old)
-        out.replace(old)
-    tmp.replace(out)
-    if old.exists():
-        shutil.rmtree(old)
+        raise folders.FolderError(f"cannot write {tmp}: {folders.system_reason(exc)}") from None
+    return tmp
+
+
+def _interrupted_work(tmp: Path) -> str:
+    done = len(finished_replications(tmp))
+    return f"{done} finished replication{'s' if done != 1 else ''} of an interrupted run" if done else \
+        "what an interrupted command left"
+
+
+def _how_to_continue(tmp: Path) -> str:
+    key_file = tmp / "parts" / RUN_KEY
+    study = key_file.is_file() and "kind" in _read_key(key_file)
+    return "use --force to discard it" if study else "use --resume to continue it or --force to discard it"
+
+
+def _read_key(path: Path) -> dict[str, Any]:
+    try:
+        key = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    return key if isinstance(key, dict) else {}
+
+
+def _leave_partial(out: Path) -> str:
+    """After a failure: keep ``out.partial`` if it holds finished replications, else remove it; says which."""
+    tmp = partial_dir(out)
+    done = len(finished_replications(tmp))
+    if done:
+        return (f"{tmp} keeps {done} finished replication{'s' if done != 1 else ''}; "
+                "run again with --resume to finish")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return f"nothing was written to {out}"
 
 
 def _part_path(folder: Path, table: str, replication: int) -> Path:
@@ -118,7 +190,7 @@ def claim_parts(folder: Path, key: dict[str, Any], *, resume: bool) -> set[int]:
     path = Path(folder) / "parts" / RUN_KEY
     done = finished_replications(folder) if resume else set()
     if resume and path.exists():
-        old = json.loads(path.read_text(encoding="utf-8"))
+        old = _read_key(path)
         changed = [k for k in key if old.get(k) != key[k]]
         if changed:
             raise ResumeMismatchError(f"cannot resume {folder}: its replications were made with another "
@@ -128,7 +200,7 @@ def claim_parts(folder: Path, key: dict[str, Any], *, resume: bool) -> set[int]:
         raise ResumeMismatchError(f"cannot resume {folder}: it does not say which run made its replications; "
                                   "run with --force instead of --resume to start again")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(key, sort_keys=True) + "\n", encoding="utf-8")
+    folders.replace_file(path, json.dumps(key, sort_keys=True) + "\n")
     return done
 
 
@@ -150,9 +222,11 @@ def combine_parts(folder: Path, table: str, replications: list[int]) -> Path:
     schema = pa.unify_schemas([pq.read_schema(f) for f in files], promote_options="permissive")
     schema = schema.remove_metadata()
     out = Path(folder) / f"{table}.parquet"
-    with pq.ParquetWriter(out, schema, compression=COMPRESSION) as writer:
+    tmp = out.with_name(out.name + ".tmp")
+    with pq.ParquetWriter(tmp, schema, compression=COMPRESSION) as writer:
         for f in files:
             writer.write_table(pq.read_table(f).cast(schema))
+    tmp.replace(out)
     return out
 
 
@@ -173,21 +247,26 @@ def remove_parts(folder: Path) -> None:
 
 
 def write_csv(folder: Path, name: str, df: pd.DataFrame) -> Path:
-    path = Path(folder) / name
-    df.to_csv(path, index=False, float_format="%.10g")
-    return path
+    """Write ``df`` as ``folder/name`` (a temporary file, then renamed: never half a table)."""
+    return write_text(folder, name, df.to_csv(index=False, float_format="%.10g"))
 
 
 def write_text(folder: Path, name: str, text: str) -> Path:
+    """Write ``text`` as ``folder/name`` atomically (a temporary file beside it, then renamed)."""
     path = Path(folder) / name
-    path.write_text(text, encoding="utf-8")
+    folders.replace_file(path, text)
+    return path
+
+
+def write_bytes(folder: Path, name: str, data: bytes) -> Path:
+    """Write ``data`` as ``folder/name`` atomically (a temporary file beside it, then renamed)."""
+    path = Path(folder) / name
+    folders.replace_file(path, data)
     return path
 
 
 def write_json(folder: Path, name: str, data: dict[str, Any]) -> Path:
-    path = Path(folder) / name
-    path.write_text(json.dumps(data, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
-    return path
+    return write_text(folder, name, json.dumps(data, indent=2, sort_keys=False, default=str) + "\n")
 
 
 def write_workbook(folder: Path, book: Saveable, name: str = WORKBOOK) -> Path:
@@ -241,10 +320,22 @@ def copy_files(src: Path, dst: Path, names: list[str]) -> None:
 
 
 def append_csv_row(path: Path, row: dict[str, Any]) -> Path:
-    """Append one row to a CSV file, writing the header when the file is new."""
+    """Append one row to a CSV file, writing the header when the file is new (or empty)."""
     path = Path(path)
-    pd.DataFrame([row]).to_csv(path, mode="a", header=not path.exists(), index=False)
+    new = not path.exists() or path.stat().st_size == 0
+    pd.DataFrame([row]).to_csv(path, mode="a", header=new, index=False)
     return path
+
+
+def check_appendable(path: Path) -> None:
+    """Raise OSError unless rows can be appended to ``path`` (a new file is created and removed again)."""
+    path = Path(path)
+    new = not path.exists()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8"):
+        pass
+    if new:
+        path.unlink()
 
 
 def is_results_folder(folder: Path) -> bool:

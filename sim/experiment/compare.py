@@ -108,7 +108,7 @@ def run_set(named: list[Named], opts: Any, folder: Path, overrides: list[str] | 
     with shared_executor(opts.engine, opts.workers, opts.scheduler):
         for item in named:
             sub = dataclasses.replace(opts, out=Path(folder) / item.folder, seed=seed, replications=n,
-                                      force=False, resume=False, report=False)
+                                      force=False, resume=False, report=False, lock=False)
             run_loaded(item.scenario, sub, overrides)
             if done is not None:
                 done(item)
@@ -220,7 +220,7 @@ def compare_scenarios(scenarios: list[Scenario], opts: Any, names: list[str] | N
     """
     named = name_all(scenarios, names or [titled(sc.name, overrides) for sc in scenarios])
     out = opts.out or Path("results") / f"compare-{named[0].folder}"
-    with store.results_folder(out, force=opts.force) as tmp:
+    with store.results_folder(out, force=opts.force, key=store.study_key("compare")) as tmp:
         seed, n = run_set(named, opts, tmp, overrides)
         write_study(tmp, named, seed, n, "compare", overrides)
         write_workbook(tmp)

@@ -115,7 +115,7 @@ def morris_study(path: Path, overrides: list[str], opts: Any, spec: str, range_t
              len(runs), n, len(skipped))
     out = opts.out or default_out(base, overrides, "-morris")
     t0 = time.perf_counter()
-    with store.results_folder(out, force=opts.force) as tmp:
+    with store.results_folder(out, force=opts.force, key=store.study_key("sensitivity")) as tmp:
         seed, n = run_all(runs, opts, tmp, overrides, "Morris")
         reps = replications(tmp, runs)
         found, missing = outputs(reps, folders, kpis_of(base, reps[runs[0].folder]))

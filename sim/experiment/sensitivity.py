@@ -307,7 +307,7 @@ def one_way(path: Path, overrides: list[str], opts: Any, spec: str = "ASSUMPTION
              len(skipped) + len(runs.skipped))
     out = opts.out or default_out(base, overrides)
     t0 = time.perf_counter()
-    with store.results_folder(out, force=opts.force) as tmp:
+    with store.results_folder(out, force=opts.force, key=store.study_key("sensitivity")) as tmp:
         seed, n = run_all(runs.runs, opts, tmp, overrides, "sensitivity")
         reps = replications(tmp, runs.runs)
         kpis = kpis_of(base, reps[runs.runs[0].folder])

@@ -100,7 +100,7 @@ def survival_study(base_path: Path, other_path: Path, overrides: list[str], opts
     announce(note, what, len(mine.runs) + len(yours.runs), n, len(skipped) + len(lacking))
     out = opts.out or default_out(base, overrides, f"-against-{folders[1]}")
     t0 = time.perf_counter()
-    with store.results_folder(out, force=opts.force) as tmp:
+    with store.results_folder(out, force=opts.force, key=store.study_key("sensitivity")) as tmp:
         seed, n = run_all([*mine.runs, *yours.runs], opts, tmp, overrides, "sensitivity")
         outcome = _outcome(tmp, mine, yours, (base, other), names, factors)
         rec = record(mine, params, [*skipped, *lacking, *yours.skipped], factors, seed, n, overrides,

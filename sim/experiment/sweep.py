@@ -118,7 +118,7 @@ def sweep(path: Path, overrides: list[str], vary_texts: list[str], opts: Any) ->
     from sim.app import safe_name
 
     out = opts.out or Path("results") / f"sweep-{safe_name(named[0].scenario.name.split(':')[0])}"
-    with store.results_folder(out, force=opts.force) as tmp:
+    with store.results_folder(out, force=opts.force, key=store.study_key("sweep")) as tmp:
         seed, n = run_set(named, opts, tmp, overrides)
         diff, summary = write_study(tmp, named, seed, n, "sweep", overrides)
         table = tidy(named, varies, summary, diff)

@@ -162,7 +162,7 @@ def value_text(lever: Lever, value: float) -> str:
 
 
 def options_for(opts: Any, folder: Path, seed: int) -> Any:
-    return dataclasses.replace(opts, out=folder, seed=seed, force=False, resume=False, report=False)
+    return dataclasses.replace(opts, out=folder, seed=seed, force=False, resume=False, report=False, lock=False)
 
 
 @dataclass
@@ -254,7 +254,7 @@ def solve(path: Path, overrides: list[str], lever_key: str, range_text: str, goa
         load_scenario(path, [*overrides, f"{lever.key}={value_text(lever, end)}"])
     seed = scenario.run.seed if opts.seed is None else opts.seed
     out = opts.out or Path("results") / f"target-{safe_name(titled(scenario.name, overrides))}"
-    with store.results_folder(out, force=opts.force) as tmp:
+    with store.results_folder(out, force=opts.force, key=store.study_key("target")) as tmp:
         evaluate, order = evaluator(Path(path), overrides, lever, goal, opts, tmp, seed)
         with shared_executor(opts.engine, opts.workers, opts.scheduler):
             answer, how = search(lever, evaluate)

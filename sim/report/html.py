@@ -45,11 +45,12 @@ def save_figure(fig: Figure, folder: Path, name: str) -> str:
     the PNG as base64."""
     figures = folder / "figures"
     figures.mkdir(exist_ok=True)
-    buf = io.BytesIO()
+    buf, svg = io.BytesIO(), io.BytesIO()
     fig.savefig(buf, format="png", dpi=charts.png_dpi(fig))
-    (figures / f"{name}.png").write_bytes(buf.getvalue())
-    fig.savefig(figures / f"{name}.svg", format="svg", metadata={"Date": None})
+    fig.savefig(svg, format="svg", metadata={"Date": None})
     plt.close(fig)
+    store.write_bytes(figures, f"{name}.png", buf.getvalue())  # each file whole or not at all
+    store.write_bytes(figures, f"{name}.svg", svg.getvalue())
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -330,7 +331,4 @@ def render(folder: Path) -> str:
 def build_report(folder: str | Path) -> Path:
     """Write ``figures/`` and ``report.html`` in a results folder from its tables."""
     folder = Path(folder)
-    html = render(folder)
-    out = folder / "report.html"
-    out.write_text(html, encoding="utf-8")
-    return out
+    return store.write_text(folder, "report.html", render(folder))

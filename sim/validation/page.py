@@ -37,6 +37,8 @@ class Scale:
     soak_years: int = 10
 
 
+MARK = "This page is generated, numbers and all, by one command"
+"""Text every validation page holds: ``ihsim validation`` replaces only a file that has it."""
 QUICK = Scale(mmc_replications=3, replay_replications=20, audit_replications=3, little_days=60.0, soak_years=1)
 """A smoke test of the page (not a validation): small runs, a one-year soak."""
 

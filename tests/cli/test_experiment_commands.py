@@ -6,6 +6,8 @@ problem (a regression), 2 bad input with nothing written.
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 from click.testing import CliRunner
 
@@ -163,3 +165,70 @@ def test_regress_fails_a_candidate_in_which_no_baby_is_delivered(tmp_path):
     assert lines["home_decision_to_delivery_min"].rstrip().endswith("vanished")
     assert "regressions: 0" not in result.output
     assert "detectable:" in result.output
+
+
+def copy_of(folder, dest):
+    shutil.copytree(folder, dest)
+    return dest
+
+
+@pytest.mark.parametrize(("side", "name"), [("candidate", "summary.csv"), ("baseline", "summary.csv"),
+                                            ("candidate", "replications.csv"), ("candidate", "events.parquet")])
+def test_regress_counts_a_file_missing_on_either_side_as_a_difference(runs, tmp_path, side, name):
+    folders = {"baseline": copy_of(runs["base"], tmp_path / "b"), "candidate": copy_of(runs["again"], tmp_path / "c")}
+    (folders[side] / name).unlink()
+    result = invoke("regress", str(folders["baseline"]), str(folders["candidate"]))
+    assert result.exit_code == 1, result.output
+    assert f"{folders[side] / name}: missing" in result.output
+    assert "regressions: 0" not in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(("name", "content"), [("summary.csv", b"\xff\xfe\x00garbage"), ("manifest.json", b"{"),
+                                               ("replications.csv", b"a,b\n1,2\n"), ("events.parquet", b"PAR1")])
+@pytest.mark.parametrize("side", ["baseline", "candidate"])
+def test_regress_refuses_a_file_it_cannot_read_naming_it(runs, tmp_path, name, content, side):
+    folders = {"baseline": copy_of(runs["base"], tmp_path / "b"), "candidate": copy_of(runs["again"], tmp_path / "c")}
+    (folders[side] / name).write_bytes(content)
+    result = invoke("regress", str(folders["baseline"]), str(folders["candidate"]))
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: {folders[side] / name} cannot be read: ")
+    assert len(result.output.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("where", ["a folder", "under a file"])
+def test_regress_update_with_an_unwritable_ledger_changes_nothing(runs, tmp_path, where):
+    reference = copy_of(runs["base"], tmp_path / "baseline")
+    before = {p.name: p.read_bytes() for p in reference.iterdir() if p.is_file()}
+    if where == "a folder":
+        ledger = tmp_path / "ledger.csv"
+        ledger.mkdir()
+    else:
+        (tmp_path / "file").write_text("x", encoding="utf-8")
+        ledger = tmp_path / "file" / "ledger.csv"
+    result = invoke("regress", "--update", str(reference), str(runs["reseeded"]), "--reason", "r",
+                    "--ledger", str(ledger))
+    assert result.exit_code == 2, result.output
+    assert f"error: cannot write the ledger {ledger}: " in result.output
+    assert {p.name: p.read_bytes() for p in reference.iterdir() if p.is_file()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["baseline", ledger.parts[len(tmp_path.parts)]]
+
+
+def test_regress_update_puts_the_old_baseline_back_when_the_ledger_row_fails(runs, tmp_path, monkeypatch):
+    reference = tmp_path / "ref" / "baseline"
+    assert invoke("regress", "--update", str(reference), str(runs["base"]), "--reason", "first").exit_code == 0
+    before = {p.name: p.read_bytes() for p in reference.iterdir()}
+    ledger = (tmp_path / "ref" / "ledger.csv").read_bytes()
+
+    def full(*_, **__):
+        raise OSError(28, "No space left on device", str(tmp_path / "ref" / "ledger.csv"))
+
+    monkeypatch.setattr(store, "append_csv_row", full)
+    result = invoke("regress", "--update", str(reference), str(runs["reseeded"]), "--reason", "second")
+    monkeypatch.undo()
+    assert result.exit_code == 1, result.output
+    assert f"error: could not write {reference}: No space left on device" in result.output
+    assert {p.name: p.read_bytes() for p in reference.iterdir()} == before
+    assert (tmp_path / "ref" / "ledger.csv").read_bytes() == ledger
+    assert sorted(p.name for p in (tmp_path / "ref").iterdir()) == ["baseline", "baseline.lock", "ledger.csv"]

@@ -161,3 +161,114 @@ def test_interrupt_before_any_replication_leaves_nothing(tmp_path: Path, monkeyp
     assert code == 130
     assert not out.exists()
     assert not store.partial_dir(out).exists()
+
+
+def test_a_new_run_refuses_an_interrupted_runs_replications(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "res"
+    _interrupt_before_finishing(monkeypatch, out)
+    code, output = run_cli("--out", str(out), "-n", "3", days=10)
+    assert code == 2, output
+    assert f"error: {store.partial_dir(out)} holds 3 finished replications of an interrupted run; " \
+           "use --resume to continue it or --force to discard it" in output
+    assert len(store.finished_replications(store.partial_dir(out))) == 3, "nothing discarded"
+    code, output = run_cli("--out", str(out), "-n", "3", "--force", days=10)
+    assert code == 0, output
+    assert store.read_json(out)["resumed_replications"] == 0
+
+
+def _fail(exc: BaseException):
+    def fail(*_: object, **__: object) -> None:
+        raise exc
+    return fail
+
+
+def _after(original, exc: BaseException):
+    """``original``, then ``exc`` raised once it has done its work."""
+    def late(*args: object, **kwargs: object) -> object:
+        original(*args, **kwargs)
+        raise exc
+    return late
+
+
+FULL = OSError(28, "No space left on device")
+
+
+def _rename_fails(self: Path, target: object) -> Path:
+    if self.name.endswith(".partial"):
+        raise OSError(28, "No space left on device", str(self))
+    return REPLACE(self, target)
+
+
+REPLACE = Path.replace
+FAILURES = {
+    "ctrl-c after the tables are combined": (app, "finish_folder",
+                                             lambda: _after(app.finish_folder, KeyboardInterrupt())),
+    "full disk writing the report": ("sim.report.build_report", None, lambda: _fail(FULL)),
+    "full disk writing the workbook": ("sim.report.run_workbook.write_run_workbook", None, lambda: _fail(FULL)),
+    "ctrl-c writing the report": ("sim.report.build_report", None, lambda: _fail(KeyboardInterrupt())),
+    "full disk at the rename": (Path, "replace", lambda: _rename_fails),
+}
+
+
+@pytest.fixture(scope="module")
+def small_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("small") / "res"
+    code, output = run_cli("--out", str(out), "-n", "3", days=10)
+    assert code == 0, output
+    return out
+
+
+def _run_failing(monkeypatch: pytest.MonkeyPatch, out: Path, failure: str, *args: str) -> tuple[int, str]:
+    where, name, make = FAILURES[failure]
+    if name is None:
+        monkeypatch.setattr(where, make())
+    else:
+        monkeypatch.setattr(where, name, make())
+    try:
+        return run_cli("--out", str(out), "-n", "3", *args, days=10)
+    finally:
+        monkeypatch.undo()
+
+
+@pytest.mark.parametrize("failure", list(FAILURES))
+def test_a_failure_late_in_a_run_keeps_every_replication_for_resume(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                     small_reference: Path, failure: str) -> None:
+    out = tmp_path / "res"
+    code, output = _run_failing(monkeypatch, out, failure)
+    assert code == (130 if "ctrl-c" in failure else 1), output
+    assert "Traceback" not in output
+    kept = f"{store.partial_dir(out)} keeps 3 finished replications; run again with --resume to finish"
+    assert output.strip().splitlines()[-1] == (f"interrupted: {kept}" if code == 130 else
+                                               f"error: could not write {out}: No space left on device"
+                                               + (f": {store.partial_dir(out)}" if "rename" in failure else "")
+                                               + f"; {kept}")
+    assert not out.exists()
+    assert len(store.finished_replications(store.partial_dir(out))) == 3
+    code, output = run_cli("--out", str(out), "-n", "3", "--resume", days=10)
+    assert code == 0, output
+    assert store.read_json(out)["resumed_replications"] == 3
+    assert_finished_like(out, small_reference)
+
+
+def test_a_resume_that_fails_keeps_the_replications_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        small_reference: Path) -> None:
+    out = tmp_path / "res"
+    _interrupt_before_finishing(monkeypatch, out)
+    for failure in ("full disk writing the report", "full disk at the rename"):
+        code, output = _run_failing(monkeypatch, out, failure, "--resume")
+        assert code == 1, output
+        assert len(store.finished_replications(store.partial_dir(out))) == 3
+    code, output = run_cli("--out", str(out), "-n", "3", "--resume", days=10)
+    assert code == 0, output
+    assert_finished_like(out, small_reference)
+
+
+def assert_finished_like(out: Path, reference: Path) -> None:
+    """A complete folder with the reference's tables, and nothing left of the parts or the ``.partial``."""
+    assert_same_tables(out, reference)
+    pd.testing.assert_frame_equal(pd.read_csv(out / "summary.csv"), pd.read_csv(reference / "summary.csv"))
+    assert (out / "report.html").is_file()
+    assert (out / "results.xlsx").is_file()
+    assert not (out / "parts").exists()
+    assert not store.partial_dir(out).exists()
+    assert not list(out.parent.glob("*.old*"))
