@@ -1,0 +1,99 @@
+"""Command-line value types that refuse what would quietly switch a check off or hit the wrong path.
+
+- :class:`FiniteFloatRange` (and :data:`FINITE_FLOAT`): every float option
+  of every command.  Comparisons with NaN are false, so ``--alpha nan``
+  passed ``FloatRange(0, 1)`` and flagged no regression at all; infinity
+  passes an open-ended range.  Both are refused with the option named.
+- :class:`OutFolder`: ``--out`` of the commands that write a results folder.
+  The folder is written beside itself and renamed into place (and replaced
+  with ``--force``), so it must be a folder name: not empty, not ``.``,
+  ``..`` or ``/``, not the working folder or one holding it, not a file.
+- :class:`OutFile`: ``--out`` of the commands that write one file.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+import click
+
+
+class FiniteFloatRange(click.FloatRange):
+    """A ``click.FloatRange`` that refuses NaN and infinity (with no bounds: any finite number)."""
+
+    name = "finite float"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = click.FLOAT.convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return super().convert(number, param, ctx)
+
+
+FINITE_FLOAT = FiniteFloatRange()
+
+
+class OutFolder(click.Path):
+    """A results folder to create (or replace): a path whose last part names a folder."""
+
+    name = "folder"
+
+    def __init__(self) -> None:
+        super().__init__(file_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, Path):
+            return value
+        text = str(value)
+        why = _unusable(text)
+        if why is None:
+            path = Path(text)
+            if path.exists() and not path.is_dir():
+                why = "is a file, not a folder"
+            elif _holds_working_folder(path):
+                why = "is the working folder or holds it (replacing it would delete what you are working in)"
+        if why:
+            self.fail(f"{text!r} {why}; give a folder name such as results/my-run", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+class OutFile(click.Path):
+    """A file to write (its folder is created): not empty, not a folder, not under a file."""
+
+    name = "file"
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, Path):
+            return value
+        why = _unusable(str(value))
+        if why:
+            self.fail(f"{str(value)!r} {why}; give a file name", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+def _unusable(text: str) -> str | None:
+    """Why ``text`` cannot name a new file or folder, or None."""
+    if not text.strip():
+        return "is empty"
+    if "\0" in text:
+        return "holds a NUL character"
+    path = Path(text)
+    if path.name in ("", ".", ".."):
+        return "names no file or folder of its own (it ends in '/', '.' or '..')"
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            return f"is inside {str(parent)!r}, which is a file"
+    return None
+
+
+def _holds_working_folder(path: Path) -> bool:
+    try:
+        here, there = Path.cwd().resolve(), path.resolve()
+    except OSError:
+        return False
+    return there == here or there in here.parents
