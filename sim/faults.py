@@ -62,7 +62,7 @@ def explain(exc: BaseException) -> Fault | None:
 
 def _bad(message: str) -> Fault:
     return Fault(EXIT_BAD_INPUT, tuple(f"{'error: ' if i == 0 else '  '}{printable(line)}"
-                                       for i, line in enumerate(message.splitlines() or [""])))
+                                       for i, line in enumerate(message.split("\n"))))
 
 
 def _os_error(exc: OSError) -> Fault:

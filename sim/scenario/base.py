@@ -72,9 +72,9 @@ def weight_total(weights: Sequence[float], what: str, positive: bool = True) -> 
                          "such as 1, 2, 0.5")
     if positive and total <= 0:
         raise ValueError(f"{what} needs a positive weight somewhere")
-    if total > 0 and not all(math.isfinite(w * len(weights) / total) for w in weights):
-        raise ValueError(f"{what}: the weights are too small to normalise (they sum to {total:g}); use relative "
-                         "weights such as 1, 2, 0.5")
+    if total > 0 and not all(math.isfinite(w * len(weights) / total) for w in weights):  # as the model divides
+        raise ValueError(f"{what}: the weights are too large (a weight times {len(weights)} is not a finite "
+                         "number); use relative weights such as 1, 2, 0.5")
     return total
 
 

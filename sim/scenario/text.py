@@ -22,7 +22,7 @@ FORBIDDEN_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 """Unicode categories never allowed: controls, format characters (bidi overrides, zero-width
 characters), lone surrogates, and the line and paragraph separators U+2028 and U+2029."""
 
-_NAMES = {"\n": "line break", "\r": "carriage return", "\t": "tab", "\x1b": "escape", "\x00": "NUL",
+_NAMES = {"\n": "line feed", "\r": "carriage return", "\t": "tab", "\x1b": "escape", "\x00": "NUL",
           "\u2028": "line separator", "\u2029": "paragraph separator", "\x85": "next line"}
 LINE_BREAKS = frozenset("\n\r\x0b\x0c\x85\u2028\u2029")
 
@@ -47,8 +47,8 @@ def refuse_in_one_line(text: str) -> str:
     """``text`` unchanged, or ValueError naming its first line break, control or format character."""
     bad = first_forbidden(text)
     if bad is not None:
-        kind = "a line break" if bad in LINE_BREAKS else "a control or format character"
-        raise ValueError(f"{describe(bad)} is {kind}, not allowed in one-line text {text[:60]!r}")
+        kind = "line break" if bad in LINE_BREAKS else "control character"
+        raise ValueError(f"{kind} {describe(bad)} is not allowed in one-line text {text[:60]!r}")
     return text
 
 
@@ -57,7 +57,7 @@ def refuse_in_block(text: str) -> str:
     or format character."""
     bad = first_forbidden(text, "\n")
     if bad is not None:
-        raise ValueError(f"{describe(bad)} is not allowed in text (line breaks are)")
+        raise ValueError(f"control character {describe(bad)} is not allowed in text (line breaks are)")
     return text
 
 

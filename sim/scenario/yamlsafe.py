@@ -90,8 +90,8 @@ class _Plain:
     def convert(self, node: Any, path: KeyPath, line: int | None) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise YamlFault(f"document too large: more than {MAX_NODES} values once aliases are expanded "
-                            "(an alias bomb?)", line, path)
+            raise YamlFault(f"document too large: more than {MAX_NODES:,} values with aliases expanded (a "
+                            "scenario holds about 1,000; an alias bomb?)", line, path)
         if len(path) > MAX_DEPTH:
             raise YamlFault(f"nesting too deep (more than {MAX_DEPTH} levels)", line, path)
         tag = getattr(getattr(node, "tag", None), "value", None)
