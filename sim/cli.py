@@ -44,6 +44,12 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def say(text: str) -> None:
+    """Echo ``text`` with each line :func:`~sim.scenario.text.printable`: what it shows comes from files and
+    folders a user names (results tables, manifests, paths), which must not act on the terminal."""
+    click.echo("\n".join(printable(line) for line in str(text).split("\n")))
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ihsim")
 @click.option("-v", "--verbose", is_flag=True, help="Log more detail to stderr.")
@@ -148,8 +154,7 @@ def report(results_dir: Path) -> None:
         click.echo(f"error: {printable(results_dir)} is not a results folder (no manifest.json) nor a comparison "
                    "folder (no comparison.json)", err=True)
         sys.exit(EXIT_BAD_INPUT)
-    click.echo(f"report:   {out[0]}")
-    click.echo(f"workbook: {out[1]}")
+    say(f"report:   {out[0]}\nworkbook: {out[1]}")
 
 
 @cli.command()
@@ -163,7 +168,7 @@ def timeline(results_dir: Path, replication: int, case_id: int, out: Path | None
     """Draw one case's Gantt chart across hospitals and resources, with clock times."""
     from sim.report.timeline import write_timeline
 
-    click.echo(f"timeline: {write_timeline(results_dir, replication, case_id, out)}")
+    say(f"timeline: {write_timeline(results_dir, replication, case_id, out)}")
 
 
 def study_options(out_default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -288,12 +293,12 @@ def regress(baseline_dir: Path, candidate_dir: Path, mode: str, alpha: float, to
     report = None
     if not update or (baseline_dir / "manifest.json").is_file():
         report = checks.regress(baseline_dir, candidate_dir, Rule(alpha, tolerance), mode)
-        click.echo(f"mode: {report.mode}" + (f" ({'; '.join(report.reasons)})" if report.reasons else ""))
-        click.echo("\n".join([*checks.format_verdicts(report, all_rows), *report.table_diffs]))
-        click.echo(f"regressions: {report.regressions}")
+        say(f"mode: {report.mode}" + (f" ({'; '.join(report.reasons)})" if report.reasons else ""))
+        say("\n".join([*checks.format_verdicts(report, all_rows), *report.table_diffs]))
+        say(f"regressions: {report.regressions}")
     if update:
         ledger_path = checks.update_baseline(baseline_dir, candidate_dir, report, reason, ledger)
-        click.echo(f"updated {baseline_dir}; recorded in {ledger_path}")
+        say(f"updated {baseline_dir}; recorded in {ledger_path}")
     elif report is not None and report.regressions:
         sys.exit(EXIT_PROBLEM)
 
@@ -311,10 +316,10 @@ def warmup(results_dir: Path, pool: str | None, kpi: str | None, bin_days: float
     from sim.checks import warmup as diagnose
 
     found = diagnose(results_dir, pool, kpi, bin_days)
-    click.echo(f"MSER-5 on {found.series}: warm-up of {found.warmup_days:g} days")
+    say(f"MSER-5 on {found.series}: warm-up of {found.warmup_days:g} days")
     if not found.reliable:
         click.echo("warning: the minimum is at the end of the searched half; the horizon may be too short")
-    click.echo(f"chart: {found.figure}\nset it with: --set run.warmup_days={found.warmup_days:g}")
+    say(f"chart: {found.figure}\nset it with: --set run.warmup_days={found.warmup_days:g}")
 
 
 @cli.command()

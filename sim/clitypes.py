@@ -19,6 +19,8 @@ from typing import Any
 
 import click
 
+from sim.scenario.text import describe, first_forbidden
+
 
 class FiniteFloatRange(click.FloatRange):
     """A ``click.FloatRange`` that refuses NaN and infinity (with no bounds: any finite number)."""
@@ -80,8 +82,9 @@ def _unusable(text: str) -> str | None:
     """Why ``text`` cannot name a new file or folder, or None."""
     if not text.strip():
         return "is empty"
-    if "\0" in text:
-        return "holds a NUL character"
+    bad = first_forbidden(text)
+    if bad is not None:
+        return f"holds {describe(bad)}, which a terminal would act on"
     path = Path(text)
     if path.name in ("", ".", ".."):
         return "names no file or folder of its own (it ends in '/', '.' or '..')"

@@ -69,9 +69,10 @@ def _os_error(exc: OSError) -> Fault:
     """A file that cannot be read or written, named: the run failed (1) when the machine did (disk full),
     else the input is bad (2: no such file, no permission, a file where a folder is needed)."""
     names = [str(n) for n in (exc.filename, exc.filename2) if n is not None]
-    where = " -> ".join(names) or "a file"
+    where = " -> ".join(names)
     reason = exc.strerror or first_line(exc)
     if exc.errno in RUN_FAILURES:
-        return Fault(EXIT_PROBLEM, (f"error: the run failed writing {printable(where)}: {printable(reason)}",))
-    return _bad(f"{where}: {reason}")
+        return Fault(EXIT_PROBLEM, (f"error: the run failed writing {printable(where or 'its files')}: "
+                                    f"{printable(reason)}",))
+    return _bad(f"{where}: {reason}" if where else f"{reason} ({type(exc).__name__})")
 

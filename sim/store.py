@@ -221,6 +221,8 @@ def read_json(folder: Path, name: str = "manifest.json") -> dict[str, Any]:
         raise InputError(f"{path}: not a JSON object (a {type(data).__name__}); the file is damaged")
     if name == "manifest.json":
         check_manifest(data, path)
+    if name == "comparison.json":
+        check_comparison(data, path)
     return data
 
 
@@ -240,6 +242,20 @@ def check_manifest(data: dict[str, Any], path: Path) -> None:
     horizon = data["scenario"]["run"].get("horizon_days")
     if isinstance(horizon, bool) or not isinstance(horizon, int | float) or not 0 < horizon < float("inf"):
         raise InputError(f"{path} [scenario.run.horizon_days]: not a number of days; not a manifest written by ihsim")
+
+
+def check_comparison(data: dict[str, Any], path: Path) -> None:
+    """:class:`~sim.errors.InputError` naming ``path`` and the key unless ``data`` has the shape of a
+    comparison record: its scenarios, each with a name and a subfolder of the comparison folder."""
+    scenarios = data.get("scenarios")
+    if not isinstance(scenarios, list) or not scenarios:
+        raise InputError(f"{path} [scenarios]: missing or not a list; not a comparison written by ihsim")
+    for i, item in enumerate(scenarios):
+        folder = item.get("folder") if isinstance(item, dict) else None
+        if not (isinstance(item, dict) and isinstance(item.get("name"), str) and isinstance(folder, str)
+                and folder not in ("", ".", "..") and "/" not in folder and "\\" not in folder):
+            raise InputError(f"{path} [scenarios.{i}]: not a scenario's name and subfolder; not a comparison "
+                             "written by ihsim")
 
 
 @contextmanager

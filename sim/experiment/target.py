@@ -159,11 +159,13 @@ def search_steps(lever: Lever) -> int:
     :data:`MAX_HALVINGS`."""
     span = lever.high - lever.low
     steps = workload.bisection_steps(span, 1.0 if lever.integer else lever.tolerance)
-    if steps > MAX_HALVINGS:
-        raise InputError(f"--tolerance {lever.tolerance:g}: {steps} halvings of the range {lever.low:g}.."
-                         f"{lever.high:g} (at most {MAX_HALVINGS}); give --tolerance {span / 2**MAX_HALVINGS:.3g} "
-                         "or more")
-    return steps
+    if steps <= MAX_HALVINGS:
+        return int(steps)
+    if lever.integer:
+        raise InputError(f"--range {lever.low:g}..{lever.high:g}: {steps:g} halvings to search (at most "
+                         f"{MAX_HALVINGS}); give a range of at most {2**MAX_HALVINGS:,} values")
+    raise InputError(f"--tolerance {lever.tolerance:g}: {steps:g} halvings of the range {lever.low:g}.."
+                     f"{lever.high:g} (at most {MAX_HALVINGS}); give --tolerance {span / 2**MAX_HALVINGS:.3g} or more")
 
 
 def trial_from_summary(goal: Goal, value: float, seed: int, summary: Any) -> Trial:

@@ -3,8 +3,9 @@
 A run, a comparison, a sweep, a target search and a sensitivity study each
 count their scenario runs, replications and expected cases (each scenario's
 demand rates times its horizon, per replication, plus its scripted cases)
-before anything runs.  Work beyond :data:`MAX_RUNS` scenario runs or
-:data:`MAX_CASES` expected cases, or more than :data:`WORKERS_PER_CPU`
+before anything runs.  Work beyond :data:`MAX_RUNS` scenario runs,
+:data:`MAX_REPLICATIONS` replications a run or :data:`MAX_CASES` expected
+cases, or more than :data:`WORKERS_PER_CPU`
 local worker processes per CPU, is refused (:class:`~sim.errors.InputError`,
 exit 2) with its size and the limit, unless ``--yes`` confirms it.  The
 size of any work of more than :data:`SAY_CASES` cases or :data:`SAY_RUNS`
@@ -29,6 +30,8 @@ MAX_RUNS = 10_000
 """Most scenario runs one command makes without ``--yes`` (a 100 x 100 sweep)."""
 MAX_CASES = 5_000_000
 """Most expected cases one command simulates without ``--yes`` (the baseline: about 3,000 a replication)."""
+MAX_REPLICATIONS = 100_000
+"""Most replications of one scenario run without ``--yes`` (each writes its own part files)."""
 WORKERS_PER_CPU = 4
 """Most local worker processes per CPU without ``--yes`` (more only queue for the same cores)."""
 SAY_RUNS, SAY_CASES = 100, 500_000
@@ -79,6 +82,8 @@ def check(work: Workload, opts: Any) -> Workload:
     over = []
     if work.runs > MAX_RUNS:
         over.append(f"more than {MAX_RUNS:,} scenario runs")
+    if work.replications > MAX_REPLICATIONS * max(work.runs, 1):
+        over.append(f"more than {MAX_REPLICATIONS:,} replications a run")
     if work.cases is not None and not work.cases <= MAX_CASES:
         over.append(f"more than {MAX_CASES:,} expected cases")
     over += _workers_over(opts)
@@ -100,6 +105,9 @@ def _workers_over(opts: Any) -> list[str]:
     return [f"--workers {workers} is more than {WORKERS_PER_CPU} per CPU ({most} on this machine)"]
 
 
-def bisection_steps(span: float, tolerance: float) -> int:
-    """Halvings of ``span`` until it is no wider than ``tolerance``."""
-    return max(0, math.ceil(math.log2(span / tolerance))) if span > tolerance else 0
+def bisection_steps(span: float, tolerance: float) -> float:
+    """Halvings of ``span`` until it is no wider than ``tolerance`` (infinity for an infinite ``span``)."""
+    if not span > tolerance:
+        return 0
+    halvings = math.log2(span / tolerance)
+    return math.ceil(halvings) if math.isfinite(halvings) else math.inf

@@ -107,8 +107,9 @@ LEVER = ("--lever", "team.ambulances")
     ("--goal", ["target", BASELINE, *LEVER, "--range", "1..4", "--goal", "ddi_within_target_pct >= 1e999"]),
     ("--tolerance", ["target", BASELINE, "--lever", "clinical.transit_deterioration_factor", "--range", "1..4",
                      *GOAL, "--tolerance", "1e-300"]),
+    ("--range", ["target", BASELINE, "--lever", "run.seed", "--range", "1..1000000000000", *GOAL]),
 ], ids=["sensitivity range nan", "sensitivity range inf", "target range inf", "target goal inf",
-        "target tolerance too fine"])
+        "target tolerance too fine", "target integer range too wide"])
 def test_numbers_inside_text_options_must_be_finite(option: str, args: list[str], tmp_path: Path) -> None:
     result = invoke(*args, "--out", str(tmp_path / "o"))
     assert_clean(result, 2, option)
@@ -128,7 +129,7 @@ def test_every_out_option_checks_its_path() -> None:
     assert {type(option.type) for _, option in out_options()} == {OutFolder, OutFile}
 
 
-@pytest.mark.parametrize("out", ["a-file", "/", ".", "", "..", "a-file/sub", "HERE"])
+@pytest.mark.parametrize("out", ["a-file", "/", ".", "", "..", "a-file/sub", "HERE", "res\rok"])
 @pytest.mark.parametrize("command", ["run", "compare", "sweep", "target", "sensitivity"])
 def test_out_must_name_a_folder(command: str, out: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
@@ -177,6 +178,24 @@ def test_damaged_results_files_are_named(command: str, kind: str, folder: Path, 
     result = invoke(command, *args)
     assert_clean(result, 2, name, "error:")
     assert len([line for line in result.output.splitlines() if line.startswith("error:")]) == 1
+
+
+@pytest.mark.parametrize(("record", "key"), [
+    ({}, "[scenarios]"), ({"scenarios": 3}, "[scenarios]"),
+    ({"scenarios": [{"name": "a", "folder": "../.."}]}, "[scenarios.0]"),
+])
+def test_a_damaged_comparison_record_is_named(record: dict, key: str, tmp_path: Path) -> None:
+    (tmp_path / "comparison.json").write_text(json.dumps(record), encoding="utf-8")
+    assert_clean(invoke("report", str(tmp_path)), 2, "comparison.json", key)
+
+
+def test_regress_shows_text_from_results_files_escaped(folder: Path, damaged: Path) -> None:
+    text = (damaged / "replications.csv").read_text(encoding="utf-8").splitlines()
+    rows = [f"{text[0]},evil\x1b[2Jkpi", *(f"{row},1" for row in text[1:])]
+    (damaged / "replications.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    result = invoke("regress", "--all", str(folder), str(damaged))
+    assert_clean(result, 1, "evil\\x1b[2Jkpi")
+    assert "\x1b" not in result.output
 
 
 def test_regress_exact_mode_names_a_corrupt_table(folder: Path, damaged: Path) -> None:
@@ -239,6 +258,7 @@ def test_a_worker_killed_mid_run_exits_1_with_a_message(tmp_path: Path, monkeypa
     (json.JSONDecodeError("Expecting value", "x", 0), 2, ("JSONDecodeError",)),
     (pd.errors.EmptyDataError("No columns to parse from file"), 2, ("EmptyDataError",)),
     (InputError("a\rb"), 2, ("a\\rb",)),
+    (TimeoutError("timed out"), 2, ("timed out (TimeoutError)",)),
 ])
 def test_known_failures_become_a_message_and_an_exit_code(exc: BaseException, code: int,
                                                           words: tuple[str, ...]) -> None:
@@ -282,6 +302,8 @@ def test_a_huge_sweep_is_refused_before_its_variants_are_built(tmp_path: Path) -
 @pytest.mark.parametrize(("args", "says"), [
     (["--set", "demand.home_emergency.rate_per_day=1e5"], "expected cases"),
     (["-w", "512"], "--workers 512"),
+    (["-n", "1000000", "--set", "run.horizon_days=0.01"], "100,000 replications a run"),
+    (["--max-replications", "200000", "--set", "run.horizon_days=0.01"], "100,000 replications a run"),
 ])
 def test_a_huge_run_is_refused_with_its_size(args: list[str], says: str, tmp_path: Path) -> None:
     result = invoke("run", BASELINE, *args, "--out", str(tmp_path / "r"))
