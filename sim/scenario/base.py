@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any, ClassVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from sim.scenario.text import refuse_in_block, refuse_in_one_line
 
@@ -30,6 +30,8 @@ def _id(value: str) -> str:
 Id = Annotated[str, AfterValidator(_id), Field(json_schema_extra={"pattern": ID_PATTERN})]
 OneLine = Annotated[str, AfterValidator(refuse_in_one_line)]
 """Text shown on one line (names, labels, sources, currency): no line break, control or format character."""
+Text = Annotated[str, AfterValidator(refuse_in_block)]
+"""A text block (a description): line breaks allowed, no other control or format character."""
 
 
 def _label(value: str) -> str:
@@ -92,13 +94,19 @@ class Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, allow_inf_nan=False)
     TEXT_BLOCKS: ClassVar[frozenset[str]] = frozenset({"description", "limits"})
 
-    @field_validator("*", mode="after")
-    @classmethod
-    def _plain_text(cls, value: Any, info: ValidationInfo) -> Any:
-        check = refuse_in_block if info.field_name in cls.TEXT_BLOCKS else refuse_in_one_line
-        for text in _texts(value):
-            check(text)
-        return value
+    @model_validator(mode="after")
+    def _plain_text(self) -> Any:
+        """Every text a model holds directly (mapping keys included) is one line, or a text block for the
+        fields in ``TEXT_BLOCKS``: a backstop behind :data:`OneLine`, :data:`Id` and the YAML reader, for
+        the fields that only name something defined elsewhere.  One call per model, not per field."""
+        for name, value in self.__dict__.items():
+            check = refuse_in_block if name in self.TEXT_BLOCKS else refuse_in_one_line
+            for text in _texts(value):
+                try:
+                    check(text)
+                except ValueError as exc:
+                    raise ValueError(f"{name}: {exc}") from None
+        return self
 
 
 def _texts(value: Any) -> list[str]:

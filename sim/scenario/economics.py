@@ -22,7 +22,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sim.scenario.base import Frozen, Id, Label, OneLine
+from sim.scenario.base import Frozen, Id, Label, OneLine, Text
 
 Money = Annotated[float, Field(ge=0, le=1e15)]
 
@@ -86,7 +86,7 @@ class OutcomeProxy(Frozen):
     name: str = Field(description="short id: lower-case letters, digits and _; used in KPI names")
     label: OneLine = Field(min_length=1, max_length=200, description="what the outcome is, in words")
     source: OneLine = Field(min_length=1, description="the citation the figures come from")
-    limits: str = Field("", description="what the proxy cannot tell (population, design, adjustment)")
+    limits: Text = Field("", description="what the proxy cannot tell (population, design, adjustment)")
     case_types: list[Literal["outreach", "home"]] = Field(["outreach", "home"], min_length=1)
     urgencies: list[str] | None = Field(None, min_length=1, description="final urgencies counted (all if omitted)")
     gestation_weeks: tuple[float, float] | None = Field(

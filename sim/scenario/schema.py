@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from sim.scenario.base import GESTATION_WEEKS, Frozen, Id, Minutes, OneLine, Weeks, plausible, weight_total
+from sim.scenario.base import GESTATION_WEEKS, Frozen, Id, Minutes, OneLine, Text, Weeks, plausible, weight_total
 from sim.scenario.distributions import Distribution, draw_range
 from sim.scenario.economics import Costs, OutcomeProxy
 from sim.scenario.references import check_references
@@ -610,7 +610,7 @@ class Scenario(Frozen):
     model_config = ConfigDict(**Frozen.model_config, json_schema_extra=_file_forms)
 
     name: OneLine = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=20_000, description="free text; may hold line breaks")
+    description: Text = Field("", max_length=20_000, description="free text; may hold line breaks")
     run: RunSettings
     urgency: dict[Id, Urgency] = Field(min_length=1)
     hospitals: dict[Id, Hospital] = Field(min_length=1)

@@ -40,6 +40,8 @@ def describe(ch: str) -> str:
 
 def first_forbidden(text: str, allowed: str = "") -> str | None:
     """The first character of ``text`` that :func:`forbidden` refuses, or None."""
+    if text.isprintable():  # the common case, in C: no control, format or separator character at all
+        return None
     return next((ch for ch in text if forbidden(ch, allowed)), None)
 
 
