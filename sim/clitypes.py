@@ -1,6 +1,6 @@
 """Command-line value types that refuse what would quietly switch a check off or hit the wrong path.
 
-- :class:`FiniteFloatRange` (and :data:`FINITE_FLOAT`): every float option
+- :class:`FiniteFloatRange`: every float option
   of every command.  Comparisons with NaN are false, so ``--alpha nan``
   passed ``FloatRange(0, 1)`` and flagged no regression at all; infinity
   passes an open-ended range.  Both are refused with the option named.
@@ -34,48 +34,44 @@ class FiniteFloatRange(click.FloatRange):
         return super().convert(number, param, ctx)
 
 
-FINITE_FLOAT = FiniteFloatRange()
-
-
-class OutFolder(click.Path):
-    """A results folder to create (or replace): a path whose last part names a folder."""
-
-    name = "folder"
-
-    def __init__(self) -> None:
-        super().__init__(file_okay=False, path_type=Path)
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, Path):
-            return value
-        text = str(value)
-        why = _unusable(text)
-        if why is None:
-            path = Path(text)
-            if path.exists() and not path.is_dir():
-                why = "is a file, not a folder"
-            elif _holds_working_folder(path):
-                why = "is the working folder or holds it (replacing it would delete what you are working in)"
-        if why:
-            self.fail(f"{text!r} {why}; give a folder name such as results/my-run", param, ctx)
-        return super().convert(value, param, ctx)
-
-
 class OutFile(click.Path):
     """A file to write (its folder is created): not empty, not a folder, not under a file."""
 
     name = "file"
+    hint = "give a file name"
+    folder = False
 
     def __init__(self) -> None:
-        super().__init__(dir_okay=False, path_type=Path)
+        super().__init__(file_okay=not self.folder, dir_okay=self.folder, path_type=Path)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, Path):
             return value
-        why = _unusable(str(value))
+        why = self.problem(str(value))
         if why:
-            self.fail(f"{str(value)!r} {why}; give a file name", param, ctx)
+            self.fail(f"{str(value)!r} {why}; {self.hint}", param, ctx)
         return super().convert(value, param, ctx)
+
+    def problem(self, text: str) -> str | None:
+        """Why ``text`` cannot be this path, or None."""
+        return _unusable(text)
+
+
+class OutFolder(OutFile):
+    """A results folder to create (or replace): a path whose last part names a folder, neither a file
+    nor the working folder (or one holding it)."""
+
+    name = "folder"
+    hint = "give a folder name such as results/my-run"
+    folder = True
+
+    def problem(self, text: str) -> str | None:
+        why = _unusable(text)
+        if why is None and Path(text).exists() and not Path(text).is_dir():
+            why = "is a file, not a folder"
+        if why is None and _holds_working_folder(Path(text)):
+            why = "is the working folder or holds it (replacing it would delete what you are working in)"
+        return why
 
 
 def _unusable(text: str) -> str | None:
