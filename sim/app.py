@@ -27,6 +27,7 @@ from sim import __version__, store
 from sim.analysis.feasibility import unserved_summary
 from sim.analysis.kpis import case_values as kpi_case_values
 from sim.analysis.stats import pooled_shares, summarise
+from sim.experiment import workload
 from sim.experiment.runner import home_urgencies, run_replications
 from sim.scenario import Scenario, load_scenario, scenario_dict, scenario_hash
 from sim.scenario.feasibility import scenario_warnings
@@ -55,6 +56,7 @@ class RunOptions:
     report: bool = True
     lock: bool = True
     """Hold ``out.lock`` while writing; off only for a study's runs, inside the study's locked folder."""
+    allow_large: bool = False
 
 
 def safe_name(name: str) -> str:
@@ -212,5 +214,8 @@ def run_loaded(scenario: Scenario, opts: RunOptions, overrides: list[str] | None
 
 
 def run_scenario(path: str | Path, overrides: list[str] | None, opts: RunOptions) -> Path:
-    """Load, validate and run one scenario file (see :func:`run_loaded`)."""
-    return run_loaded(load_scenario(path, overrides), opts, overrides)
+    """Load, validate and run one scenario file (see :func:`run_loaded`); work beyond the sane limits
+    (:mod:`sim.experiment.workload`) is refused unless ``opts.allow_large``."""
+    scenario = load_scenario(path, overrides)
+    workload.check(workload.workload("run", [scenario], workload.replications_asked(scenario, opts)), opts)
+    return run_loaded(scenario, opts, overrides)

@@ -29,6 +29,8 @@ REFERENCE_FILES = ["manifest.json", "summary.csv", "replications.csv"]
 EXACT_TABLES = ["replications", "summary", "cases", "resources", "events"]
 REQUIRED_TABLES = ["replications", "summary"]
 """Tables both sides must have (a committed baseline keeps only these and the manifest)."""
+MAX_BINS = 100_000
+"""Most bins ``warmup`` cuts the horizon into (each replication's series is bins long)."""
 
 
 @dataclass
@@ -71,8 +73,13 @@ def _table(folder: Path, name: str) -> pd.DataFrame | None:
     if not store.has_table(folder, name):
         return None
     table = _read(folder, _file_of(folder, name), lambda: store.read_table(folder, name))
-    if name == "replications" and "replication" not in table.columns:
-        raise InputError(f"{Path(folder) / 'replications.csv'} cannot be read: it has no replication column")
+    if name == "replications":
+        path = Path(folder) / "replications.csv"
+        if "replication" not in table.columns:
+            raise InputError(f"{path}: no 'replication' column; not a table written by ihsim")
+        for column in table.columns:
+            if not (pd.api.types.is_numeric_dtype(table[column]) or table[column].isna().all()):
+                raise InputError(f"{path} [{column}]: holds values that are not numbers; the file is damaged")
     return table
 
 
@@ -194,7 +201,9 @@ def _warmup_series(folder: Path, manifest: dict[str, Any], pool: str | None, kpi
         ctype, column = CASE_KPIS[kpi]
         cases = store.read_table(folder, "cases", ["replication", "case_type", "case_created_min", column])
         return kpi, f"{kpi} of cases created that day", case_series(cases, column, ctype, bin_min, horizon)
-    pool = pool or f"{manifest['scenario']['team']['home']}.nicu_cot"
+    scenario = manifest["scenario"]
+    team = scenario.get("team") or (scenario.get("teams") or [{}])[0]  # one team, or the first of several
+    pool = pool or f"{team.get('home')}.nicu_cot"
     if pool.count(".") != 1:
         raise InputError(f"--pool {pool!r}: expected HOSPITAL.POOL, e.g. NHOG.nicu_cot")
     hospital, resource = pool.split(".")
@@ -208,17 +217,22 @@ def _warmup_series(folder: Path, manifest: dict[str, Any], pool: str | None, kpi
 def warmup(folder: Path, pool: str | None = None, kpi: str | None = None, bin_days: float = 1.0) -> WarmupReport:
     """MSER-5 on the ensemble-averaged series; saves ``figures/warmup_<series>.png`` in ``folder``."""
     from sim.report.compare_charts import warmup_chart
-    from sim.report.html import save_figure
+    from sim.report.html import figure_file_name, save_figure
 
     manifest = _results(folder)
+    horizon = float(manifest["scenario"]["run"]["horizon_days"])
+    if horizon / bin_days > MAX_BINS:
+        raise InputError(f"--bin-days {bin_days:g}: {horizon / bin_days:,.0f} bins over the {horizon:g}-day horizon, "
+                         f"more than {MAX_BINS:,}; give --bin-days {horizon / MAX_BINS:.3g} or more")
     name, label, per_rep = _warmup_series(Path(folder), manifest, pool, kpi, bin_days * 1440.0)
     try:
         mean, result = diagnose(per_rep)
     except ValueError as exc:
         raise InputError(f"{folder}: {exc}; use a longer horizon or a shorter --bin-days") from None
     days = float(mean.index[result.truncate_obs])  # the first retained bin's start (bins may be empty)
-    save_figure(warmup_chart(per_rep, mean, result.statistic, days, bin_days, label), Path(folder), f"warmup_{name}")
-    return WarmupReport(name, days, result.reliable, Path(folder) / "figures" / f"warmup_{name}.png")
+    figure = figure_file_name(f"warmup_{name}")
+    save_figure(warmup_chart(per_rep, mean, result.statistic, days, bin_days, label), Path(folder), figure)
+    return WarmupReport(name, days, result.reliable, Path(folder) / "figures" / f"{figure}.png")
 
 
 def precision_report(folder: Path) -> list[str]:

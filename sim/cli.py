@@ -17,39 +17,32 @@ from typing import Any
 import click
 
 from sim import __version__
-
-EXIT_PROBLEM = 1
-EXIT_BAD_INPUT = 2
+from sim.clitypes import FiniteFloatRange, OutFile, OutFolder
+from sim.faults import EXIT_PROBLEM, explain
+from sim.scenario.text import printable
 
 
 def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn known failures into a one-line message and the contract's exit code, never a traceback."""
+    """Turn known failures (:func:`sim.faults.explain`) into a clear message and the contract's exit code,
+    never a traceback."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from sim.errors import InputError
-        from sim.folders import FolderError, Interrupted, WriteFailedError, system_reason
-        from sim.scenario import ScenarioError
+        from sim.folders import Interrupted
 
         try:
             return func(*args, **kwargs)
-        except ScenarioError as exc:
-            click.echo("error: invalid scenario input", err=True)
-            for problem in exc.problems:
-                click.echo(f"  {problem}", err=True)
-            sys.exit(EXIT_BAD_INPUT)
-        except (FolderError, InputError) as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_BAD_INPUT)
-        except WriteFailedError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(EXIT_PROBLEM)
-        except OSError as exc:  # a write outside a results folder's own handling (a figure, a page)
-            click.echo(f"error: {system_reason(exc)}", err=True)
-            sys.exit(EXIT_PROBLEM)
         except KeyboardInterrupt as exc:
-            click.echo(str(exc) if isinstance(exc, Interrupted) else "interrupted", err=True)
+            click.echo(str(exc) if isinstance(exc, Interrupted) else "interrupted: no complete results folder was "
+                       "written (finished replications are kept for --resume)", err=True)
             sys.exit(130)
+        except Exception as exc:
+            fault = explain(exc)
+            if fault is None:
+                raise
+            for line in fault.lines:
+                click.echo(line, err=True)
+            sys.exit(fault.code)
 
     return wrapper
 
@@ -64,6 +57,12 @@ def lock_results(folder: Path) -> AbstractContextManager[None]:
         raise InputError(f"{folder} is not a results folder (no manifest.json) nor a comparison folder "
                          "(no comparison.json)")
     return locked(folder)
+
+
+def say(text: str) -> None:
+    """Echo ``text`` with each line :func:`~sim.scenario.text.printable`: what it shows comes from files and
+    folders a user names (results tables, manifests, paths), which must not act on the terminal."""
+    click.echo("\n".join(printable(line) for line in str(text).split("\n")))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -86,14 +85,17 @@ def _with_run_options(func: Callable[..., Any], out_default: str) -> Callable[..
         click.option("--seed", type=click.IntRange(0, 2**63 - 1), default=None,
                      help="Base seed (default: the scenario's run.seed)."),
         click.option("-w", "--workers", type=click.IntRange(1, 512), default=1, show_default=True,
-                     help="Parallel worker processes."),
+                     help="Parallel worker processes (more than 4 per CPU needs --yes)."),
         click.option("--engine", type=click.Choice(["local", "dask"]), default="local", show_default=True),
         click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786."),
-        click.option("--out", type=click.Path(path_type=Path), default=None,
+        click.option("--out", type=OutFolder(), default=None,
                      help=f"Results folder (default: {out_default}; with --set, +N-overrides-<hash> added)."),
         click.option("--force", is_flag=True, help="Replace an existing results folder."),
-        click.option("--precision", type=click.FloatRange(0, 1, min_open=True), default=0.05, show_default=True,
+        click.option("--precision", type=FiniteFloatRange(0, 1, min_open=True), default=0.05, show_default=True,
                      help="Relative CI half-width asked of each KPI."),
+        click.option("--yes", "allow_large", is_flag=True,
+                     help="Run work beyond the sane limits (more than 10,000 scenario runs or 5 million expected "
+                          "cases, or more than 4 workers per CPU); its size is said before it starts."),
     ]):
         func = option(func)
     return func
@@ -137,9 +139,9 @@ def validate(scenarios: tuple[Path, ...], overrides: tuple[str, ...], show: bool
         except ScenarioError as exc:
             problems.extend(exc.problems)
             continue
-        click.echo(f"ok: {path} ({sc.name})")
+        click.echo(f"ok: {printable(path)} ({sc.name})")
         for note in scenario_warnings(sc):
-            click.echo(f"warning: {path}: {note}", err=True)
+            click.echo(f"warning: {printable(path)}: {note}", err=True)
         if show:
             click.echo(json.dumps(scenario_dict(sc), indent=2))
     if problems:
@@ -165,15 +167,14 @@ def report(results_dir: Path) -> None:
     with lock_results(results_dir):
         out = rebuild_report(results_dir)
     assert out is not None  # lock_results took only a results or comparison folder
-    click.echo(f"report:   {out[0]}")
-    click.echo(f"workbook: {out[1]}")
+    say(f"report:   {out[0]}\nworkbook: {out[1]}")
 
 
 @cli.command()
 @click.argument("results_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("-r", "--replication", type=click.IntRange(0), required=True, help="Replication number (from 0).")
 @click.option("-c", "--case", "case_id", type=int, required=True, help="Case id (case_id in cases.parquet).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--out", type=OutFile(), default=None,
               help="PNG to write, SVG beside it (default: RESULTS_DIR/figures/timeline-r<R>-c<ID>.png).")
 @handle_errors
 def timeline(results_dir: Path, replication: int, case_id: int, out: Path | None) -> None:
@@ -181,7 +182,7 @@ def timeline(results_dir: Path, replication: int, case_id: int, out: Path | None
     from sim.report.timeline import write_timeline
 
     with lock_results(results_dir):  # it writes into the folder, or reads it while a run might replace it
-        click.echo(f"timeline: {write_timeline(results_dir, replication, case_id, out)}")
+        say(f"timeline: {write_timeline(results_dir, replication, case_id, out)}")
 
 
 def study_options(out_default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -231,8 +232,9 @@ def sweep(scenario: Path, varies: tuple[str, ...], overrides: tuple[str, ...], *
 @click.option("--lever", required=True, metavar="KEY", help="Scenario key to vary, e.g. team.ambulances.")
 @click.option("--range", "range_text", required=True, metavar="LO..HI", help="Values to search, e.g. 1..4.")
 @click.option("--goal", required=True, metavar="'KPI OP NUMBER'", help="e.g. 'ddi_within_target_pct >= 90'.")
-@click.option("--tolerance", type=click.FloatRange(0, min_open=True), default=None,
-              help="Continuous levers: stop when the bracket is this narrow (default: range/64).")
+@click.option("--tolerance", type=FiniteFloatRange(0, min_open=True), default=None,
+              help="Continuous levers: stop when the bracket is this narrow (default: range/64; at most 30 halvings "
+                   "of the range).")
 @click.option("--confirm/--no-confirm", default=True, show_default=True,
               help="Confirm the answer with an independent run (seed + 1).")
 @study_options("results/target-<scenario name>")
@@ -284,9 +286,9 @@ def sensitivity(scenario: Path, spec: str, range_text: str, method: str, traject
 @click.argument("baseline_dir", type=click.Path(path_type=Path))
 @click.argument("candidate_dir", type=click.Path(path_type=Path))
 @click.option("--mode", type=click.Choice(["auto", "exact", "statistical"]), default="auto", show_default=True)
-@click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
+@click.option("--alpha", type=FiniteFloatRange(0, 1, min_open=True, max_open=True), default=0.05,
               show_default=True, help="Family-wise false-alarm rate (Holm) of the statistical mode.")
-@click.option("--tolerance", type=click.FloatRange(0, min_open=False), default=0.05, show_default=True,
+@click.option("--tolerance", type=FiniteFloatRange(0), default=0.05, show_default=True,
               help="Practical tolerance: smallest relative change of a KPI mean that counts.")
 @click.option("--all", "all_rows", is_flag=True, help="Print every KPI, not only headline and flagged ones.")
 @click.option("--update", is_flag=True, help="Replace BASELINE_DIR's files by the candidate's (needs --reason).")
@@ -305,12 +307,12 @@ def regress(baseline_dir: Path, candidate_dir: Path, mode: str, alpha: float, to
     report = None
     if not update or (baseline_dir / "manifest.json").is_file():
         report = checks.regress(baseline_dir, candidate_dir, Rule(alpha, tolerance), mode)
-        click.echo(f"mode: {report.mode}" + (f" ({'; '.join(report.reasons)})" if report.reasons else ""))
-        click.echo("\n".join([*checks.format_verdicts(report, all_rows), *report.table_diffs]))
-        click.echo(f"regressions: {report.regressions}")
+        say(f"mode: {report.mode}" + (f" ({'; '.join(report.reasons)})" if report.reasons else ""))
+        say("\n".join([*checks.format_verdicts(report, all_rows), *report.table_diffs]))
+        say(f"regressions: {report.regressions}")
     if update:
         ledger_path = checks.update_baseline(baseline_dir, candidate_dir, report, reason, ledger)
-        click.echo(f"updated {baseline_dir}; recorded in {ledger_path}")
+        say(f"updated {baseline_dir}; recorded in {ledger_path}")
     elif report is not None and report.regressions:
         sys.exit(EXIT_PROBLEM)
 
@@ -320,7 +322,8 @@ def regress(baseline_dir: Path, candidate_dir: Path, mode: str, alpha: float, to
 @click.option("--pool", default=None, metavar="HOSPITAL.POOL",
               help="Units in use of a pool (default: the team's home NICU cots).")
 @click.option("--kpi", default=None, help="Instead, a case interval KPI, e.g. home_decision_to_delivery_min.")
-@click.option("--bin-days", type=click.FloatRange(0, min_open=True), default=1.0, show_default=True)
+@click.option("--bin-days", type=FiniteFloatRange(0, min_open=True), default=1.0, show_default=True,
+              help="Width of the series' bins (days); at most 100,000 bins over the horizon.")
 @handle_errors
 def warmup(results_dir: Path, pool: str | None, kpi: str | None, bin_days: float) -> None:
     """Suggest a warm-up for RESULTS_DIR by MSER-5 and save its chart."""
@@ -328,10 +331,10 @@ def warmup(results_dir: Path, pool: str | None, kpi: str | None, bin_days: float
 
     with lock_results(results_dir):  # the chart is saved in the folder
         found = diagnose(results_dir, pool, kpi, bin_days)
-    click.echo(f"MSER-5 on {found.series}: warm-up of {found.warmup_days:g} days")
+    say(f"MSER-5 on {found.series}: warm-up of {found.warmup_days:g} days")
     if not found.reliable:
         click.echo("warning: the minimum is at the end of the searched half; the horizon may be too short")
-    click.echo(f"chart: {found.figure}\nset it with: --set run.warmup_days={found.warmup_days:g}")
+    say(f"chart: {found.figure}\nset it with: --set run.warmup_days={found.warmup_days:g}")
 
 
 @cli.command()
@@ -357,7 +360,7 @@ def bench(as_json: bool, replications: int, repeats: int, stress: Path | None, b
 
 
 @cli.command()
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=Path("docs/validation.md"),
+@click.option("--out", type=OutFile(), default=Path("docs/validation.md"),
               show_default=True, help="Where to write the page.")
 @click.option("--quick", is_flag=True, help="Small runs, a one-year soak: a smoke test of the page, not a validation.")
 @handle_errors

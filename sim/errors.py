@@ -11,3 +11,8 @@ from __future__ import annotations
 
 class InputError(Exception):
     """Bad input that is not a scenario file: the message says what and where."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (at most 200 characters), or its type's name."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]

@@ -29,6 +29,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim import __version__, folders
+from sim.errors import InputError, first_line
 from sim.folders import RUN_KEY, FolderError, suffixed
 
 TABLES = ("events", "cases", "resources", "unserved", "shares", "kpis")
@@ -289,28 +290,98 @@ def has_table(folder: Path, name: str) -> bool:
 
 
 def read_json(folder: Path, name: str = "manifest.json") -> dict[str, Any]:
-    return json.loads((Path(folder) / name).read_text(encoding="utf-8"))
+    """A JSON object of a results folder; :class:`~sim.errors.InputError` naming the file when it is not
+    one (and, for ``manifest.json``, when it lacks what a results folder's manifest holds)."""
+    path = Path(folder) / name
+    with reading(path):
+        data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: not a JSON object (a {type(data).__name__}); the file is damaged")
+    if name == "manifest.json":
+        check_manifest(data, path)
+    if name == "comparison.json":
+        check_comparison(data, path)
+    return data
+
+
+MANIFEST_SHAPE = {"scenario": (dict, "object"), "replications": (int, "whole number"), "seed": (int, "whole number")}
+"""Keys every manifest holds, with their JSON types (the readers of a folder rely on them)."""
+
+
+def check_manifest(data: dict[str, Any], path: Path) -> None:
+    """:class:`~sim.errors.InputError` naming ``path`` and the key unless ``data`` has the manifest's shape."""
+    for key, (kind, name) in MANIFEST_SHAPE.items():
+        if not isinstance(data.get(key), kind) or isinstance(data.get(key), bool):
+            raise InputError(f"{path} [{key}]: missing or not a JSON {name}; not a manifest written by "
+                             "ihsim (rerun to rebuild the folder)")
+    for key in ("run", "urgency", "hospitals"):
+        if not isinstance(data["scenario"].get(key), dict):
+            raise InputError(f"{path} [scenario.{key}]: missing or not a JSON object; not a manifest written by ihsim")
+    horizon = data["scenario"]["run"].get("horizon_days")
+    if isinstance(horizon, bool) or not isinstance(horizon, int | float) or not 0 < horizon < float("inf"):
+        raise InputError(f"{path} [scenario.run.horizon_days]: not a number of days; not a manifest written by ihsim")
+
+
+def check_comparison(data: dict[str, Any], path: Path) -> None:
+    """:class:`~sim.errors.InputError` naming ``path`` and the key unless ``data`` has the shape of a
+    comparison record: its scenarios, each with a name and a subfolder of the comparison folder."""
+    scenarios = data.get("scenarios")
+    if not isinstance(scenarios, list) or not scenarios:
+        raise InputError(f"{path} [scenarios]: missing or not a list; not a comparison written by ihsim")
+    for i, item in enumerate(scenarios):
+        folder = item.get("folder") if isinstance(item, dict) else None
+        if not (isinstance(item, dict) and isinstance(item.get("name"), str) and isinstance(folder, str)
+                and folder not in ("", ".", "..") and "/" not in folder and "\\" not in folder):
+            raise InputError(f"{path} [scenarios.{i}]: not a scenario's name and subfolder; not a comparison "
+                             "written by ihsim")
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Turn a file that cannot be parsed (damaged parquet, malformed CSV or JSON, not UTF-8) into
+    :class:`~sim.errors.InputError` naming it.  A missing or unreadable file stays an ``OSError``."""
+    from pandas.errors import EmptyDataError, ParserError
+
+    try:
+        yield
+    except pa.ArrowException as exc:
+        raise InputError(f"{path}: not a readable parquet table ({first_line(exc)})") from None
+    except EmptyDataError:
+        raise InputError(f"{path}: empty file, no table in it") from None
+    except (ParserError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: malformed ({first_line(exc)})") from None
+
 
 
 def read_table(folder: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
     """A table of a results folder: parquet (events, cases, resources) or CSV (replications, summary)."""
     folder = Path(folder)
-    if (folder / f"{name}.parquet").exists():
-        return pd.read_parquet(folder / f"{name}.parquet", columns=columns)
-    return pd.read_csv(folder / f"{name}.csv", usecols=columns)
+    path = folder / f"{name}.parquet"
+    if not path.exists():
+        path = folder / f"{name}.csv"
+        with reading(path):
+            return pd.read_csv(path, usecols=columns)
+    with reading(path):
+        return pd.read_parquet(path, columns=columns)
 
 
 def iter_table(folder: Path, name: str, columns: list[str] | None) -> Iterator[pd.DataFrame]:
     """A parquet table of a results folder, one row group at a time (a replication's part is one or more);
     ``columns=None`` reads every column."""
-    parquet = pq.ParquetFile(Path(folder) / f"{name}.parquet")
+    path = Path(folder) / f"{name}.parquet"
+    with reading(path):
+        parquet = pq.ParquetFile(path)
     for group in range(parquet.num_row_groups):
-        yield parquet.read_row_group(group, columns=columns).to_pandas()
+        with reading(path):
+            frame = parquet.read_row_group(group, columns=columns).to_pandas()
+        yield frame
 
 
 def read_replications(folder: Path, name: str, first: int, columns: list[str] | None = None) -> pd.DataFrame:
     """Rows of the first ``first`` replications of a parquet table (only their row groups are read)."""
-    return pd.read_parquet(Path(folder) / f"{name}.parquet", columns=columns, filters=[("replication", "<", first)])
+    path = Path(folder) / f"{name}.parquet"
+    with reading(path):
+        return pd.read_parquet(path, columns=columns, filters=[("replication", "<", first)])
 
 
 def copy_files(src: Path, dst: Path, names: list[str]) -> None:

@@ -29,6 +29,7 @@ from sim import __version__, store
 from sim.analysis.kpis import HEADLINE
 from sim.analysis.labels import kpi_label
 from sim.analysis.paired import DIFFERENCE_COLUMNS, UNIT_WORDS, differences
+from sim.experiment import workload
 from sim.experiment.runner import shared_executor
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_dict, scenario_hash
 from sim.scenario.diff import describe_changes
@@ -232,5 +233,8 @@ def compare_scenarios(scenarios: list[Scenario], opts: Any, names: list[str] | N
 
 
 def compare_files(paths: list[Path], overrides: list[str] | None, opts: Any) -> Path:
-    """Load the files (all validated before anything runs) and compare them."""
-    return compare_scenarios(load_all(paths, overrides), opts, overrides=overrides)
+    """Load the files (all validated before anything runs), check the size of the work
+    (:mod:`sim.experiment.workload`) and compare them."""
+    loaded = load_all(paths, overrides)
+    workload.check(workload.workload("compare", loaded, workload.replications_asked(loaded[0], opts)), opts)
+    return compare_scenarios(loaded, opts, overrides=overrides)

@@ -28,6 +28,7 @@ import pandas as pd
 
 from sim import __version__, store
 from sim.analysis.sensitivity import morris_table
+from sim.experiment import workload
 from sim.experiment.compare import Named
 from sim.experiment.sensitivity import (
     Note,
@@ -109,10 +110,11 @@ def morris_study(path: Path, overrides: list[str], opts: Any, spec: str, range_t
     seed = base.run.seed if opts.seed is None else opts.seed
     problem = {"num_vars": len(params), "names": [p.key for p in params], "bounds": [list(factors)] * len(params)}
     X = morris.sample(problem, trajectories, num_levels=levels, seed=seed % 2**32)
-    runs, folders = points(Path(path), overrides, params, X, titled(base.name, overrides))
     n = opts.replications or base.run.replications
+    workload.check(workload.Workload("Morris screening", len(X), len(X) * n), opts)  # before loading each point
+    runs, folders = points(Path(path), overrides, params, X, titled(base.name, overrides))
     announce(note, f"Morris screening: {len(params)} parameters, {trajectories} trajectories, {len(X)} points",
-             len(runs), n, len(skipped))
+             runs, n, len(skipped), opts)
     out = opts.out or default_out(base, overrides, "-morris")
     t0 = time.perf_counter()
     with store.results_folder(out, force=opts.force, key=store.study_key("sensitivity")) as tmp:

@@ -36,6 +36,7 @@ import pandas as pd
 from sim import __version__, store
 from sim.analysis.sensitivity import SENSITIVITY_COLUMNS, effects, study_kpis, summary_lines
 from sim.errors import InputError
+from sim.experiment import workload
 from sim.experiment.compare import Named, run_set, unique
 from sim.experiment.progress import Progress
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_dict, scenario_hash
@@ -184,9 +185,12 @@ def run_all(runs: list[Named], opts: Any, folder: Path, overrides: list[str], la
         bar.close()
 
 
-def announce(note: Note, what: str, runs: int, n: int, skipped: int) -> None:
-    """Say how many runs a study will make before it starts."""
-    note(f"{what}: {runs} scenario runs of {n} replications each ({runs * n} replications)"
+def announce(note: Note, what: str, runs: list[Named], n: int, skipped: int, opts: Any) -> None:
+    """Say how many runs a study will make before it starts; refuse it beyond the sane limits
+    (:func:`sim.experiment.workload.check`) unless ``opts.allow_large``."""
+    work = workload.check(workload.workload(what, [r.scenario for r in runs], n), opts)
+    note(f"{what}: {len(runs)} scenario runs of {n} replications each ({len(runs) * n} replications, about "
+         f"{work.cases or 0:,.0f} expected cases)"
          + (f"; {skipped} keys cannot be scaled (listed in sensitivity.json)" if skipped else ""))
 
 
@@ -303,8 +307,8 @@ def one_way(path: Path, overrides: list[str], opts: Any, spec: str = "ASSUMPTION
     params, skipped = choose(scenario_dict(base), spec)
     runs = plan(Path(path), overrides, params, factors, strict=spec.strip().upper() != "ASSUMPTION")
     n = opts.replications or base.run.replications
-    announce(note, f"sensitivity: {len(params)} parameters x 2 levels", len(runs.runs), n,
-             len(skipped) + len(runs.skipped))
+    announce(note, f"sensitivity: {len(params)} parameters x 2 levels", runs.runs, n,
+             len(skipped) + len(runs.skipped), opts)
     out = opts.out or default_out(base, overrides)
     t0 = time.perf_counter()
     with store.results_folder(out, force=opts.force, key=store.study_key("sensitivity")) as tmp:

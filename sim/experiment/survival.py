@@ -97,7 +97,7 @@ def survival_study(base_path: Path, other_path: Path, overrides: list[str], opts
     mine, yours = _drop(mine, invalid), _drop(yours, invalid)
     n = opts.replications or base.run.replications
     what = f"sensitivity of {names[1]} against {names[0]}: {len(params) - len(invalid)} parameters x 2 levels, both"
-    announce(note, what, len(mine.runs) + len(yours.runs), n, len(skipped) + len(lacking))
+    announce(note, what, [*mine.runs, *yours.runs], n, len(skipped) + len(lacking), opts)
     out = opts.out or default_out(base, overrides, f"-against-{folders[1]}")
     t0 = time.perf_counter()
     with store.results_folder(out, force=opts.force, key=store.study_key("sensitivity")) as tmp:

@@ -13,6 +13,7 @@ reference variant.  Its ``results.xlsx`` has a ``Sweep`` sheet besides the compa
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ import pandas as pd
 
 from sim import store
 from sim.errors import InputError
+from sim.experiment import workload
 from sim.experiment.compare import Named, run_set, write_study, write_workbook
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.diff import show
@@ -114,7 +116,11 @@ def sweep(path: Path, overrides: list[str], vary_texts: list[str], opts: Any) ->
     varies = [parse_vary(t) for t in vary_texts]
     if not varies:
         raise InputError("sweep needs at least one --vary KEY=V1,V2,...")
+    n = workload.replications_asked(load_scenario(path, overrides), opts)
+    size = math.prod(len(v.options) for v in varies)  # before loading them: a huge grid takes hours to validate
+    workload.check(workload.Workload("sweep", size, size * n), opts)
     named = build_variants(Path(path), overrides, varies)
+    workload.check(workload.workload("sweep", [x.scenario for x in named], n), opts)
     from sim.app import safe_name
 
     out = opts.out or Path("results") / f"sweep-{safe_name(named[0].scenario.name.split(':')[0])}"

@@ -35,9 +35,12 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
+from sim.experiment import workload
 from sim.experiment.runner import shared_executor
 from sim.scenario.load import child_key, missing_child
 
+MAX_HALVINGS = 30
+"""Most bisection steps a search may take (a billionth of the range); a finer --tolerance is refused."""
 GOAL = re.compile(r"^\s*([A-Za-z][A-Za-z0-9_]*)\s*(>=|<=|>|<)\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
 
 
@@ -95,7 +98,10 @@ def parse_goal(text: str) -> Goal:
     match = GOAL.match(text)
     if not match:
         raise InputError(f"--goal {text!r}: expected '<kpi> (>=|<=|>|<) <number>', e.g. 'ddi_within_target_pct >= 90'")
-    return Goal(match.group(1), match.group(2), float(match.group(3)))
+    threshold = float(match.group(3))
+    if not math.isfinite(threshold):
+        raise InputError(f"--goal {text!r}: the threshold {match.group(3)} is not a finite number")
+    return Goal(match.group(1), match.group(2), threshold)
 
 
 def parse_lever(key: str, text: str, current: Any, tolerance: float | None = None) -> Lever:
@@ -136,6 +142,8 @@ def search(lever: Lever, evaluate: Callable[..., Trial]) -> tuple[float | None, 
     a, b = (lever.low, lever.high)  # the goal holds at b when rising, at a otherwise
     while (b - a > 1) if lever.integer else (b - a > lever.tolerance):
         mid = float((a + b) // 2) if lever.integer else (a + b) / 2
+        if mid in (a, b):  # the bracket is as narrow as floating point allows
+            break
         holds = evaluate(mid).holds
         if holds == rising:
             b = mid
@@ -144,6 +152,20 @@ def search(lever: Lever, evaluate: Callable[..., Trial]) -> tuple[float | None, 
     if rising:
         return b, "smallest value for which the goal holds"
     return a, "largest value for which the goal holds (the goal prefers low values)"
+
+
+def search_steps(lever: Lever) -> int:
+    """Bisection steps between the two ends; :class:`InputError` naming ``--tolerance`` beyond
+    :data:`MAX_HALVINGS`."""
+    span = lever.high - lever.low
+    steps = workload.bisection_steps(span, 1.0 if lever.integer else lever.tolerance)
+    if steps <= MAX_HALVINGS:
+        return int(steps)
+    if lever.integer:
+        raise InputError(f"--range {lever.low:g}..{lever.high:g}: {steps:g} halvings to search (at most "
+                         f"{MAX_HALVINGS}); give a range of at most {2**MAX_HALVINGS:,} values")
+    raise InputError(f"--tolerance {lever.tolerance:g}: {steps:g} halvings of the range {lever.low:g}.."
+                     f"{lever.high:g} (at most {MAX_HALVINGS}); give --tolerance {span / 2**MAX_HALVINGS:.3g} or more")
 
 
 def trial_from_summary(goal: Goal, value: float, seed: int, summary: Any) -> Trial:
@@ -250,8 +272,10 @@ def solve(path: Path, overrides: list[str], lever_key: str, range_text: str, goa
     lever = parse_lever(lever_key, range_text, lookup(scenario_dict(scenario), lever_key), tolerance)
     if goal.kpi not in known_kpis(scenario):
         raise InputError(f"--goal: unknown KPI {goal.kpi!r}; known KPIs: {', '.join(sorted(known_kpis(scenario)))}")
-    for end in (lever.low, lever.high):  # both ends must make a valid scenario before anything runs
-        load_scenario(path, [*overrides, f"{lever.key}={value_text(lever, end)}"])
+    ends = [load_scenario(path, [*overrides, f"{lever.key}={value_text(lever, end)}"])  # both must be valid
+            for end in (lever.low, lever.high)]
+    trials = 2 + search_steps(lever) + int(confirm)
+    workload.check(workload.workload("target", ends, workload.replications_asked(scenario, opts), trials), opts)
     seed = scenario.run.seed if opts.seed is None else opts.seed
     out = opts.out or Path("results") / f"target-{safe_name(titled(scenario.name, overrides))}"
     with store.results_folder(out, force=opts.force, key=store.study_key("target")) as tmp:

@@ -5,6 +5,7 @@ from pathlib import Path
 from sim import store
 from sim.report.compare_html import build_comparison_report
 from sim.report.html import build_report
+from sim.report.manifest import checked_manifest
 from sim.report.run_workbook import write_run_workbook
 from sim.report.workbook import write_study_workbook
 
@@ -17,6 +18,7 @@ def rebuild_report(folder: str | Path) -> tuple[Path, Path] | None:
     or ``None`` when the folder is neither."""
     folder = Path(folder)
     if store.is_results_folder(folder):
+        checked_manifest(folder)
         workbook = write_run_workbook(folder)
         return build_report(folder), workbook
     if store.is_comparison_folder(folder):

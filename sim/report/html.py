@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import io
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,11 +41,18 @@ CHART_REPLICATIONS = 100
 report takes the same memory however many replications ran; KPIs and the resources table use all."""
 
 
+def figure_file_name(name: str) -> str:
+    """``name`` as a file name: every run of characters other than letters, digits and ``_ . + = -`` (a ``/``
+    of a hospital id in an old results folder, a space) becomes ``_``; never empty, never starting with ``.``."""
+    return re.sub(r"[^A-Za-z0-9_.+=-]+", "_", name).lstrip(".") or "figure"
+
+
 def save_figure(fig: Figure, folder: Path, name: str) -> str:
-    """Save PNG (300 dpi, at most :data:`charts.MAX_PNG_WIDTH_PX` wide) and SVG under ``folder/figures``; return
-    the PNG as base64."""
+    """Save PNG (300 dpi, at most :data:`charts.MAX_PNG_WIDTH_PX` wide) and SVG under ``folder/figures`` as
+    :func:`figure_file_name` of ``name``; return the PNG as base64."""
     figures = folder / "figures"
     figures.mkdir(exist_ok=True)
+    name = figure_file_name(name)
     buf, svg = io.BytesIO(), io.BytesIO()
     fig.savefig(buf, format="png", dpi=charts.png_dpi(fig))
     fig.savefig(svg, format="svg", metadata={"Date": None})

@@ -29,6 +29,7 @@ from sim.report.charts import (
     plt,
     png_dpi,
 )
+from sim.report.manifest import checked_manifest
 
 CLOCK_STEPS_MIN = [10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880]
 
@@ -298,6 +299,7 @@ def load_case(folder: Path, replication: int, case_id: int) -> tuple[pd.Series, 
     folder = Path(folder)
     if not store.is_results_folder(folder):
         raise InputError(f"{folder} is not a results folder (no manifest.json)")
+    manifest = checked_manifest(folder)
     cases = store.read_table(folder, "cases")
     reps = sorted(int(r) for r in cases["replication"].unique())
     if replication not in reps:
@@ -309,7 +311,7 @@ def load_case(folder: Path, replication: int, case_id: int) -> tuple[pd.Series, 
         raise InputError(f"--case {case_id}: no such case in replication {replication} "
                          f"(case ids {ids.min()} to {ids.max()}; see cases.parquet)")
     events = store.read_table(folder, "events")
-    return mine.iloc[0], events[events["replication"] == replication], store.read_json(folder)
+    return mine.iloc[0], events[events["replication"] == replication], manifest
 
 
 def case_team(sc: dict, events: pd.DataFrame) -> dict:

@@ -192,19 +192,31 @@ class Empirical(_Dist):
 
 MAX_DRAW = 10_000_000.0
 """Largest draw a distribution may give (minutes: about 19 years)."""
+MAX_MEAN = 525_600.0
+"""Largest mean a distribution may have (minutes: one year); no clinical step or journey takes longer."""
+TAIL = 1e-9
+"""The percentiles :func:`draw_range` looks at: 0.000 000 1 and 99.999 999 9."""
+
+
+def draw_range(dist: _Dist) -> tuple[float, float]:
+    """The lowest and highest draws that matter: the :data:`TAIL` and ``1 - TAIL`` quantiles."""
+    return dist.ppf(TAIL), dist.ppf(1 - TAIL)
 
 
 def _sensible_draws(dist: _Dist) -> _Dist:
-    """Refuse parameters whose draws are not finite numbers in [0, MAX_DRAW]: the
-    0.000 000 1 and 99.999 999 9 percentiles and the mean are computed once here."""
+    """Refuse parameters whose draws are not finite numbers in [0, MAX_DRAW], or whose mean is beyond
+    :data:`MAX_MEAN` (a year): the extreme percentiles and the mean are computed once here."""
     try:
-        values = (dist.ppf(1e-9), dist.ppf(1 - 1e-9), dist.mean())
+        values = (*draw_range(dist), dist.mean())
     except (ArithmeticError, ValueError):
         raise ValueError("these parameters give no usable draws (numbers out of range)") from None
+    low, high, mean = values
     if not all(math.isfinite(v) and 0 <= v <= MAX_DRAW for v in values):
-        low, high, mean = values
         raise ValueError(f"these parameters give draws from {low:.3g} to {high:.3g} (mean {mean:.3g}); "
                          f"draws must lie between 0 and {MAX_DRAW:g}")
+    if mean > MAX_MEAN:
+        raise ValueError(f"mean draw {mean:.3g} is beyond a year ({MAX_MEAN:g} min): implausible for a clinical "
+                         "step or a journey")
     return dist
 
 

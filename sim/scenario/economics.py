@@ -22,7 +22,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sim.scenario.base import Frozen
+from sim.scenario.base import Frozen, Id, Label, OneLine, Text
 
 Money = Annotated[float, Field(ge=0, le=1e15)]
 
@@ -44,15 +44,16 @@ class Costs(Frozen):
     crew's or the newborn's), and newborn-days in a NICU.
     """
 
-    currency: str = Field(min_length=1, max_length=20, description="currency code or unit, e.g. VND (data only)")
-    staff_hour: dict[str, Money] = Field(
+    currency: OneLine = Field(min_length=1, max_length=20, description="currency code or unit, e.g. VND (data only)")
+    staff_hour: dict[Id, Money] = Field(
         default_factory=dict, description="role -> cost of one staff-hour away from the home hospital")
     overtime_hour: Money = Field(0, description="cost of one staff-hour of overtime (any role)")
     call_in: Money = Field(0, description="cost of one call-in of an on-call person")
     ambulance_trip: Money = Field(0, description="cost of one ambulance mission")
     nicu_cot_day: Money = Field(0, description="cost of one newborn-day in a NICU (surge admissions included)")
-    fixed_per_year: dict[str, Money] = Field(
-        default_factory=dict, description="label -> fixed cost per year (a dedicated team, an extra incubator)")
+    fixed_per_year: dict[Label, Money] = Field(
+        default_factory=dict, description="label -> fixed cost per year (a dedicated team, an extra incubator); "
+                                          "free text on one line, without '.' (labels are --set keys)")
 
 
 class Exposure(Frozen):
@@ -83,9 +84,9 @@ class OutcomeProxy(Frozen):
     """
 
     name: str = Field(description="short id: lower-case letters, digits and _; used in KPI names")
-    label: str = Field(min_length=1, max_length=200, description="what the outcome is, in words")
-    source: str = Field(min_length=1, description="the citation the figures come from")
-    limits: str = Field("", description="what the proxy cannot tell (population, design, adjustment)")
+    label: OneLine = Field(min_length=1, max_length=200, description="what the outcome is, in words")
+    source: OneLine = Field(min_length=1, description="the citation the figures come from")
+    limits: Text = Field("", description="what the proxy cannot tell (population, design, adjustment)")
     case_types: list[Literal["outreach", "home"]] = Field(["outreach", "home"], min_length=1)
     urgencies: list[str] | None = Field(None, min_length=1, description="final urgencies counted (all if omitted)")
     gestation_weeks: tuple[float, float] | None = Field(

@@ -21,9 +21,13 @@ from sim.scenario import yamlsafe
 from sim.scenario.distributions import DIST_NAMES
 from sim.scenario.references import ReferenceProblems
 from sim.scenario.schema import Scenario
+from sim.scenario.text import printable
 
 KeyPath = tuple[str, ...]
-MAX_FILE_BYTES = 5_000_000
+MAX_FILE_BYTES = 1_000_000
+"""Largest scenario file read (the baseline, comments and all, is about 20 kB)."""
+MAX_EXTENDS = 20
+"""Longest ``extends:`` chain (a variant of a variant of ... the baseline is 2 or 3 deep)."""
 
 
 @dataclass(frozen=True)
@@ -36,9 +40,10 @@ class Problem:
     line: int | None = None
 
     def __str__(self) -> str:
-        where = self.file + (f":{self.line}" if self.line else "")
-        key = f" [{self.key}]" if self.key else ""
-        return f"{where}{key}: {self.message}"
+        """One line, whatever the file name, key or message hold (:func:`~sim.scenario.text.printable`)."""
+        where = printable(self.file) + (f":{self.line}" if self.line else "")
+        key = f" [{printable(self.key)}]" if self.key else ""
+        return f"{where}{key}: {printable(self.message)}"
 
 
 class ScenarioError(Exception):
@@ -75,7 +80,8 @@ def _read_bytes(path: Path) -> bytes:
     except ValueError as exc:  # e.g. a NUL byte in the path
         raise ScenarioError([Problem(name, "", f"not a usable path: {exc}")]) from None
     if len(raw_bytes) > MAX_FILE_BYTES:
-        raise ScenarioError([Problem(name, "", f"file larger than {MAX_FILE_BYTES} bytes")])
+        raise ScenarioError([Problem(name, "", f"file larger than {MAX_FILE_BYTES:,} bytes: a scenario is a few "
+                                               "kB; this is not one")])
     return raw_bytes
 
 
@@ -140,6 +146,8 @@ def _resolve(path: Path, chain: tuple[Path, ...] = ()) -> _Raw:
     if parent_path.resolve() in (*chain, real):
         cycle = " -> ".join(p.name for p in (*chain, real, parent_path.resolve()))
         raise ScenarioError([Problem(str(path), "extends", f"extends cycle: {cycle}", line)])
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError([Problem(str(path), "extends", f"more than {MAX_EXTENDS} files deep in extends", line)])
     base = _resolve(parent_path, (*chain, real))
     origin.pop(("extends",), None)
     return _Raw(_merge(base.data, data), {**base.origin, **origin}, [*base.files, str(path)])
@@ -232,7 +240,22 @@ def _problems_from(exc: ValidationError, raw: _Raw) -> list[Problem]:
     return problems
 
 
+def _count_values(node: Any) -> int:
+    """How many values a plain document holds (mappings and lists count as one each, plus their items)."""
+    if isinstance(node, dict):
+        return 1 + sum(_count_values(v) for v in node.values())
+    if isinstance(node, list):
+        return 1 + sum(_count_values(v) for v in node)
+    return 1
+
+
 def _validate(raw: _Raw) -> Scenario:
+    """The merged document as a Scenario; one ScenarioError lists every fault.  A document of more than
+    :data:`yamlsafe.MAX_NODES` values (a long ``extends`` chain of large files) is refused before pydantic
+    reads it."""
+    if _count_values(raw.data) > yamlsafe.MAX_NODES:
+        raise ScenarioError([Problem(raw.files[-1], "", f"document too large: more than {yamlsafe.MAX_NODES:,} "
+                                                        "values once its extends chain is merged")])
     try:
         return Scenario.model_validate(raw.data)
     except ValidationError as exc:

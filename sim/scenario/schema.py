@@ -7,11 +7,13 @@ the data dictionary, key by key, with units and sources.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     ConfigDict,
     Field,
     SerializerFunctionWrapHandler,
@@ -22,14 +24,17 @@ from pydantic import (
     model_validator,
 )
 
-from sim.scenario.base import Frozen
-from sim.scenario.distributions import Distribution
+from sim.scenario.base import GESTATION_WEEKS, Frozen, Id, Minutes, OneLine, Text, Weeks, plausible, weight_total
+from sim.scenario.distributions import Distribution, draw_range
 from sim.scenario.economics import Costs, OutcomeProxy
 from sim.scenario.references import check_references
 
 Count = Annotated[int, Field(ge=0, le=100_000)]
 Probability = Annotated[float, Field(ge=0, le=1)]
-Minutes = Annotated[float, Field(ge=0, le=10_000_000)]
+BandBound = Annotated[float, AfterValidator(plausible(GESTATION_WEEKS[0], 50, "weeks")),
+                      Field(json_schema_extra={"minimum": GESTATION_WEEKS[0], "maximum": 50})]
+"""A gestational band's upper bound (weeks): a bound above 44 catches every gestation."""
+Grams = Annotated[float, AfterValidator(plausible(400, 6000, "g"))]
 _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 
@@ -41,7 +46,7 @@ class Urgency(Frozen):
         90.0, ge=0, le=100,
         description="share of cases (%) that must be delivered within target_min for the target to be met")
     priority: int = Field(ge=0, le=100, description="0 is served first")
-    label: str = ""
+    label: OneLine = ""
 
 
 class StaffRole(Frozen):
@@ -182,15 +187,15 @@ def _overlap(s: int, e: int, a: int, b: int) -> bool:
 class Hospital(Frozen):
     """One hospital: capabilities and capacities."""
 
-    name: str = Field(min_length=1)
+    name: OneLine = Field(min_length=1, max_length=200)
     obstetric: bool = Field(False, description="has an obstetric service (descriptive: the model does not read it)")
     nicu: bool = Field(False, description="has a neonatal intensive care unit")
     operating_rooms: Count = 0
     icu_beds: Count = 0
     nicu_cots: Count = 0
     ambulances: Count = 0
-    equipment: dict[str, Count] = Field(default_factory=dict, description="items, e.g. transport_incubator")
-    staff: dict[str, StaffRole] = Field(default_factory=dict, description="role -> headcount")
+    equipment: dict[Id, Count] = Field(default_factory=dict, description="items, e.g. transport_incubator")
+    staff: dict[Id, StaffRole] = Field(default_factory=dict, description="role -> headcount")
 
 
 class Route(Frozen):
@@ -257,21 +262,21 @@ class Team(Frozen):
     pre-positions the team at a host for some hours: it travels from there.
     """
 
-    id: str | None = Field(None, min_length=1, max_length=40, description="team id (default: its home's id)")
+    id: Id | None = Field(None, description="team id (default: its home's id)")
     home: str = Field(description="hospital id that sends the team")
-    composition: dict[str, Annotated[int, Field(ge=0, le=1000)]] = Field(
+    composition: dict[Id, Annotated[int, Field(ge=0, le=1000)]] = Field(
         min_length=1, description="role -> people sent; 0 leaves out a role inherited through extends")
     neonatal_roles: dict[str, Annotated[int, Field(ge=0, le=1000)]] = Field(
         default_factory=dict, description="part of the team that travels with the newborn (0: none of the role)"
     )
-    equipment: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(default_factory=dict)
+    equipment: dict[Id, Annotated[int, Field(ge=1, le=1000)]] = Field(default_factory=dict)
     incubator: str | None = Field("transport_incubator", description="equipment item that carries the newborn")
     ambulances: Annotated[int, Field(ge=0, le=100)] = 1
     mobilisation: Distribution
     setup_on_site: Distribution
     restock: Distribution
     dedicated: bool = Field(False, description="the team has its own people, equipment and ambulances")
-    staff: dict[str, StaffRole] | None = Field(
+    staff: dict[Id, StaffRole] | None = Field(
         None, description="a dedicated team's rosters by role (default: the composition, on duty when available)")
     available: list[TeamWindow] | None = Field(
         None, min_length=1, description="when the team can be sent (default: always)")
@@ -311,14 +316,14 @@ class Team(Frozen):
 class GestationProbability(Frozen):
     """A probability for babies born before ``below_weeks`` (and at or after the previous band)."""
 
-    below_weeks: float = Field(gt=0, le=50)
+    below_weeks: BandBound
     probability: Probability
 
 
 class GestationStay(Frozen):
     """A NICU length of stay (min) for babies born before ``below_weeks``."""
 
-    below_weeks: float = Field(gt=0, le=50)
+    below_weeks: BandBound
     stay: Distribution
 
 
@@ -340,30 +345,65 @@ class Demand(Frozen):
 
     @field_validator("hourly_profile", "weekday_profile")
     @classmethod
-    def _some_weight(cls, profile: list[float] | None) -> list[float] | None:
-        if profile is not None and sum(profile) <= 0:
-            raise ValueError("a profile must have a positive weight somewhere")
+    def _some_weight(cls, profile: list[float] | None, info: ValidationInfo) -> list[float] | None:
+        if profile is not None:
+            weight_total(profile, str(info.field_name))
         return profile
+
+    @model_validator(mode="after")
+    def _peak_rate_finite(self) -> Demand:
+        """The busiest hour's rate (``rate_per_day`` times the largest hourly and weekday weights over
+        their means, as the arrival process draws it) must be a finite number."""
+        peak = self.rate_per_day
+        for profile in (self.hourly_profile, self.weekday_profile):
+            if profile:
+                peak *= max(profile) * len(profile) / sum(profile)
+        if not math.isfinite(peak):
+            raise ValueError(f"rate_per_day {self.rate_per_day:g} at the profiles' busiest hour is not a finite "
+                             "number of cases")
+        return self
+
+
+def gestation_draws(dist: Distribution) -> Distribution:
+    """``dist`` unchanged if all its draws (0.000 000 1 to 99.999 999 9 percentiles) are plausible
+    gestational ages (:data:`GESTATION_WEEKS`), else ValueError naming the range."""
+    low, high = draw_range(dist)
+    if not GESTATION_WEEKS[0] <= low <= high <= GESTATION_WEEKS[1]:
+        raise ValueError(f"gestation draws from {low:.3g} to {high:.3g} weeks; the plausible range is "
+                         f"{GESTATION_WEEKS[0]:g}-{GESTATION_WEEKS[1]:g} weeks")
+    return dist
 
 
 class ScriptedCase(Frozen):
     """One outreach case at a given time (a replay of a real case); durations are still drawn."""
 
-    time_min: Minutes = Field(description="when the referral arrives (minutes from Monday 00:00)")
+    time_min: float = Field(ge=0, le=36_500 * 1440, description="when the referral arrives (minutes from Monday "
+                                                                "00:00)")
     host: str = Field(description="hospital id where the mother is")
     urgency: str
     severity: str | None = Field(None, description="severity band (a key of severity_mix); drawn when omitted")
-    gestation_weeks: float = Field(ge=22, le=44)
-    birth_weight_g: float | None = Field(None, ge=400, le=6000, description="fixes the newborn's weight (g)")
+    gestation_weeks: Weeks
+    birth_weight_g: Grams | None = Field(None, description="fixes the newborn's weight (g, 400-6000)")
 
 
 class OutreachDemand(Demand):
     hosts: dict[str, Annotated[float, Field(gt=0)]] = Field(min_length=1, description="host id -> relative weight")
-    gestation_weeks: Distribution
-    severity_mix: dict[str, Probability] = Field(
+    gestation_weeks: Distribution = Field(description="gestational age at referral (weeks; draws within 22-44)")
+    severity_mix: dict[Id, Probability] = Field(
         default_factory=lambda: {"high": 1.0}, min_length=1,
         description="severity band -> share of cases (the mother's illness, not the caesarean's urgency)")
     scripted: list[ScriptedCase] = Field(default_factory=list, description="cases at given times, besides the stream")
+
+    @field_validator("hosts", "severity_mix")
+    @classmethod
+    def _weights_add_up(cls, weights: dict[str, float], info: ValidationInfo) -> dict[str, float]:
+        weight_total(list(weights.values()), str(info.field_name))
+        return weights
+
+    @field_validator("gestation_weeks")
+    @classmethod
+    def _plausible_gestation(cls, dist: Distribution) -> Distribution:
+        return gestation_draws(dist)
 
 
 class HomeDemand(Demand):
@@ -376,6 +416,11 @@ class HomeDemand(Demand):
         None, description="gestation of home emergencies (weeks); the outreach distribution when omitted")
     nicu_probability_by_gestation: list[GestationProbability] | None = Field(
         None, description="NICU admission probability by gestational band (first band whose bound is above)")
+
+    @field_validator("gestation_weeks")
+    @classmethod
+    def _plausible_gestation(cls, dist: Distribution | None) -> Distribution | None:
+        return None if dist is None else gestation_draws(dist)
 
 
 class DemandSet(Frozen):
@@ -440,9 +485,12 @@ class Clinical(Frozen):
     nicu_stay: Distribution = Field(description="NICU length of stay (min) where no gestational band applies")
     nicu_stay_by_gestation: list[GestationStay] | None = Field(
         None, description="NICU stay by gestational band (first band whose bound is above the gestation)")
-    birth_weight_median_35w_g: float = Field(2425, gt=0, le=6000, description="median birth weight at 35+0 weeks (g)")
-    birth_weight_g_per_week: float = Field(220, ge=0, le=1000, description="growth of the median per week (g)")
-    birth_weight_sd_g: float = Field(380, gt=0, le=2000, description="standard deviation of birth weight (g)")
+    birth_weight_median_35w_g: Annotated[float, AfterValidator(plausible(1500, 3500, "g"))] = Field(
+        2425, description="median birth weight at 35+0 weeks (g, 1500-3500)")
+    birth_weight_g_per_week: Annotated[float, AfterValidator(plausible(0, 500, "g/week"))] = Field(
+        220, description="growth of the median per week (g, 0-500)")
+    birth_weight_sd_g: Annotated[float, AfterValidator(plausible(50, 1000, "g"))] = Field(
+        380, description="standard deviation of birth weight (g, 50-1000)")
 
 
 class TransferPolicy(Frozen):
@@ -561,11 +609,11 @@ class Scenario(Frozen):
 
     model_config = ConfigDict(**Frozen.model_config, json_schema_extra=_file_forms)
 
-    name: str = Field(min_length=1, max_length=200)
-    description: str = ""
+    name: OneLine = Field(min_length=1, max_length=200)
+    description: Text = Field("", max_length=20_000, description="free text; may hold line breaks")
     run: RunSettings
-    urgency: dict[str, Urgency] = Field(min_length=1)
-    hospitals: dict[str, Hospital] = Field(min_length=1)
+    urgency: dict[Id, Urgency] = Field(min_length=1)
+    hospitals: dict[Id, Hospital] = Field(min_length=1)
     travel: Travel
     teams: list[Team] = Field(min_length=1, max_length=50, description="outreach teams ('team:' for one)")
     demand: DemandSet
@@ -575,7 +623,7 @@ class Scenario(Frozen):
     costs: Costs | None = Field(None, description="cost rates (optional; without them results give hours only)")
     outcomes: list[OutcomeProxy] = Field(default_factory=list, max_length=50,
                                          description="outcome proxies: cited risk mappings (optional)")
-    sources: dict[str, str] = Field(default_factory=dict, description="key -> citation or ASSUMPTION")
+    sources: dict[OneLine, OneLine] = Field(default_factory=dict, description="key -> citation or ASSUMPTION")
 
     @model_validator(mode="before")
     @classmethod

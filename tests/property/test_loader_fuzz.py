@@ -20,6 +20,7 @@ from ruamel.yaml import YAML
 
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.load import _Raw, _validate, apply_overrides
+from sim.scenario.text import first_forbidden
 from tests.conftest import SCENARIOS
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -123,3 +124,21 @@ def test_overrides_never_touch_the_input_document() -> None:
     data = {"run": {"seed": 1}}
     apply_overrides(data, ["run.seed=2"])
     assert data == {"run": {"seed": 1}}
+
+
+@FUZZ
+@given(where=st.sampled_from(PATHS), text=st.text(alphabet=st.characters(codec="utf-8"), max_size=20),
+       as_key=st.booleans())
+def test_problems_never_print_what_a_terminal_acts_on(where: tuple, text: str, as_key: bool) -> None:
+    """Any text, as a value or as a mapping key anywhere: every problem prints as one line free of control,
+    format and bidi characters (a carriage return or U+202E from a file cannot rewrite the terminal)."""
+    data = copy.deepcopy(BASELINE)
+    node = data
+    for key in where[:-1]:
+        node = node[key]
+    if as_key and isinstance(node, dict):
+        node[text] = node.pop(where[-1])
+    else:
+        node[where[-1]] = text
+    for problem in _problems(lambda: _validate(_Raw(data, {}, ["fuzz.yaml"]))) or []:
+        assert first_forbidden(str(problem)) is None, repr(str(problem))
