@@ -334,10 +334,8 @@ def test_a_small_run_is_not_stopped(tmp_path: Path) -> None:
 # --- docs/faults.md: every row's example is exercised by a test that exists
 
 FAULTS_PAGE = ROOT / "docs" / "faults.md"
-PENDING = {"two writers on one folder", "`--force` on a folder ihsim did not write",
-           "`regress` on a file missing from one folder"}
-"""Rows whose tests come with the results-folder locking change (issue 15, another branch): merging it
-names them in docs/faults.md and empties this set."""
+PENDING: set[str] = set()
+"""Rows whose tests are still to come (none: every row names its test)."""
 REFERENCE = re.compile(r"`(tests/[\w/]+\.py)::(\w+)(?:\[([^\]]+)\])?`")
 
 
