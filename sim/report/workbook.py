@@ -281,10 +281,16 @@ def write_study_workbook(folder: str | Path, extra: Sequence[tuple[str, str]] = 
     """
     folder = Path(folder)
     record = store.read_json(folder, "comparison.json")
-    currency = study_currency(folder, record)
-    sheets = [about_sheet(study_about(record))]
+    return save_tables(folder, study_about(record), (*STUDY_TABLES, *extra), study_currency(folder, record))
+
+
+def save_tables(folder: Path, about: list[tuple[str, Any]], tables: Sequence[tuple[str, str]],
+                currency: str | None) -> Path:
+    """Write ``results.xlsx``: an ``About`` sheet of ``about`` rows, then a sheet for each ``(table, sheet
+    name)`` of ``tables`` that the folder holds."""
+    sheets = [about_sheet(about)]
     sheets += [table_sheet(name, store.read_table(folder, table), currency)
-               for table, name in (*STUDY_TABLES, *extra) if store.has_table(folder, table)]
+               for table, name in tables if store.has_table(folder, table)]
     return save(folder, sheets)
 
 
@@ -321,8 +327,5 @@ def write_sensitivity_workbook(folder: str | Path) -> Path:
         The folder has no ``sensitivity.json``.
     """
     folder = Path(folder)
-    record = store.read_json(folder, "sensitivity.json")
-    sheets = [about_sheet(sensitivity_about(record))]
-    sheets += [table_sheet(name, store.read_table(folder, table), None)
-               for table, name in SENSITIVITY_TABLES if store.has_table(folder, table)]
-    return save(folder, sheets)
+    return save_tables(folder, sensitivity_about(store.read_json(folder, "sensitivity.json")), SENSITIVITY_TABLES,
+                       None)
