@@ -11,6 +11,7 @@ from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 
 from sim.scenario.text import refuse_in_block, refuse_in_one_line
 
@@ -55,15 +56,17 @@ def described(text: str, unit: str = "none") -> dict[str, str]:
     return {"description": text if unit == "none" else f"{text} [{unit}]", "x-unit": unit}
 
 
-def about(text: str, unit: str = "none") -> dict[str, Any]:
-    """Keywords of a scenario key's ``Field``: its :func:`described` ``description``, and
-    ``json_schema_extra`` holding ``x-unit``.
+def Key(default: Any = PydanticUndefined, *, about: str | tuple[str, str], **constraints: Any) -> Any:
+    """A scenario key's pydantic ``Field``, with its description and unit.
 
-    Used as ``Field(30, ge=1, **about("replications when none are asked for", "replications"))``; the
-    JSON Schema of scenario files (:mod:`sim.scenario.fileschema`) and forms read both.
+    ``about`` is the description, or ``(description, unit)`` with a unit of :data:`UNITS`; the JSON
+    Schema gets :func:`described`'s ``description`` and ``x-unit``.  ``default`` and ``constraints``
+    (``ge``, ``default_factory``, ...) are ``Field``'s.  For example
+    ``Key(30, ge=1, about=("replications when none are asked for", "replications"))``.
     """
+    text, unit = (about, "none") if isinstance(about, str) else about
     keywords = described(text, unit)
-    return {"description": keywords["description"], "json_schema_extra": {"x-unit": unit}}
+    return Field(default, description=keywords["description"], json_schema_extra={"x-unit": unit}, **constraints)
 
 
 def unit_of(info: FieldInfo) -> str:

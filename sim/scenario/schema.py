@@ -28,11 +28,11 @@ from sim.scenario.base import (
     GESTATION_WEEKS,
     Frozen,
     Id,
+    Key,
     Minutes,
     OneLine,
     Text,
     Weeks,
-    about,
     described,
     plausible,
     weight_total,
@@ -53,12 +53,12 @@ _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 class Urgency(Frozen):
     """An urgency category and its decision-to-delivery target (audit standard)."""
 
-    target_min: Minutes = Field(**about("decision-to-delivery target (an audit standard)", "minutes"))
-    service_level_pct: float = Field(
+    target_min: Minutes = Key(about=("decision-to-delivery target (an audit standard)", "minutes"))
+    service_level_pct: float = Key(
         90.0, ge=0, le=100,
-        **about("share of cases that must be delivered within target_min for the target to be met", "percent"))
-    priority: int = Field(ge=0, le=100, **about("queue priority at every pool, 0 to 100; 0 is served first", "rank"))
-    label: OneLine = Field("", **about("readable name for reports"))
+        about=("share of cases that must be delivered within target_min for the target to be met", "percent"))
+    priority: int = Key(ge=0, le=100, about=("queue priority at every pool, 0 to 100; 0 is served first", "rank"))
+    label: OneLine = Key("", about=("readable name for reports"))
 
 
 class StaffRole(Frozen):
@@ -79,10 +79,10 @@ class StaffRole(Frozen):
     class Window(Frozen):
         """One shift: on ``days`` from ``start`` to ``end`` (HH:MM), ``on_duty`` people."""
 
-        days: Literal["weekdays", "weekend", "all"] = Field(**about("the days on which the shift starts"))
-        start: str = Field(**about("start of the shift", "clock time"))
-        end: str = Field(**about("end of the shift (24:00 allowed); at or before start: the next day", "clock time"))
-        on_duty: Count = Field(**about("people on duty during the shift", "people"))
+        days: Literal["weekdays", "weekend", "all"] = Key(about=("the days on which the shift starts"))
+        start: str = Key(about=("start of the shift", "clock time"))
+        end: str = Key(about=("end of the shift (24:00 allowed); at or before start: the next day", "clock time"))
+        on_duty: Count = Key(about=("people on duty during the shift", "people"))
 
         @model_validator(mode="after")
         def _clock_times(self) -> StaffRole.Window:
@@ -100,17 +100,17 @@ class StaffRole(Frozen):
                                             "Sunday")
     WEEK_MIN: ClassVar[int] = 7 * 1440
 
-    day: Count | None = Field(None, **about("on duty, weekdays 07:00-19:00 (shorthand; or give roster)", "people"))
-    night: Count | None = Field(None, **about("on duty, every night 19:00-07:00 (shorthand; or give roster)",
+    day: Count | None = Key(None, about=("on duty, weekdays 07:00-19:00 (shorthand; or give roster)", "people"))
+    night: Count | None = Key(None, about=("on duty, every night 19:00-07:00 (shorthand; or give roster)",
                                               "people"))
-    weekend: Count | None = Field(None, **about("on duty, Saturday and Sunday 07:00-19:00 (shorthand; or give "
+    weekend: Count | None = Key(None, about=("on duty, Saturday and Sunday 07:00-19:00 (shorthand; or give "
                                                 "roster)", "people"))
-    roster: list[Window] | None = Field(None, min_length=1, **about("shift windows by day type, instead of day, "
+    roster: list[Window] | None = Key(None, min_length=1, about=("shift windows by day type, instead of day, "
                                                                     "night and weekend"))
-    handover: bool = Field(True, **about("false: continuous cover with no shift changes (validation queues such as "
+    handover: bool = Key(True, about=("false: continuous cover with no shift changes (validation queues such as "
                                          "M/M/c); needs the same headcount in every shift"))
-    on_call: Count = Field(0, **about("reachable off site, called in when on-duty staff are busy", "people"))
-    call_in: Distribution | None = Field(None, **about("delay from call to arrival on site; required when on_call "
+    on_call: Count = Key(0, about=("reachable off site, called in when on-duty staff are busy", "people"))
+    call_in: Distribution | None = Key(None, about=("delay from call to arrival on site; required when on_call "
                                                        "> 0", "minutes"))
 
     @model_validator(mode="after")
@@ -201,35 +201,35 @@ def _overlap(s: int, e: int, a: int, b: int) -> bool:
 class Hospital(Frozen):
     """One hospital: capabilities and capacities."""
 
-    name: OneLine = Field(min_length=1, max_length=200, **about("full name of the hospital"))
-    obstetric: bool = Field(False, **about("has an obstetric service (descriptive: the model does not read it)"))
-    nicu: bool = Field(False, **about("has a neonatal intensive care unit (cots are nicu_cots)"))
-    operating_rooms: Count = Field(0, **about("operating rooms free for these emergencies", "rooms"))
-    icu_beds: Count = Field(0, **about("adult ICU beds for the mothers' postoperative stay", "beds"))
-    nicu_cots: Count = Field(0, **about("NICU cots open to these streams", "cots"))
-    ambulances: Count = Field(0, **about("ambulances (the team's, the transfer's)", "vehicles"))
-    equipment: dict[Id, Count] = Field(default_factory=dict, **about("item -> count, e.g. transport_incubator: 1",
+    name: OneLine = Key(min_length=1, max_length=200, about=("full name of the hospital"))
+    obstetric: bool = Key(False, about=("has an obstetric service (descriptive: the model does not read it)"))
+    nicu: bool = Key(False, about=("has a neonatal intensive care unit (cots are nicu_cots)"))
+    operating_rooms: Count = Key(0, about=("operating rooms free for these emergencies", "rooms"))
+    icu_beds: Count = Key(0, about=("adult ICU beds for the mothers' postoperative stay", "beds"))
+    nicu_cots: Count = Key(0, about=("NICU cots open to these streams", "cots"))
+    ambulances: Count = Key(0, about=("ambulances (the team's, the transfer's)", "vehicles"))
+    equipment: dict[Id, Count] = Key(default_factory=dict, about=("item -> count, e.g. transport_incubator: 1",
                                                                      "items"))
-    staff: dict[Id, StaffRole] = Field(default_factory=dict, **about("role -> headcount by shift and on call"))
+    staff: dict[Id, StaffRole] = Key(default_factory=dict, about=("role -> headcount by shift and on call"))
 
 
 class Route(Frozen):
     """Road travel between two hospitals, both directions."""
 
-    between: tuple[str, str] = Field(strict=False, **about("the two hospital ids (the route serves both "
+    between: tuple[str, str] = Key(strict=False, about=("the two hospital ids (the route serves both "
                                                            "directions)"))
-    off_peak: Distribution = Field(**about("journey time outside peak windows", "minutes"))
-    peak: Distribution = Field(**about("journey time inside peak windows", "minutes"))
+    off_peak: Distribution = Key(about=("journey time outside peak windows", "minutes"))
+    peak: Distribution = Key(about=("journey time inside peak windows", "minutes"))
 
 
 class Travel(Frozen):
     """Road journeys between hospitals: peak windows and routes."""
 
-    peaks: list[Annotated[tuple[str, str], Strict(False)]] = Field(
+    peaks: list[Annotated[tuple[str, str], Strict(False)]] = Key(
         default_factory=lambda: [("07:30", "08:30"), ("17:30", "18:30")],
-        **about("windows [start, end] when the peak distribution applies", "clock time"),
+        about=("windows [start, end] when the peak distribution applies", "clock time"),
     )
-    routes: list[Route] = Field(min_length=1, **about("the routes (at least one); a variant replaces the list whole"))
+    routes: list[Route] = Key(min_length=1, about=("the routes (at least one); a variant replaces the list whole"))
 
     @field_validator("peaks")
     @classmethod
@@ -247,9 +247,9 @@ class TeamWindow(Frozen):
     """A clock window of a team, on ``days`` from ``start`` to ``end`` (HH:MM); an end at
     or before the start is the next day (a night window 19:00-07:00)."""
 
-    days: Literal["weekdays", "weekend", "all"] = Field("all", **about("the days on which the window starts"))
-    start: str = Field(**about("start of the window", "clock time"))
-    end: str = Field(**about("end of the window (24:00 allowed); at or before start: the next day", "clock time"))
+    days: Literal["weekdays", "weekend", "all"] = Key("all", about=("the days on which the window starts"))
+    start: str = Key(about=("start of the window", "clock time"))
+    end: str = Key(about=("end of the window (24:00 allowed); at or before start: the next day", "clock time"))
 
     def as_shift(self, on_duty: int = 1) -> StaffRole.Window:
         return StaffRole.Window(days=self.days, start=self.start, end=self.end, on_duty=on_duty)
@@ -258,7 +258,7 @@ class TeamWindow(Frozen):
 class TeamBase(TeamWindow):
     """Pre-positioning: the team waits at host ``at`` during this window and travels from there."""
 
-    at: str = Field(**about("hospital id where the team is based during the window"))
+    at: str = Key(about=("hospital id where the team is based during the window"))
 
 
 def window_intervals(windows: Sequence[TeamWindow], on_duty: int = 1) -> list[tuple[int, int, int]]:
@@ -280,29 +280,29 @@ class Team(Frozen):
     pre-positions the team at a host for some hours: it travels from there.
     """
 
-    id: Id | None = Field(None, **about("team id (default: its home's id); a dedicated team's is not a hospital "
+    id: Id | None = Key(None, about=("team id (default: its home's id); a dedicated team's is not a hospital "
                                         "id"))
-    home: str = Field(**about("hospital id that sends the team and receives the newborn"))
-    composition: dict[Id, Annotated[int, Field(ge=0, le=1000)]] = Field(
-        min_length=1, **about("role -> people sent; 0 leaves out a role inherited through extends", "people"))
-    neonatal_roles: dict[str, Annotated[int, Field(ge=0, le=1000)]] = Field(
-        default_factory=dict, **about("role -> people of the team who ride back with the newborn and stay with it "
+    home: str = Key(about=("hospital id that sends the team and receives the newborn"))
+    composition: dict[Id, Annotated[int, Field(ge=0, le=1000)]] = Key(
+        min_length=1, about=("role -> people sent; 0 leaves out a role inherited through extends", "people"))
+    neonatal_roles: dict[str, Annotated[int, Field(ge=0, le=1000)]] = Key(
+        default_factory=dict, about=("role -> people of the team who ride back with the newborn and stay with it "
                                       "until it is admitted (0: none of the role)", "people"))
-    equipment: dict[Id, Annotated[int, Field(ge=1, le=1000)]] = Field(
-        default_factory=dict, **about("item -> count the team takes (each must exist at home)", "items"))
-    incubator: str | None = Field("transport_incubator", **about("equipment item that carries the newborn, or null "
+    equipment: dict[Id, Annotated[int, Field(ge=1, le=1000)]] = Key(
+        default_factory=dict, about=("item -> count the team takes (each must exist at home)", "items"))
+    incubator: str | None = Key("transport_incubator", about=("equipment item that carries the newborn, or null "
                                                                  "for none"))
-    ambulances: Annotated[int, Field(ge=0, le=100)] = Field(1, **about("ambulances the team takes", "vehicles"))
-    mobilisation: Distribution = Field(**about("from the team assembled to the vehicle leaving", "minutes"))
-    setup_on_site: Distribution = Field(**about("from arrival at the host to ready to operate", "minutes"))
-    restock: Distribution = Field(**about("cleaning and restocking of the kit and incubator before they can go "
+    ambulances: Annotated[int, Field(ge=0, le=100)] = Key(1, about=("ambulances the team takes", "vehicles"))
+    mobilisation: Distribution = Key(about=("from the team assembled to the vehicle leaving", "minutes"))
+    setup_on_site: Distribution = Key(about=("from arrival at the host to ready to operate", "minutes"))
+    restock: Distribution = Key(about=("cleaning and restocking of the kit and incubator before they can go "
                                           "again", "minutes"))
-    dedicated: bool = Field(False, **about("the team has its own people, equipment and ambulances"))
-    staff: dict[Id, StaffRole] | None = Field(
-        None, **about("a dedicated team's rosters by role (default: the composition, on duty when available)"))
-    available: list[TeamWindow] | None = Field(
-        None, min_length=1, **about("clock windows when the team can be sent (default: always)"))
-    based_at: list[TeamBase] = Field(default_factory=list, **about("pre-positioning windows at hosts"))
+    dedicated: bool = Key(False, about=("the team has its own people, equipment and ambulances"))
+    staff: dict[Id, StaffRole] | None = Key(
+        None, about=("a dedicated team's rosters by role (default: the composition, on duty when available)"))
+    available: list[TeamWindow] | None = Key(
+        None, min_length=1, about=("clock windows when the team can be sent (default: always)"))
+    based_at: list[TeamBase] = Key(default_factory=list, about=("pre-positioning windows at hosts"))
 
     @model_validator(mode="after")
     def _sends_someone(self) -> Team:
@@ -338,30 +338,30 @@ class Team(Frozen):
 class GestationProbability(Frozen):
     """A probability for babies born before ``below_weeks`` (and at or after the previous band)."""
 
-    below_weeks: BandBound = Field(**about("upper bound of the band (a bound above 44 catches every gestation)",
+    below_weeks: BandBound = Key(about=("upper bound of the band (a bound above 44 catches every gestation)",
                                            "weeks"))
-    probability: Probability = Field(**about("probability for babies of the band", "probability"))
+    probability: Probability = Key(about=("probability for babies of the band", "probability"))
 
 
 class GestationStay(Frozen):
     """A NICU length of stay (min) for babies born before ``below_weeks``."""
 
-    below_weeks: BandBound = Field(**about("upper bound of the band (a bound above 44 catches every gestation)",
+    below_weeks: BandBound = Key(about=("upper bound of the band (a bound above 44 catches every gestation)",
                                            "weeks"))
-    stay: Distribution = Field(**about("NICU length of stay of babies of the band", "minutes"))
+    stay: Distribution = Key(about=("NICU length of stay of babies of the band", "minutes"))
 
 
 class Demand(Frozen):
     """A Poisson stream of cases with optional time-of-day and day-of-week profiles."""
 
-    rate_per_day: float = Field(ge=0, le=100_000, **about("mean cases per day", "cases per day"))
-    hourly_profile: list[Annotated[float, Field(ge=0)]] | None = Field(
-        None, min_length=24, max_length=24, **about("24 weights, 00:00-01:00 first; null for flat",
+    rate_per_day: float = Key(ge=0, le=100_000, about=("mean cases per day", "cases per day"))
+    hourly_profile: list[Annotated[float, Field(ge=0)]] | None = Key(
+        None, min_length=24, max_length=24, about=("24 weights, 00:00-01:00 first; null for flat",
                                                     "relative weight"))
-    weekday_profile: list[Annotated[float, Field(ge=0)]] | None = Field(
-        None, min_length=7, max_length=7, **about("7 weights, Monday first; null for flat", "relative weight"))
-    urgency_mix: dict[str, Probability] = Field(
-        min_length=1, **about("urgency -> share of cases (the shares sum to 1)", "probability"))
+    weekday_profile: list[Annotated[float, Field(ge=0)]] | None = Key(
+        None, min_length=7, max_length=7, about=("7 weights, Monday first; null for flat", "relative weight"))
+    urgency_mix: dict[str, Probability] = Key(
+        min_length=1, about=("urgency -> share of cases (the shares sum to 1)", "probability"))
 
     @field_validator("urgency_mix")
     @classmethod
@@ -405,27 +405,27 @@ def gestation_draws(dist: Distribution) -> Distribution:
 class ScriptedCase(Frozen):
     """One outreach case at a given time (a replay of a real case); durations are still drawn."""
 
-    time_min: float = Field(ge=0, le=36_500 * 1440, **about("when the referral arrives, from Monday 00:00 of the "
+    time_min: float = Key(ge=0, le=36_500 * 1440, about=("when the referral arrives, from Monday 00:00 of the "
                                                             "first week", "minutes"))
-    host: str = Field(**about("hospital id where the mother is"))
-    urgency: str = Field(**about("urgency at the decision (a key of urgency)"))
-    severity: str | None = Field(None, **about("severity band (a key of severity_mix); drawn when omitted"))
-    gestation_weeks: Weeks = Field(**about("gestational age, 22-44", "weeks"))
-    birth_weight_g: Grams | None = Field(None, **about("fixes the newborn's weight, 400-6000; drawn when omitted",
+    host: str = Key(about=("hospital id where the mother is"))
+    urgency: str = Key(about=("urgency at the decision (a key of urgency)"))
+    severity: str | None = Key(None, about=("severity band (a key of severity_mix); drawn when omitted"))
+    gestation_weeks: Weeks = Key(about=("gestational age, 22-44", "weeks"))
+    birth_weight_g: Grams | None = Key(None, about=("fixes the newborn's weight, 400-6000; drawn when omitted",
                                                        "grams"))
 
 
 class OutreachDemand(Demand):
     """Outreach cases: critically ill pregnant women at host hospitals."""
 
-    hosts: dict[str, Annotated[float, Field(gt=0)]] = Field(
-        min_length=1, **about("host id -> weight of the host among referrals", "relative weight"))
-    gestation_weeks: Distribution = Field(**about("gestational age at referral (draws within 22-44)", "weeks"))
-    severity_mix: dict[Id, Probability] = Field(
+    hosts: dict[str, Annotated[float, Field(gt=0)]] = Key(
+        min_length=1, about=("host id -> weight of the host among referrals", "relative weight"))
+    gestation_weeks: Distribution = Key(about=("gestational age at referral (draws within 22-44)", "weeks"))
+    severity_mix: dict[Id, Probability] = Key(
         default_factory=lambda: {"high": 1.0}, min_length=1,
-        **about("severity band -> share of cases (the mother's illness, not the caesarean's urgency), rescaled "
+        about=("severity band -> share of cases (the mother's illness, not the caesarean's urgency), rescaled "
                 "to their total", "probability"))
-    scripted: list[ScriptedCase] = Field(default_factory=list, **about("cases at given times, besides the stream"))
+    scripted: list[ScriptedCase] = Key(default_factory=list, about=("cases at given times, besides the stream"))
 
     @field_validator("hosts", "severity_mix")
     @classmethod
@@ -442,17 +442,17 @@ class OutreachDemand(Demand):
 class HomeDemand(Demand):
     """An obstetric hospital's own emergency caesareans, competing for its staff, rooms and cots."""
 
-    hospital: str = Field(**about("hospital id where they happen"))
-    team: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(
-        min_length=1, **about("role -> staff each caesarean needs, with an operating room", "people"))
-    decision_to_theatre: dict[str, Distribution] = Field(
-        **about("urgency -> preparation from decision to theatre entry", "minutes"))
-    nicu_probability: Probability = Field(**about("share of these newborns needing a NICU cot where no band of "
+    hospital: str = Key(about=("hospital id where they happen"))
+    team: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Key(
+        min_length=1, about=("role -> staff each caesarean needs, with an operating room", "people"))
+    decision_to_theatre: dict[str, Distribution] = Key(
+        about=("urgency -> preparation from decision to theatre entry", "minutes"))
+    nicu_probability: Probability = Key(about=("share of these newborns needing a NICU cot where no band of "
                                                   "nicu_probability_by_gestation applies", "probability"))
-    gestation_weeks: Distribution | None = Field(
-        None, **about("gestational age of these cases; the outreach distribution when null", "weeks"))
-    nicu_probability_by_gestation: list[GestationProbability] | None = Field(
-        None, **about("NICU admission probability by gestational band (the first band whose bound is above the "
+    gestation_weeks: Distribution | None = Key(
+        None, about=("gestational age of these cases; the outreach distribution when null", "weeks"))
+    nicu_probability_by_gestation: list[GestationProbability] | None = Key(
+        None, about=("NICU admission probability by gestational band (the first band whose bound is above the "
                       "gestation); null: nicu_probability for all"))
 
     @field_validator("gestation_weeks")
@@ -474,10 +474,10 @@ class DemandSet(Frozen):
 
     model_config = ConfigDict(**Frozen.model_config, json_schema_extra=_one_or_more_streams)
 
-    outreach: OutreachDemand = Field(**about("outreach cases at the host hospitals"))
-    home_emergency: list[HomeDemand] = Field(
+    outreach: OutreachDemand = Key(about=("outreach cases at the host hospitals"))
+    home_emergency: list[HomeDemand] = Key(
         default_factory=list,
-        **about("the obstetric hospitals' own emergency caesareans: one stream (a mapping), a list of one per "
+        about=("the obstetric hospitals' own emergency caesareans: one stream (a mapping), a list of one per "
                 "hospital, or null for none"))
 
     @field_validator("home_emergency", mode="before")
@@ -506,62 +506,62 @@ class DemandSet(Frozen):
 class Clinical(Frozen):
     """Durations and probabilities of the clinical steps."""
 
-    consultation: Distribution = Field(**about("the telephone consultation between the host's senior and the "
+    consultation: Distribution = Key(about=("the telephone consultation between the host's senior and the "
                                                "obstetric hospital's, ending in the decision", "minutes"))
-    consult_answer: Distribution | None = Field(
-        None, **about("from the referral until the on-call senior answers the call (null: at once)", "minutes"))
-    consult_roles: dict[str, str] = Field(
-        default_factory=dict, **about("'home' and 'host' -> role of the seniors on the call (nobody is held)"))
-    stabilisation: dict[str, Distribution] = Field(
-        **about("urgency -> preoperative stabilisation of a booked (planned) mother at the host, from the decision",
+    consult_answer: Distribution | None = Key(
+        None, about=("from the referral until the on-call senior answers the call (null: at once)", "minutes"))
+    consult_roles: dict[str, str] = Key(
+        default_factory=dict, about=("'home' and 'host' -> role of the seniors on the call (nobody is held)"))
+    stabilisation: dict[str, Distribution] = Key(
+        about=("urgency -> preoperative stabilisation of a booked (planned) mother at the host, from the decision",
                 "minutes"))
-    stabilisation_cap_min: Minutes = Field(
-        2880, **about("clinical cap: a booked mother is ready for theatre once stabilisation has run this long",
+    stabilisation_cap_min: Minutes = Key(
+        2880, about=("clinical cap: a booked mother is ready for theatre once stabilisation has run this long",
                       "minutes"))
-    minimum_resuscitation: dict[str, Distribution] = Field(
-        default_factory=dict, **about("urgency -> least resuscitation, from the decision, before an urgent mother "
+    minimum_resuscitation: dict[str, Distribution] = Key(
+        default_factory=dict, about=("urgency -> least resuscitation, from the decision, before an urgent mother "
                                       "can go to theatre; resuscitation continues in theatre", "minutes"))
-    deterioration_rate_per_hour: dict[str, Annotated[float, Field(ge=0, le=100)]] = Field(
+    deterioration_rate_per_hour: dict[str, Annotated[float, Field(ge=0, le=100)]] = Key(
         default_factory=dict,
-        **about("urgency -> hazard of deteriorating, from referral to theatre entry", "per hour"))
-    deterioration_severity_factor: dict[str, Annotated[float, Field(ge=0, le=100)]] = Field(
-        default_factory=dict, **about("severity band -> multiplier of the hazard (1 where not given)", "factor"))
-    transit_deterioration_factor: float = Field(
-        1.0, ge=0, le=100, **about("the hazard is multiplied by this while the mother travels by ambulance",
+        about=("urgency -> hazard of deteriorating, from referral to theatre entry", "per hour"))
+    deterioration_severity_factor: dict[str, Annotated[float, Field(ge=0, le=100)]] = Key(
+        default_factory=dict, about=("severity band -> multiplier of the hazard (1 where not given)", "factor"))
+    transit_deterioration_factor: float = Key(
+        1.0, ge=0, le=100, about=("the hazard is multiplied by this while the mother travels by ambulance",
                                    "factor"))
-    deterioration_urgency: str = Field(**about("the urgency a deteriorating mother rises to"))
-    anaesthesia: dict[str, Distribution] = Field(
-        **about("urgency -> theatre entry to ready for incision (one entry per urgency)", "minutes"))
-    incision_to_delivery: Distribution = Field(**about("skin incision to the baby's delivery", "minutes"))
-    closure: Distribution = Field(**about("delivery to the end of closure, when the room is released", "minutes"))
-    neonatal_stabilisation: Distribution = Field(**about("newborn resuscitation and stabilisation", "minutes"))
-    postop_icu: Distribution = Field(**about("the mother's postoperative ICU stay", "minutes"))
-    nicu_stay: Distribution = Field(**about("NICU length of stay where no gestational band applies", "minutes"))
-    nicu_stay_by_gestation: list[GestationStay] | None = Field(
-        None, **about("NICU stay by gestational band (the first band whose bound is above the gestation); null: "
+    deterioration_urgency: str = Key(about=("the urgency a deteriorating mother rises to"))
+    anaesthesia: dict[str, Distribution] = Key(
+        about=("urgency -> theatre entry to ready for incision (one entry per urgency)", "minutes"))
+    incision_to_delivery: Distribution = Key(about=("skin incision to the baby's delivery", "minutes"))
+    closure: Distribution = Key(about=("delivery to the end of closure, when the room is released", "minutes"))
+    neonatal_stabilisation: Distribution = Key(about=("newborn resuscitation and stabilisation", "minutes"))
+    postop_icu: Distribution = Key(about=("the mother's postoperative ICU stay", "minutes"))
+    nicu_stay: Distribution = Key(about=("NICU length of stay where no gestational band applies", "minutes"))
+    nicu_stay_by_gestation: list[GestationStay] | None = Key(
+        None, about=("NICU stay by gestational band (the first band whose bound is above the gestation); null: "
                       "nicu_stay for all"))
-    birth_weight_median_35w_g: Annotated[float, AfterValidator(plausible(1500, 3500, "g"))] = Field(
-        2425, **about("median birth weight at 35+0 weeks, 1500-3500", "grams"))
-    birth_weight_g_per_week: Annotated[float, AfterValidator(plausible(0, 500, "g/week"))] = Field(
-        220, **about("growth of the median per week of gestation, 0-500", "grams per week"))
-    birth_weight_sd_g: Annotated[float, AfterValidator(plausible(50, 1000, "g"))] = Field(
-        380, **about("standard deviation of birth weight around the median, 50-1000", "grams"))
+    birth_weight_median_35w_g: Annotated[float, AfterValidator(plausible(1500, 3500, "g"))] = Key(
+        2425, about=("median birth weight at 35+0 weeks, 1500-3500", "grams"))
+    birth_weight_g_per_week: Annotated[float, AfterValidator(plausible(0, 500, "g/week"))] = Key(
+        220, about=("growth of the median per week of gestation, 0-500", "grams per week"))
+    birth_weight_sd_g: Annotated[float, AfterValidator(plausible(50, 1000, "g"))] = Key(
+        380, about=("standard deviation of birth weight around the median, 50-1000", "grams"))
 
 
 class TransferPolicy(Frozen):
     """The transfer pathway: the mother travels to the obstetric hospital instead."""
 
-    escort: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(
-        default_factory=dict, **about("role -> home staff who ride with the ambulance to fetch her", "people"))
-    packaging: Distribution = Field(**about("preparing the ready mother for the journey at the host", "minutes"))
-    crew_mobilisation: Distribution | None = Field(
-        None, **about("ambulance crew and escort: from the request being met to departure; null: they leave at once",
+    escort: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Key(
+        default_factory=dict, about=("role -> home staff who ride with the ambulance to fetch her", "people"))
+    packaging: Distribution = Key(about=("preparing the ready mother for the journey at the host", "minutes"))
+    crew_mobilisation: Distribution | None = Key(
+        None, about=("ambulance crew and escort: from the request being met to departure; null: they leave at once",
                       "minutes"))
-    handover: Distribution | None = Field(
-        None, **about("handover and theatre preparation at the obstetric hospital on arrival; null: none",
+    handover: Distribution | None = Key(
+        None, about=("handover and theatre preparation at the obstetric hospital on arrival; null: none",
                       "minutes"))
-    surgical_team: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(
-        min_length=1, **about("role -> home staff who operate on her arrival", "people"))
+    surgical_team: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Key(
+        min_length=1, about=("role -> home staff who operate on her arrival", "people"))
 
 
 PathwayName = Literal["outreach", "transfer"]
@@ -570,9 +570,9 @@ PathwayName = Literal["outreach", "transfer"]
 class ClockWindow(Frozen):
     """A clock window on some days: ``days`` is weekdays, weekend or all; ``end`` is after ``start``."""
 
-    days: Literal["weekdays", "weekend", "all"] = Field("weekdays", **about("the days the window opens"))
-    start: str = Field(**about("start of the window", "clock time"))
-    end: str = Field(**about("end of the window, after start on the same day", "clock time"))
+    days: Literal["weekdays", "weekend", "all"] = Key("weekdays", about=("the days the window opens"))
+    start: str = Key(about=("start of the window", "clock time"))
+    end: str = Key(about=("end of the window, after start on the same day", "clock time"))
 
     @model_validator(mode="after")
     def _clock_times(self) -> ClockWindow:
@@ -593,15 +593,15 @@ class CrashPolicy(Frozen):
     team is not ready by then; the team still comes for the newborn.
     """
 
-    policy: Literal["wait_for_team", "host_starts"] = Field(
-        "wait_for_team", **about("wait_for_team: the team always operates; host_starts: the host's own staff start "
+    policy: Literal["wait_for_team", "host_starts"] = Key(
+        "wait_for_team", about=("wait_for_team: the team always operates; host_starts: the host's own staff start "
                                  "when the team is not ready after delay"))
-    urgency: str = Field("cat1", **about("the urgency at which the host may start"))
-    hosts: list[str] = Field(default_factory=list, **about("host ids able to start; required with host_starts"))
-    delay: Distribution | None = Field(None, **about("from the decision (or the deterioration) to the host team's "
+    urgency: str = Key("cat1", about=("the urgency at which the host may start"))
+    hosts: list[str] = Key(default_factory=list, about=("host ids able to start; required with host_starts"))
+    delay: Distribution | None = Key(None, about=("from the decision (or the deterioration) to the host team's "
                                                      "start; required with host_starts", "minutes"))
-    host_team: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(
-        default_factory=dict, **about("host role -> people who operate; required with host_starts", "people"))
+    host_team: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Key(
+        default_factory=dict, about=("host role -> people who operate; required with host_starts", "people"))
 
     @model_validator(mode="after")
     def _complete(self) -> CrashPolicy:
@@ -613,50 +613,50 @@ class CrashPolicy(Frozen):
 class Policies(Frozen):
     """Named rules: pathways, what a full NICU does, queue order, which team goes, planned operating."""
 
-    pathway: dict[str, PathwayName | dict[str, PathwayName]] = Field(
-        **about("urgency -> pathway (outreach: team to patient; transfer: patient to team), or urgency -> "
+    pathway: dict[str, PathwayName | dict[str, PathwayName]] = Key(
+        about=("urgency -> pathway (outreach: team to patient; transfer: patient to team), or urgency -> "
                 "{severity band -> pathway}"))
-    nicu_full: Literal["wait", "surge", "divert"] = Field(
-        "wait", **about("a newborn who finds no cot waits in the incubator with its staff; after "
+    nicu_full: Literal["wait", "surge", "divert"] = Key(
+        "wait", about=("a newborn who finds no cot waits in the incubator with its staff; after "
                         "nicu_wait_limit_min: wait on (wait), admitted over the count (surge), sent to divert_to"))
-    nicu_wait_limit_min: Minutes = Field(120, **about("longest wait for a cot before the nicu_full rule acts",
+    nicu_wait_limit_min: Minutes = Key(120, about=("longest wait for a cot before the nicu_full rule acts",
                                                       "minutes"))
-    divert_to: str | None = Field(None, **about("hospital id to divert to; required with nicu_full: divert"))
-    dispatch: Literal["priority", "fifo"] = Field(
-        "priority", **about("queue order at every pool: urgency priority then arrival, or arrival only"))
-    team_dispatch: Literal["nearest_available", "home_first", "balanced"] = Field(
-        "nearest_available", **about("which team goes, when there are several: the one expected on site soonest, "
+    divert_to: str | None = Key(None, about=("hospital id to divert to; required with nicu_full: divert"))
+    dispatch: Literal["priority", "fifo"] = Key(
+        "priority", about=("queue order at every pool: urgency priority then arrival, or arrival only"))
+    team_dispatch: Literal["nearest_available", "home_first", "balanced"] = Key(
+        "nearest_available", about=("which team goes, when there are several: the one expected on site soonest, "
                                      "the first free one in team_order, or the least used free one"))
-    team_order: dict[str, list[str]] = Field(
-        default_factory=dict, **about("host id -> team ids in the order home_first tries them (default: the order "
+    team_order: dict[str, list[str]] = Key(
+        default_factory=dict, about=("host id -> team ids in the order home_first tries them (default: the order "
                                       "of teams)"))
-    nicu_choice: Literal["team_home", "nearest_with_cot"] = Field(
-        "team_home", **about("where the newborn goes: the team's home NICU, or the nearest NICU with a free cot "
+    nicu_choice: Literal["team_home", "nearest_with_cot"] = Key(
+        "team_home", about=("where the newborn goes: the team's home NICU, or the nearest NICU with a free cot "
                              "(the team's home when none has one)"))
-    transfer_to: Literal["nearest", "free_theatre"] = Field(
-        "nearest", **about("which obstetric hospital a transfer goes to: the nearest, or the nearest with a free "
+    transfer_to: Literal["nearest", "free_theatre"] = Key(
+        "nearest", about=("which obstetric hospital a transfer goes to: the nearest, or the nearest with a free "
                            "operating room (the nearest when none has one)"))
-    crash: CrashPolicy = Field(default_factory=lambda: CrashPolicy.model_validate({}),
-                               **about("what a host does when a category-1 mother cannot wait for the team"))
-    planned_windows: list[ClockWindow] = Field(
+    crash: CrashPolicy = Key(default_factory=lambda: CrashPolicy.model_validate({}),
+                               about=("what a host does when a category-1 mother cannot wait for the team"))
+    planned_windows: list[ClockWindow] = Key(
         default_factory=lambda: [ClockWindow(days="weekdays", start="08:00", end="16:00")], min_length=1,
-        **about("planned-operating windows: a booked caesarean starts inside one"))
-    planned_urgency: str | None = Field("planned", **about("urgency booked into planned_windows, or null to book "
+        about=("planned-operating windows: a booked caesarean starts inside one"))
+    planned_urgency: str | None = Key("planned", about=("urgency booked into planned_windows, or null to book "
                                                            "nothing"))
-    planned_min_lead_min: Minutes = Field(120, **about("a booked slot is at least this long after the decision",
+    planned_min_lead_min: Minutes = Key(120, about=("a booked slot is at least this long after the decision",
                                                        "minutes"))
-    planned_dispatch_lead_min: Minutes = Field(
-        120, **about("the team (or transfer crew) is requested this long before the booked slot", "minutes"))
+    planned_dispatch_lead_min: Minutes = Key(
+        120, about=("the team (or transfer crew) is requested this long before the booked slot", "minutes"))
 
 
 class RunSettings(Frozen):
     """How long and how often to simulate."""
 
-    horizon_days: float = Field(gt=0, le=36_500, **about("simulated length of one replication", "days"))
-    warmup_days: float = Field(0, ge=0, **about("start-up period left out of KPIs, shorter than the horizon", "days"))
-    replications: int = Field(30, ge=1, le=1_000_000, **about("replications when none are asked for",
+    horizon_days: float = Key(gt=0, le=36_500, about=("simulated length of one replication", "days"))
+    warmup_days: float = Key(0, ge=0, about=("start-up period left out of KPIs, shorter than the horizon", "days"))
+    replications: int = Key(30, ge=1, le=1_000_000, about=("replications when none are asked for",
                                                               "replications"))
-    seed: int = Field(12345, ge=0, le=2**63 - 1, **about("base seed of the random streams when none is asked for"))
+    seed: int = Key(12345, ge=0, le=2**63 - 1, about=("base seed of the random streams when none is asked for"))
 
     @field_validator("warmup_days")
     @classmethod
@@ -681,22 +681,22 @@ class Scenario(Frozen):
 
     model_config = ConfigDict(**Frozen.model_config, json_schema_extra=_file_forms)
 
-    name: OneLine = Field(min_length=1, max_length=200, **about("scenario name; names the default results folder"))
-    description: Text = Field("", max_length=20_000, **about("free text for people and the report; may hold line "
+    name: OneLine = Key(min_length=1, max_length=200, about=("scenario name; names the default results folder"))
+    description: Text = Key("", max_length=20_000, about=("free text for people and the report; may hold line "
                                                              "breaks"))
-    run: RunSettings = Field(**about("how long and how often to simulate"))
-    urgency: dict[Id, Urgency] = Field(min_length=1, **about("urgency name -> its target and priority"))
-    hospitals: dict[Id, Hospital] = Field(min_length=1, **about("hospital id -> its capabilities and capacities"))
-    travel: Travel = Field(**about("road travel between hospitals"))
-    teams: list[Team] = Field(min_length=1, max_length=50, **about("outreach teams ('team:' for one)"))
-    demand: DemandSet = Field(**about("the case streams"))
-    clinical: Clinical = Field(**about("durations, hazards and probabilities of the clinical steps"))
-    transfer: TransferPolicy = Field(**about("the transfer-the-mother pathway's resources and steps"))
-    policies: Policies = Field(**about("named rules"))
-    costs: Costs | None = Field(None, **about("cost rates (optional; without them results give hours only)"))
-    outcomes: list[OutcomeProxy] = Field(default_factory=list, max_length=50,
-                                         **about("outcome proxies: cited risk mappings (optional)"))
-    sources: dict[OneLine, OneLine] = Field(default_factory=dict, **about("key path -> citation, or text starting "
+    run: RunSettings = Key(about=("how long and how often to simulate"))
+    urgency: dict[Id, Urgency] = Key(min_length=1, about=("urgency name -> its target and priority"))
+    hospitals: dict[Id, Hospital] = Key(min_length=1, about=("hospital id -> its capabilities and capacities"))
+    travel: Travel = Key(about=("road travel between hospitals"))
+    teams: list[Team] = Key(min_length=1, max_length=50, about=("outreach teams ('team:' for one)"))
+    demand: DemandSet = Key(about=("the case streams"))
+    clinical: Clinical = Key(about=("durations, hazards and probabilities of the clinical steps"))
+    transfer: TransferPolicy = Key(about=("the transfer-the-mother pathway's resources and steps"))
+    policies: Policies = Key(about=("named rules"))
+    costs: Costs | None = Key(None, about=("cost rates (optional; without them results give hours only)"))
+    outcomes: list[OutcomeProxy] = Key(default_factory=list, max_length=50,
+                                         about=("outcome proxies: cited risk mappings (optional)"))
+    sources: dict[OneLine, OneLine] = Key(default_factory=dict, about=("key path -> citation, or text starting "
                                                                           "with Assumption"))
 
     @model_validator(mode="before")

@@ -29,7 +29,7 @@ def test_docs_api_example_runs_block_after_block(tmp_path, monkeypatch, capsys):
     monkeypatch.chdir(tmp_path)
     namespace: dict[str, object] = {}
     for block in BLOCKS:
-        exec(compile(block, "docs/api.md", "exec"), namespace)  # noqa: S102 - the page's own example
+        exec(compile(block, "docs/api.md", "exec"), namespace)
     printed = capsys.readouterr().out
     assert "edit [hospitals.NHOG.operating_rooms]" in printed
     assert "edit [run.horizon_dayz]" in printed
@@ -59,7 +59,7 @@ def test_load_by_name_is_loading_the_shipped_file():
 
 
 def test_an_unknown_scenario_name_says_what_is_shipped():
-    with pytest.raises(sim.ScenarioError, match="nor a shipped scenario.*baseline"):
+    with pytest.raises(sim.ScenarioError, match=r"nor a shipped scenario.*baseline"):
         sim.load("baselin")
 
 

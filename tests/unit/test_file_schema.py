@@ -162,3 +162,13 @@ def test_distribution_keys_carry_the_unit_of_their_draws(schema):
     assert clinical["closure"]["x-unit"] == "minutes"
     assert outreach["gestation_weeks"]["x-unit"] == "weeks"
     assert json.dumps(schema).count('"discriminator"') == 0  # OpenAPI's keyword, not JSON Schema's
+
+
+def test_forms_read_the_unit_of_a_model_field():
+    from sim.scenario.base import unit_of
+    from sim.scenario.schema import Hospital, RunSettings, Urgency
+
+    assert unit_of(RunSettings.model_fields["horizon_days"]) == "days"
+    assert unit_of(Urgency.model_fields["target_min"]) == "minutes"  # beside the Minutes type's own maximum
+    assert unit_of(Hospital.model_fields["icu_beds"]) == "beds"
+    assert Hospital.model_fields["icu_beds"].description.endswith("[beds]")
