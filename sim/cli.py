@@ -149,11 +149,28 @@ def validate(scenarios: tuple[Path, ...], overrides: tuple[str, ...], show: bool
 
 
 @cli.command()
-def schema() -> None:
-    """Print the JSON Schema of scenario files."""
+@click.option("--out", type=OutFile(), default=None,
+              help="Write it to this file instead of printing it (the repository ships "
+                   "scenarios/ihsim-scenario.schema.json).")
+@click.option("--resolved", is_flag=True,
+              help="The schema of a resolved scenario (extends and --set applied: every required key present, "
+                   "as `validate --show` prints it) instead of that of scenario files.")
+@handle_errors
+def schema(out: Path | None, resolved: bool) -> None:
+    """Print the JSON Schema (draft 2020-12) of scenario files, for editors and validators: a file with
+    extends holds only changes, so every key is optional there; every key has a description and a unit."""
     from sim.scenario import Scenario
+    from sim.scenario.fileschema import schema_text
 
-    click.echo(json.dumps(Scenario.model_json_schema(by_alias=True), indent=2))
+    text = json.dumps(Scenario.model_json_schema(by_alias=True), indent=2) + "\n" if resolved else schema_text()
+    if out is None:
+        click.echo(text, nl=False)
+        return
+    from sim import store
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    store.write_text(out.parent, out.name, text)
+    say(f"schema: {out}")
 
 
 @cli.command()

@@ -118,11 +118,16 @@ def run_set(named: list[Named], opts: Any, folder: Path, overrides: list[str] | 
 
 def paired_tables(named: list[Named], folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(differences against the first, stacked summaries)`` from the scenarios' folders."""
-    reps = {x.name: store.read_table(Path(folder) / x.folder, "replications") for x in named}
-    base = named[0].name
-    diffs = [differences(reps[base], reps[x.name], x.name) for x in named[1:]]
-    summaries = [store.read_table(Path(folder) / x.folder, "summary").assign(scenario=x.name) for x in named]
-    summary = pd.concat(summaries, ignore_index=True)
+    return paired({x.name: store.read_table(Path(folder) / x.folder, "replications") for x in named},
+                  {x.name: store.read_table(Path(folder) / x.folder, "summary") for x in named})
+
+
+def paired(reps: dict[str, pd.DataFrame], summaries: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(differences against the first, stacked summaries)`` from each scenario's replications and summary
+    tables, keyed by name in the order compared (the first is the baseline)."""
+    base, *others = reps
+    diffs = [differences(reps[base], reps[name], name) for name in others]
+    summary = pd.concat([table.assign(scenario=name) for name, table in summaries.items()], ignore_index=True)
     summary = summary[["scenario", *summary.columns.drop("scenario")]]
     diff = pd.concat(diffs, ignore_index=True) if diffs else pd.DataFrame(columns=DIFFERENCE_COLUMNS)
     return diff, summary

@@ -10,8 +10,70 @@ from collections.abc import Callable, Sequence
 from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticUndefined
 
 from sim.scenario.text import refuse_in_block, refuse_in_one_line
+
+UNITS: dict[str, str] = {
+    "minutes": "minutes of model time",
+    "days": "days of 1,440 minutes",
+    "weeks": "completed weeks of gestation",
+    "grams": "grams of birth weight",
+    "grams per week": "grams of birth weight per week of gestation",
+    "cases per day": "mean arrivals of a Poisson stream per day",
+    "per hour": "a hazard: events per hour at risk",
+    "people": "staff, by role",
+    "rooms": "operating rooms",
+    "beds": "adult ICU beds",
+    "cots": "NICU cots",
+    "vehicles": "ambulances",
+    "items": "pieces of equipment",
+    "replications": "independent runs of the same scenario",
+    "probability": "a share between 0 and 1",
+    "percent": "a share between 0 and 100",
+    "relative weight": "weights rescaled by their total (or mean): only their ratios matter",
+    "factor": "a multiplier, 1 for no change",
+    "odds ratio": "odds of the exposed over odds of the unexposed",
+    "rank": "an order, 0 first",
+    "clock time": "HH:MM on a 24-hour clock, from 00:00 to 24:00",
+    "currency": "one unit of costs.currency",
+    "currency per hour": "costs.currency per staff-hour",
+    "currency per day": "costs.currency per newborn-day",
+    "currency per year": "costs.currency per year of service",
+    "draw unit": "the unit of the key that holds the distribution: minutes, or weeks for gestation_weeks",
+    "none": "not a quantity: text, an id, a choice, true or false, a seed, or a section of keys",
+}
+"""The units a scenario key may have (``x-unit`` in the JSON Schema, in brackets at the end of its
+description), with what each means."""
+
+
+def described(text: str, unit: str = "none") -> dict[str, str]:
+    """The JSON Schema keywords of a scenario key: ``description`` (``text``, then ``[unit]`` unless the key
+    has none) and ``x-unit``; ValueError for a unit not in :data:`UNITS`."""
+    if unit not in UNITS:
+        raise ValueError(f"unknown unit {unit!r} (known: {', '.join(UNITS)})")
+    return {"description": text if unit == "none" else f"{text} [{unit}]", "x-unit": unit}
+
+
+def Key(default: Any = PydanticUndefined, *, about: str | tuple[str, str], **constraints: Any) -> Any:
+    """A scenario key's pydantic ``Field``, with its description and unit.
+
+    ``about`` is the description, or ``(description, unit)`` with a unit of :data:`UNITS`; the JSON
+    Schema gets :func:`described`'s ``description`` and ``x-unit``.  ``default`` and ``constraints``
+    (``ge``, ``default_factory``, ...) are ``Field``'s.  For example
+    ``Key(30, ge=1, about=("replications when none are asked for", "replications"))``.
+    """
+    text, unit = (about, "none") if isinstance(about, str) else about
+    keywords = described(text, unit)
+    return Field(default, description=keywords["description"], json_schema_extra={"x-unit": unit}, **constraints)
+
+
+def unit_of(info: FieldInfo) -> str:
+    """The unit of a scenario model's field (``Model.model_fields[name]``): its ``x-unit``, or ``"none"``."""
+    extra = info.json_schema_extra
+    return str(extra.get("x-unit", "none")) if isinstance(extra, dict) else "none"
+
 
 ID_PATTERN = r"^[A-Za-z0-9_-]{1,40}$"
 """An id: hospitals, staff roles, equipment items (and so pools), teams, urgencies, severity bands.

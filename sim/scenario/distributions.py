@@ -23,6 +23,8 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from scipy import special
 
+from sim.scenario.base import Key
+
 Z90 = 1.2815515655446004  # standard normal 90th percentile
 DERIVED = ("mu_sigma", "shape_scale")
 """Cached properties derived from a distribution's fields (kept in the instance ``__dict__``)."""
@@ -31,7 +33,7 @@ DERIVED = ("mu_sigma", "shape_scale")
 class _Dist(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
-    shift: float = Field(0.0, ge=0, description="constant added to every draw")
+    shift: float = Key(0.0, ge=0, about=("constant added to every draw (a delay never shorter than it)", "draw unit"))
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy; parameters derived and cached from the old fields are dropped."""
@@ -50,8 +52,8 @@ class _Dist(BaseModel):
 class Fixed(_Dist):
     """Always the same value."""
 
-    dist: Literal["fixed"]
-    value: float = Field(ge=0)
+    dist: Literal["fixed"] = Key(about=("kind of distribution: fixed, always value"))
+    value: float = Key(ge=0, about=("the value every draw takes", "draw unit"))
 
     def ppf(self, u: float) -> float:
         return self.shift + self.value
@@ -63,8 +65,8 @@ class Fixed(_Dist):
 class Exponential(_Dist):
     """Exponential with the given mean."""
 
-    dist: Literal["exponential"]
-    mean_: float = Field(alias="mean", gt=0)
+    dist: Literal["exponential"] = Key(about=("kind of distribution: exponential, given by its mean"))
+    mean_: float = Key(alias="mean", gt=0, about=("mean draw", "draw unit"))
 
     def ppf(self, u: float) -> float:
         return self.shift - self.mean_ * math.log1p(-u)
@@ -76,11 +78,12 @@ class Exponential(_Dist):
 class LogNormal(_Dist):
     """Lognormal, given either by ``median`` and ``p90`` or by ``mean`` and ``sd``."""
 
-    dist: Literal["lognormal"]
-    median: float | None = Field(None, gt=0)
-    p90: float | None = Field(None, gt=0)
-    mean_: float | None = Field(None, alias="mean", gt=0)
-    sd: float | None = Field(None, gt=0)
+    dist: Literal["lognormal"] = Key(
+        about=("kind of distribution: lognormal, given by median and p90 or by mean and sd"))
+    median: float | None = Key(None, gt=0, about=("50th percentile (with p90)", "draw unit"))
+    p90: float | None = Key(None, gt=0, about=("90th percentile, above the median (with median)", "draw unit"))
+    mean_: float | None = Key(None, alias="mean", gt=0, about=("mean draw (with sd)", "draw unit"))
+    sd: float | None = Key(None, gt=0, about=("standard deviation of the draws (with mean)", "draw unit"))
 
     @model_validator(mode="after")
     def _one_parametrisation(self) -> LogNormal:
@@ -115,10 +118,10 @@ class LogNormal(_Dist):
 class Triangular(_Dist):
     """Triangular on [low, high] with the given mode."""
 
-    dist: Literal["triangular"]
-    low: float = Field(ge=0)
-    mode: float = Field(ge=0)
-    high: float = Field(ge=0)
+    dist: Literal["triangular"] = Key(about=("kind of distribution: triangular on low, mode, high"))
+    low: float = Key(ge=0, about=("smallest draw", "draw unit"))
+    mode: float = Key(ge=0, about=("most likely draw, from low to high", "draw unit"))
+    high: float = Key(ge=0, about=("largest draw, above low", "draw unit"))
 
     @model_validator(mode="after")
     def _ordered(self) -> Triangular:
@@ -140,9 +143,9 @@ class Triangular(_Dist):
 class Uniform(_Dist):
     """Uniform on [low, high]."""
 
-    dist: Literal["uniform"]
-    low: float = Field(ge=0)
-    high: float = Field(ge=0)
+    dist: Literal["uniform"] = Key(about=("kind of distribution: uniform between low and high"))
+    low: float = Key(ge=0, about=("smallest draw", "draw unit"))
+    high: float = Key(ge=0, about=("largest draw, above low", "draw unit"))
 
     @model_validator(mode="after")
     def _ordered(self) -> Uniform:
@@ -160,9 +163,9 @@ class Uniform(_Dist):
 class Gamma(_Dist):
     """Gamma given by its ``mean`` and ``sd``."""
 
-    dist: Literal["gamma"]
-    mean_: float = Field(alias="mean", gt=0)
-    sd: float = Field(gt=0)
+    dist: Literal["gamma"] = Key(about=("kind of distribution: gamma, given by its mean and sd"))
+    mean_: float = Key(alias="mean", gt=0, about=("mean draw", "draw unit"))
+    sd: float = Key(gt=0, about=("standard deviation of the draws", "draw unit"))
 
     @functools.cached_property
     def shape_scale(self) -> tuple[float, float]:
@@ -180,8 +183,9 @@ class Gamma(_Dist):
 class Empirical(_Dist):
     """Resampling of observed ``values`` with equal weights."""
 
-    dist: Literal["empirical"]
-    values: list[Annotated[float, Field(ge=0)]] = Field(min_length=1)
+    dist: Literal["empirical"] = Key(about=("kind of distribution: empirical, one of the observed values"))
+    values: list[Annotated[float, Field(ge=0)]] = Key(
+        min_length=1, about=("observed values, each drawn with equal probability", "draw unit"))
 
     def ppf(self, u: float) -> float:
         return self.shift + self.values[min(int(u * len(self.values)), len(self.values) - 1)]

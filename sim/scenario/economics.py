@@ -22,7 +22,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sim.scenario.base import Frozen, Id, Label, OneLine, Text
+from sim.scenario.base import Frozen, Id, Key, Label, OneLine, Text
 
 Money = Annotated[float, Field(ge=0, le=1e15)]
 
@@ -44,25 +44,32 @@ class Costs(Frozen):
     crew's or the newborn's), and newborn-days in a NICU.
     """
 
-    currency: OneLine = Field(min_length=1, max_length=20, description="currency code or unit, e.g. VND (data only)")
-    staff_hour: dict[Id, Money] = Field(
-        default_factory=dict, description="role -> cost of one staff-hour away from the home hospital")
-    overtime_hour: Money = Field(0, description="cost of one staff-hour of overtime (any role)")
-    call_in: Money = Field(0, description="cost of one call-in of an on-call person")
-    ambulance_trip: Money = Field(0, description="cost of one ambulance mission")
-    nicu_cot_day: Money = Field(0, description="cost of one newborn-day in a NICU (surge admissions included)")
-    fixed_per_year: dict[Label, Money] = Field(
-        default_factory=dict, description="label -> fixed cost per year (a dedicated team, an extra incubator); "
-                                          "free text on one line, without '.' (labels are --set keys)")
+    currency: OneLine = Key(min_length=1, max_length=20,
+                              about=("currency code or unit the rates are in, e.g. VND (no conversion is done)"))
+    staff_hour: dict[Id, Money] = Key(
+        default_factory=dict, about=("role -> cost of one staff-hour away from the home hospital (a team's or a "
+                                      "transfer escort's time from assembly to return)", "currency per hour"))
+    overtime_hour: Money = Key(0, about=("cost of one staff-hour of overtime (any role)", "currency per hour"))
+    call_in: Money = Key(0, about=("cost of one call-in of an on-call person", "currency"))
+    ambulance_trip: Money = Key(0, about=("cost of one ambulance mission", "currency"))
+    nicu_cot_day: Money = Key(0, about=("cost of one newborn-day in a NICU (surge admissions included)",
+                                           "currency per day"))
+    fixed_per_year: dict[Label, Money] = Key(
+        default_factory=dict, about=("label -> fixed cost per year (a dedicated team, an extra incubator); the "
+                                      "label is free text on one line, without '.' (labels are --set keys)",
+                                      "currency per year"))
 
 
 class Exposure(Frozen):
     """The exposure of an outcome proxy: a case interval above a threshold raises the odds by a ratio."""
 
-    interval: ExposureInterval = Field(description="the case interval (minutes) that defines exposure")
-    above_min: float = Field(ge=0, le=1e7, description="exposed when the interval is above this (min)")
-    odds_ratio: float = Field(gt=0, le=1000, description="odds of the outcome, exposed against not exposed")
-    odds_ratio_ci: tuple[float, float] = Field(strict=False, description="its 95% confidence interval [low, high]")
+    interval: ExposureInterval = Key(about=("the case interval (a column of the cases table, in minutes) that "
+                                               "defines exposure"))
+    above_min: float = Key(ge=0, le=1e7, about=("exposed when the interval is above this", "minutes"))
+    odds_ratio: float = Key(gt=0, le=1000, about=("odds of the outcome, exposed against not exposed",
+                                                     "odds ratio"))
+    odds_ratio_ci: tuple[float, float] = Key(strict=False, about=("95% confidence interval of odds_ratio, "
+                                                                     "[low, high]", "odds ratio"))
 
     @model_validator(mode="after")
     def _ci_holds_estimate(self) -> Exposure:
@@ -83,16 +90,20 @@ class OutcomeProxy(Frozen):
     ``odds_ratio`` times those of ``risk``.
     """
 
-    name: str = Field(description="short id: lower-case letters, digits and _; used in KPI names")
-    label: OneLine = Field(min_length=1, max_length=200, description="what the outcome is, in words")
-    source: OneLine = Field(min_length=1, description="the citation the figures come from")
-    limits: Text = Field("", description="what the proxy cannot tell (population, design, adjustment)")
-    case_types: list[Literal["outreach", "home"]] = Field(["outreach", "home"], min_length=1)
-    urgencies: list[str] | None = Field(None, min_length=1, description="final urgencies counted (all if omitted)")
-    gestation_weeks: tuple[float, float] | None = Field(
-        None, strict=False, description="[from, below) weeks of gestation counted (all if omitted)")
-    risk: float = Field(gt=0, lt=1, description="risk among the babies counted that are not exposed")
-    exposure: Exposure | None = None
+    name: str = Key(about=("short id: lower-case letters, digits and _, starting with a letter; used in KPI "
+                                 "names"))
+    label: OneLine = Key(min_length=1, max_length=200, about=("what the outcome is, in words"))
+    source: OneLine = Key(min_length=1, about=("the citation the figures come from"))
+    limits: Text = Key("", about=("what the proxy cannot tell (population, design, adjustment)"))
+    case_types: list[Literal["outreach", "home"]] = Key(
+        ["outreach", "home"], min_length=1, about=("babies of outreach cases, of the obstetric hospitals' own "
+                                                    "emergencies (home), or both"))
+    urgencies: list[str] | None = Key(None, min_length=1, about=("final urgencies counted (all if omitted)"))
+    gestation_weeks: tuple[float, float] | None = Key(
+        None, strict=False, about=("[from, below) weeks of gestation counted (all if omitted)", "weeks"))
+    risk: float = Key(gt=0, lt=1, about=("risk among the babies counted that are not exposed", "probability"))
+    exposure: Exposure | None = Key(None, about=("what raises the risk: a case interval above a threshold "
+                                                    "(none: the risk alone)"))
 
     @field_validator("name")
     @classmethod

@@ -329,18 +329,20 @@ def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any
 
 
 def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scenario:
-    """Read, merge, override and validate a scenario file."""
-    raw = _resolve(Path(path))
-    scenario = _validate(raw)
-    if overrides:
-        resolved = scenario.model_dump(mode="json", by_alias=True)
-        updated = apply_overrides(resolved, overrides)
-        try:
-            scenario = Scenario.model_validate(updated)
-        except ValidationError as exc:
-            problems = [Problem("--set", ".".join(path), msg) for path, msg in _faults(exc, updated)]
-            raise ScenarioError(problems) from None
-    return scenario
+    """Read, merge, override (:func:`with_overrides`) and validate a scenario file."""
+    scenario = _validate(_resolve(Path(path)))
+    return with_overrides(scenario, overrides) if overrides else scenario
+
+
+def with_overrides(scenario: Scenario, overrides: list[str]) -> Scenario:
+    """A new scenario: ``scenario`` with each ``key.path=value`` of ``overrides`` set (:func:`apply_overrides`),
+    validated again as a whole; ScenarioError naming ``--set`` and the key of each fault."""
+    updated = apply_overrides(scenario.model_dump(mode="json", by_alias=True), overrides)
+    try:
+        return Scenario.model_validate(updated)
+    except ValidationError as exc:
+        problems = [Problem("--set", ".".join(path), msg) for path, msg in _faults(exc, updated)]
+        raise ScenarioError(problems) from None
 
 
 def overrides_tag(overrides: list[str]) -> str:

@@ -24,7 +24,19 @@ from pydantic import (
     model_validator,
 )
 
-from sim.scenario.base import GESTATION_WEEKS, Frozen, Id, Minutes, OneLine, Text, Weeks, plausible, weight_total
+from sim.scenario.base import (
+    GESTATION_WEEKS,
+    Frozen,
+    Id,
+    Key,
+    Minutes,
+    OneLine,
+    Text,
+    Weeks,
+    described,
+    plausible,
+    weight_total,
+)
 from sim.scenario.distributions import Distribution, draw_range
 from sim.scenario.economics import Costs, OutcomeProxy
 from sim.scenario.references import check_references
@@ -41,12 +53,12 @@ _CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 class Urgency(Frozen):
     """An urgency category and its decision-to-delivery target (audit standard)."""
 
-    target_min: Minutes = Field(description="decision-to-delivery target, minutes")
-    service_level_pct: float = Field(
+    target_min: Minutes = Key(about=("decision-to-delivery target (an audit standard)", "minutes"))
+    service_level_pct: float = Key(
         90.0, ge=0, le=100,
-        description="share of cases (%) that must be delivered within target_min for the target to be met")
-    priority: int = Field(ge=0, le=100, description="0 is served first")
-    label: OneLine = ""
+        about=("share of cases that must be delivered within target_min for the target to be met", "percent"))
+    priority: int = Key(ge=0, le=100, about=("queue priority at every pool, 0 to 100; 0 is served first", "rank"))
+    label: OneLine = Key("", about=("readable name for reports"))
 
 
 class StaffRole(Frozen):
@@ -67,10 +79,10 @@ class StaffRole(Frozen):
     class Window(Frozen):
         """One shift: on ``days`` from ``start`` to ``end`` (HH:MM), ``on_duty`` people."""
 
-        days: Literal["weekdays", "weekend", "all"] = Field(description="the days on which the shift starts")
-        start: str = Field(description="HH:MM")
-        end: str = Field(description="HH:MM, or 24:00; at or before start: the next day")
-        on_duty: Count
+        days: Literal["weekdays", "weekend", "all"] = Key(about=("the days on which the shift starts"))
+        start: str = Key(about=("start of the shift", "clock time"))
+        end: str = Key(about=("end of the shift (24:00 allowed); at or before start: the next day", "clock time"))
+        on_duty: Count = Key(about=("people on duty during the shift", "people"))
 
         @model_validator(mode="after")
         def _clock_times(self) -> StaffRole.Window:
@@ -88,16 +100,18 @@ class StaffRole(Frozen):
                                             "Sunday")
     WEEK_MIN: ClassVar[int] = 7 * 1440
 
-    day: Count | None = Field(None, description="on duty, weekdays 07:00-19:00 (shorthand; or give roster)")
-    night: Count | None = Field(None, description="on duty, every night 19:00-07:00 (shorthand; or give roster)")
-    weekend: Count | None = Field(None, description="on duty, Saturday and Sunday 07:00-19:00 (shorthand; "
-                                                    "or give roster)")
-    roster: list[Window] | None = Field(None, min_length=1, description="shift windows by day type, instead of "
-                                                                       "day, night and weekend")
-    handover: bool = Field(True, description="false: continuous cover with no shift changes (validation queues "
-                                             "such as M/M/c); needs the same headcount in every shift")
-    on_call: Count = Field(0, description="reachable off site, called in when on-duty staff are busy")
-    call_in: Distribution | None = Field(None, description="minutes from call to arrival on site")
+    day: Count | None = Key(None, about=("on duty, weekdays 07:00-19:00 (shorthand; or give roster)", "people"))
+    night: Count | None = Key(None, about=("on duty, every night 19:00-07:00 (shorthand; or give roster)",
+                                              "people"))
+    weekend: Count | None = Key(None, about=("on duty, Saturday and Sunday 07:00-19:00 (shorthand; or give "
+                                                "roster)", "people"))
+    roster: list[Window] | None = Key(None, min_length=1, about=("shift windows by day type, instead of day, "
+                                                                    "night and weekend"))
+    handover: bool = Key(True, about=("false: continuous cover with no shift changes (validation queues such as "
+                                         "M/M/c); needs the same headcount in every shift"))
+    on_call: Count = Key(0, about=("reachable off site, called in when on-duty staff are busy", "people"))
+    call_in: Distribution | None = Key(None, about=("delay from call to arrival on site; required when on_call "
+                                                       "> 0", "minutes"))
 
     @model_validator(mode="after")
     def _call_in_given(self) -> StaffRole:
@@ -187,31 +201,35 @@ def _overlap(s: int, e: int, a: int, b: int) -> bool:
 class Hospital(Frozen):
     """One hospital: capabilities and capacities."""
 
-    name: OneLine = Field(min_length=1, max_length=200)
-    obstetric: bool = Field(False, description="has an obstetric service (descriptive: the model does not read it)")
-    nicu: bool = Field(False, description="has a neonatal intensive care unit")
-    operating_rooms: Count = 0
-    icu_beds: Count = 0
-    nicu_cots: Count = 0
-    ambulances: Count = 0
-    equipment: dict[Id, Count] = Field(default_factory=dict, description="items, e.g. transport_incubator")
-    staff: dict[Id, StaffRole] = Field(default_factory=dict, description="role -> headcount")
+    name: OneLine = Key(min_length=1, max_length=200, about=("full name of the hospital"))
+    obstetric: bool = Key(False, about=("has an obstetric service (descriptive: the model does not read it)"))
+    nicu: bool = Key(False, about=("has a neonatal intensive care unit (cots are nicu_cots)"))
+    operating_rooms: Count = Key(0, about=("operating rooms free for these emergencies", "rooms"))
+    icu_beds: Count = Key(0, about=("adult ICU beds for the mothers' postoperative stay", "beds"))
+    nicu_cots: Count = Key(0, about=("NICU cots open to these streams", "cots"))
+    ambulances: Count = Key(0, about=("ambulances (the team's, the transfer's)", "vehicles"))
+    equipment: dict[Id, Count] = Key(default_factory=dict, about=("item -> count, e.g. transport_incubator: 1",
+                                                                     "items"))
+    staff: dict[Id, StaffRole] = Key(default_factory=dict, about=("role -> headcount by shift and on call"))
 
 
 class Route(Frozen):
     """Road travel between two hospitals, both directions."""
 
-    between: tuple[str, str] = Field(strict=False)
-    off_peak: Distribution
-    peak: Distribution
+    between: tuple[str, str] = Key(strict=False, about=("the two hospital ids (the route serves both "
+                                                           "directions)"))
+    off_peak: Distribution = Key(about=("journey time outside peak windows", "minutes"))
+    peak: Distribution = Key(about=("journey time inside peak windows", "minutes"))
 
 
 class Travel(Frozen):
-    peaks: list[Annotated[tuple[str, str], Strict(False)]] = Field(
+    """Road journeys between hospitals: peak windows and routes."""
+
+    peaks: list[Annotated[tuple[str, str], Strict(False)]] = Key(
         default_factory=lambda: [("07:30", "08:30"), ("17:30", "18:30")],
-        description="clock windows (HH:MM) when the peak distribution applies",
+        about=("windows [start, end] when the peak distribution applies", "clock time"),
     )
-    routes: list[Route] = Field(min_length=1)
+    routes: list[Route] = Key(min_length=1, about=("the routes (at least one); a variant replaces the list whole"))
 
     @field_validator("peaks")
     @classmethod
@@ -229,9 +247,9 @@ class TeamWindow(Frozen):
     """A clock window of a team, on ``days`` from ``start`` to ``end`` (HH:MM); an end at
     or before the start is the next day (a night window 19:00-07:00)."""
 
-    days: Literal["weekdays", "weekend", "all"] = "all"
-    start: str
-    end: str = Field(description="HH:MM, or 24:00; at or before start: the next day")
+    days: Literal["weekdays", "weekend", "all"] = Key("all", about=("the days on which the window starts"))
+    start: str = Key(about=("start of the window", "clock time"))
+    end: str = Key(about=("end of the window (24:00 allowed); at or before start: the next day", "clock time"))
 
     def as_shift(self, on_duty: int = 1) -> StaffRole.Window:
         return StaffRole.Window(days=self.days, start=self.start, end=self.end, on_duty=on_duty)
@@ -240,7 +258,7 @@ class TeamWindow(Frozen):
 class TeamBase(TeamWindow):
     """Pre-positioning: the team waits at host ``at`` during this window and travels from there."""
 
-    at: str = Field(description="hospital id where the team is based during the window")
+    at: str = Key(about=("hospital id where the team is based during the window"))
 
 
 def window_intervals(windows: Sequence[TeamWindow], on_duty: int = 1) -> list[tuple[int, int, int]]:
@@ -262,25 +280,29 @@ class Team(Frozen):
     pre-positions the team at a host for some hours: it travels from there.
     """
 
-    id: Id | None = Field(None, description="team id (default: its home's id)")
-    home: str = Field(description="hospital id that sends the team")
-    composition: dict[Id, Annotated[int, Field(ge=0, le=1000)]] = Field(
-        min_length=1, description="role -> people sent; 0 leaves out a role inherited through extends")
-    neonatal_roles: dict[str, Annotated[int, Field(ge=0, le=1000)]] = Field(
-        default_factory=dict, description="part of the team that travels with the newborn (0: none of the role)"
-    )
-    equipment: dict[Id, Annotated[int, Field(ge=1, le=1000)]] = Field(default_factory=dict)
-    incubator: str | None = Field("transport_incubator", description="equipment item that carries the newborn")
-    ambulances: Annotated[int, Field(ge=0, le=100)] = 1
-    mobilisation: Distribution
-    setup_on_site: Distribution
-    restock: Distribution
-    dedicated: bool = Field(False, description="the team has its own people, equipment and ambulances")
-    staff: dict[Id, StaffRole] | None = Field(
-        None, description="a dedicated team's rosters by role (default: the composition, on duty when available)")
-    available: list[TeamWindow] | None = Field(
-        None, min_length=1, description="when the team can be sent (default: always)")
-    based_at: list[TeamBase] = Field(default_factory=list, description="pre-positioning windows at hosts")
+    id: Id | None = Key(None, about=("team id (default: its home's id); a dedicated team's is not a hospital "
+                                        "id"))
+    home: str = Key(about=("hospital id that sends the team and receives the newborn"))
+    composition: dict[Id, Annotated[int, Field(ge=0, le=1000)]] = Key(
+        min_length=1, about=("role -> people sent; 0 leaves out a role inherited through extends", "people"))
+    neonatal_roles: dict[str, Annotated[int, Field(ge=0, le=1000)]] = Key(
+        default_factory=dict, about=("role -> people of the team who ride back with the newborn and stay with it "
+                                      "until it is admitted (0: none of the role)", "people"))
+    equipment: dict[Id, Annotated[int, Field(ge=1, le=1000)]] = Key(
+        default_factory=dict, about=("item -> count the team takes (each must exist at home)", "items"))
+    incubator: str | None = Key("transport_incubator", about=("equipment item that carries the newborn, or null "
+                                                                 "for none"))
+    ambulances: Annotated[int, Field(ge=0, le=100)] = Key(1, about=("ambulances the team takes", "vehicles"))
+    mobilisation: Distribution = Key(about=("from the team assembled to the vehicle leaving", "minutes"))
+    setup_on_site: Distribution = Key(about=("from arrival at the host to ready to operate", "minutes"))
+    restock: Distribution = Key(about=("cleaning and restocking of the kit and incubator before they can go "
+                                          "again", "minutes"))
+    dedicated: bool = Key(False, about=("the team has its own people, equipment and ambulances"))
+    staff: dict[Id, StaffRole] | None = Key(
+        None, about=("a dedicated team's rosters by role (default: the composition, on duty when available)"))
+    available: list[TeamWindow] | None = Key(
+        None, min_length=1, about=("clock windows when the team can be sent (default: always)"))
+    based_at: list[TeamBase] = Key(default_factory=list, about=("pre-positioning windows at hosts"))
 
     @model_validator(mode="after")
     def _sends_someone(self) -> Team:
@@ -316,24 +338,30 @@ class Team(Frozen):
 class GestationProbability(Frozen):
     """A probability for babies born before ``below_weeks`` (and at or after the previous band)."""
 
-    below_weeks: BandBound
-    probability: Probability
+    below_weeks: BandBound = Key(about=("upper bound of the band (a bound above 44 catches every gestation)",
+                                           "weeks"))
+    probability: Probability = Key(about=("probability for babies of the band", "probability"))
 
 
 class GestationStay(Frozen):
     """A NICU length of stay (min) for babies born before ``below_weeks``."""
 
-    below_weeks: BandBound
-    stay: Distribution
+    below_weeks: BandBound = Key(about=("upper bound of the band (a bound above 44 catches every gestation)",
+                                           "weeks"))
+    stay: Distribution = Key(about=("NICU length of stay of babies of the band", "minutes"))
 
 
 class Demand(Frozen):
     """A Poisson stream of cases with optional time-of-day and day-of-week profiles."""
 
-    rate_per_day: float = Field(ge=0, le=100_000, description="mean cases per day")
-    hourly_profile: list[Annotated[float, Field(ge=0)]] | None = Field(None, min_length=24, max_length=24)
-    weekday_profile: list[Annotated[float, Field(ge=0)]] | None = Field(None, min_length=7, max_length=7)
-    urgency_mix: dict[str, Probability] = Field(min_length=1)
+    rate_per_day: float = Key(ge=0, le=100_000, about=("mean cases per day", "cases per day"))
+    hourly_profile: list[Annotated[float, Field(ge=0)]] | None = Key(
+        None, min_length=24, max_length=24, about=("24 weights, 00:00-01:00 first; null for flat",
+                                                    "relative weight"))
+    weekday_profile: list[Annotated[float, Field(ge=0)]] | None = Key(
+        None, min_length=7, max_length=7, about=("7 weights, Monday first; null for flat", "relative weight"))
+    urgency_mix: dict[str, Probability] = Key(
+        min_length=1, about=("urgency -> share of cases (the shares sum to 1)", "probability"))
 
     @field_validator("urgency_mix")
     @classmethod
@@ -377,22 +405,27 @@ def gestation_draws(dist: Distribution) -> Distribution:
 class ScriptedCase(Frozen):
     """One outreach case at a given time (a replay of a real case); durations are still drawn."""
 
-    time_min: float = Field(ge=0, le=36_500 * 1440, description="when the referral arrives (minutes from Monday "
-                                                                "00:00)")
-    host: str = Field(description="hospital id where the mother is")
-    urgency: str
-    severity: str | None = Field(None, description="severity band (a key of severity_mix); drawn when omitted")
-    gestation_weeks: Weeks
-    birth_weight_g: Grams | None = Field(None, description="fixes the newborn's weight (g, 400-6000)")
+    time_min: float = Key(ge=0, le=36_500 * 1440, about=("when the referral arrives, from Monday 00:00 of the "
+                                                            "first week", "minutes"))
+    host: str = Key(about=("hospital id where the mother is"))
+    urgency: str = Key(about=("urgency at the decision (a key of urgency)"))
+    severity: str | None = Key(None, about=("severity band (a key of severity_mix); drawn when omitted"))
+    gestation_weeks: Weeks = Key(about=("gestational age, 22-44", "weeks"))
+    birth_weight_g: Grams | None = Key(None, about=("fixes the newborn's weight, 400-6000; drawn when omitted",
+                                                       "grams"))
 
 
 class OutreachDemand(Demand):
-    hosts: dict[str, Annotated[float, Field(gt=0)]] = Field(min_length=1, description="host id -> relative weight")
-    gestation_weeks: Distribution = Field(description="gestational age at referral (weeks; draws within 22-44)")
-    severity_mix: dict[Id, Probability] = Field(
+    """Outreach cases: critically ill pregnant women at host hospitals."""
+
+    hosts: dict[str, Annotated[float, Field(gt=0)]] = Key(
+        min_length=1, about=("host id -> weight of the host among referrals", "relative weight"))
+    gestation_weeks: Distribution = Key(about=("gestational age at referral (draws within 22-44)", "weeks"))
+    severity_mix: dict[Id, Probability] = Key(
         default_factory=lambda: {"high": 1.0}, min_length=1,
-        description="severity band -> share of cases (the mother's illness, not the caesarean's urgency)")
-    scripted: list[ScriptedCase] = Field(default_factory=list, description="cases at given times, besides the stream")
+        about=("severity band -> share of cases (the mother's illness, not the caesarean's urgency), rescaled "
+                "to their total", "probability"))
+    scripted: list[ScriptedCase] = Key(default_factory=list, about=("cases at given times, besides the stream"))
 
     @field_validator("hosts", "severity_mix")
     @classmethod
@@ -407,15 +440,20 @@ class OutreachDemand(Demand):
 
 
 class HomeDemand(Demand):
-    hospital: str
-    team: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(min_length=1)
-    decision_to_theatre: dict[str, Distribution] = Field(description="urgency -> minutes of preparation")
-    nicu_probability: Probability = Field(description="share of home-delivered babies needing a NICU cot "
-                                                      "(used where nicu_probability_by_gestation is not given)")
-    gestation_weeks: Distribution | None = Field(
-        None, description="gestation of home emergencies (weeks); the outreach distribution when omitted")
-    nicu_probability_by_gestation: list[GestationProbability] | None = Field(
-        None, description="NICU admission probability by gestational band (first band whose bound is above)")
+    """An obstetric hospital's own emergency caesareans, competing for its staff, rooms and cots."""
+
+    hospital: str = Key(about=("hospital id where they happen"))
+    team: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Key(
+        min_length=1, about=("role -> staff each caesarean needs, with an operating room", "people"))
+    decision_to_theatre: dict[str, Distribution] = Key(
+        about=("urgency -> preparation from decision to theatre entry", "minutes"))
+    nicu_probability: Probability = Key(about=("share of these newborns needing a NICU cot where no band of "
+                                                  "nicu_probability_by_gestation applies", "probability"))
+    gestation_weeks: Distribution | None = Key(
+        None, about=("gestational age of these cases; the outreach distribution when null", "weeks"))
+    nicu_probability_by_gestation: list[GestationProbability] | None = Key(
+        None, about=("NICU admission probability by gestational band (the first band whose bound is above the "
+                      "gestation); null: nicu_probability for all"))
 
     @field_validator("gestation_weeks")
     @classmethod
@@ -423,13 +461,24 @@ class HomeDemand(Demand):
         return None if dist is None else gestation_draws(dist)
 
 
+def _one_or_more_streams(schema: dict[str, Any]) -> None:
+    """The JSON Schema of ``home_emergency`` as files write it: one stream as a mapping, a list, or null."""
+    field = schema["properties"]["home_emergency"]
+    listed = {key: field.pop(key) for key in ("type", "items") if key in field}
+    field["anyOf"] = [listed["items"], listed, {"type": "null"}]
+
+
 class DemandSet(Frozen):
     """The demand streams: outreach cases, and the obstetric hospitals' own emergencies
     (``home_emergency``: one stream as a mapping, or a list of one per hospital)."""
 
-    outreach: OutreachDemand
-    home_emergency: list[HomeDemand] = Field(
-        default_factory=list, description="the obstetric hospitals' own emergency caesareans, one stream each")
+    model_config = ConfigDict(**Frozen.model_config, json_schema_extra=_one_or_more_streams)
+
+    outreach: OutreachDemand = Key(about=("outreach cases at the host hospitals"))
+    home_emergency: list[HomeDemand] = Key(
+        default_factory=list,
+        about=("the obstetric hospitals' own emergency caesareans: one stream (a mapping), a list of one per "
+                "hospital, or null for none"))
 
     @field_validator("home_emergency", mode="before")
     @classmethod
@@ -457,54 +506,62 @@ class DemandSet(Frozen):
 class Clinical(Frozen):
     """Durations and probabilities of the clinical steps."""
 
-    consultation: Distribution = Field(description="length of the telephone consultation (min)")
-    consult_answer: Distribution | None = Field(
-        None, description="minutes until the on-call senior answers the call (none: at once)")
-    consult_roles: dict[str, str] = Field(
-        default_factory=dict, description="'home' and 'host' -> role of the seniors on the call (nobody is held)")
-    stabilisation: dict[str, Distribution] = Field(
-        description="urgency -> preoperative stabilisation of a booked (planned) mother at the host (min)")
-    stabilisation_cap_min: Minutes = Field(
-        2880, description="clinical cap: a booked mother is delivered once stabilisation has run this long")
-    minimum_resuscitation: dict[str, Distribution] = Field(
-        default_factory=dict, description="urgency -> minimum resuscitation before an urgent mother can go to "
-                                          "theatre (min, from the decision); resuscitation continues in theatre")
-    deterioration_rate_per_hour: dict[str, Annotated[float, Field(ge=0, le=100)]] = Field(
+    consultation: Distribution = Key(about=("the telephone consultation between the host's senior and the "
+                                               "obstetric hospital's, ending in the decision", "minutes"))
+    consult_answer: Distribution | None = Key(
+        None, about=("from the referral until the on-call senior answers the call (null: at once)", "minutes"))
+    consult_roles: dict[str, str] = Key(
+        default_factory=dict, about=("'home' and 'host' -> role of the seniors on the call (nobody is held)"))
+    stabilisation: dict[str, Distribution] = Key(
+        about=("urgency -> preoperative stabilisation of a booked (planned) mother at the host, from the decision",
+                "minutes"))
+    stabilisation_cap_min: Minutes = Key(
+        2880, about=("clinical cap: a booked mother is ready for theatre once stabilisation has run this long",
+                      "minutes"))
+    minimum_resuscitation: dict[str, Distribution] = Key(
+        default_factory=dict, about=("urgency -> least resuscitation, from the decision, before an urgent mother "
+                                      "can go to theatre; resuscitation continues in theatre", "minutes"))
+    deterioration_rate_per_hour: dict[str, Annotated[float, Field(ge=0, le=100)]] = Key(
         default_factory=dict,
-        description="urgency -> hazard of deteriorating, per hour, from referral to theatre entry")
-    deterioration_severity_factor: dict[str, Annotated[float, Field(ge=0, le=100)]] = Field(
-        default_factory=dict, description="severity band -> multiplier of the hazard (1 where not given)")
-    transit_deterioration_factor: float = Field(
-        1.0, ge=0, le=100, description="the hazard is multiplied by this while the mother travels by ambulance")
-    deterioration_urgency: str = Field(description="the urgency a deteriorating mother rises to")
-    anaesthesia: dict[str, Distribution] = Field(description="urgency -> theatre entry to ready for incision")
-    incision_to_delivery: Distribution
-    closure: Distribution
-    neonatal_stabilisation: Distribution
-    postop_icu: Distribution
-    nicu_stay: Distribution = Field(description="NICU length of stay (min) where no gestational band applies")
-    nicu_stay_by_gestation: list[GestationStay] | None = Field(
-        None, description="NICU stay by gestational band (first band whose bound is above the gestation)")
-    birth_weight_median_35w_g: Annotated[float, AfterValidator(plausible(1500, 3500, "g"))] = Field(
-        2425, description="median birth weight at 35+0 weeks (g, 1500-3500)")
-    birth_weight_g_per_week: Annotated[float, AfterValidator(plausible(0, 500, "g/week"))] = Field(
-        220, description="growth of the median per week (g, 0-500)")
-    birth_weight_sd_g: Annotated[float, AfterValidator(plausible(50, 1000, "g"))] = Field(
-        380, description="standard deviation of birth weight (g, 50-1000)")
+        about=("urgency -> hazard of deteriorating, from referral to theatre entry", "per hour"))
+    deterioration_severity_factor: dict[str, Annotated[float, Field(ge=0, le=100)]] = Key(
+        default_factory=dict, about=("severity band -> multiplier of the hazard (1 where not given)", "factor"))
+    transit_deterioration_factor: float = Key(
+        1.0, ge=0, le=100, about=("the hazard is multiplied by this while the mother travels by ambulance",
+                                   "factor"))
+    deterioration_urgency: str = Key(about=("the urgency a deteriorating mother rises to"))
+    anaesthesia: dict[str, Distribution] = Key(
+        about=("urgency -> theatre entry to ready for incision (one entry per urgency)", "minutes"))
+    incision_to_delivery: Distribution = Key(about=("skin incision to the baby's delivery", "minutes"))
+    closure: Distribution = Key(about=("delivery to the end of closure, when the room is released", "minutes"))
+    neonatal_stabilisation: Distribution = Key(about=("newborn resuscitation and stabilisation", "minutes"))
+    postop_icu: Distribution = Key(about=("the mother's postoperative ICU stay", "minutes"))
+    nicu_stay: Distribution = Key(about=("NICU length of stay where no gestational band applies", "minutes"))
+    nicu_stay_by_gestation: list[GestationStay] | None = Key(
+        None, about=("NICU stay by gestational band (the first band whose bound is above the gestation); null: "
+                      "nicu_stay for all"))
+    birth_weight_median_35w_g: Annotated[float, AfterValidator(plausible(1500, 3500, "g"))] = Key(
+        2425, about=("median birth weight at 35+0 weeks, 1500-3500", "grams"))
+    birth_weight_g_per_week: Annotated[float, AfterValidator(plausible(0, 500, "g/week"))] = Key(
+        220, about=("growth of the median per week of gestation, 0-500", "grams per week"))
+    birth_weight_sd_g: Annotated[float, AfterValidator(plausible(50, 1000, "g"))] = Key(
+        380, about=("standard deviation of birth weight around the median, 50-1000", "grams"))
 
 
 class TransferPolicy(Frozen):
     """The transfer pathway: the mother travels to the obstetric hospital instead."""
 
-    escort: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(
-        default_factory=dict, description="home staff who ride with the ambulance to fetch her")
-    packaging: Distribution = Field(description="preparing the mother for the journey (min)")
-    crew_mobilisation: Distribution | None = Field(
-        None, description="ambulance crew and escort: call to departure (min); none: they leave at once")
-    handover: Distribution | None = Field(
-        None, description="handover and theatre preparation at the obstetric hospital on arrival (min)")
-    surgical_team: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(
-        min_length=1, description="home staff who operate on arrival")
+    escort: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Key(
+        default_factory=dict, about=("role -> home staff who ride with the ambulance to fetch her", "people"))
+    packaging: Distribution = Key(about=("preparing the ready mother for the journey at the host", "minutes"))
+    crew_mobilisation: Distribution | None = Key(
+        None, about=("ambulance crew and escort: from the request being met to departure; null: they leave at once",
+                      "minutes"))
+    handover: Distribution | None = Key(
+        None, about=("handover and theatre preparation at the obstetric hospital on arrival; null: none",
+                      "minutes"))
+    surgical_team: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Key(
+        min_length=1, about=("role -> home staff who operate on her arrival", "people"))
 
 
 PathwayName = Literal["outreach", "transfer"]
@@ -513,9 +570,9 @@ PathwayName = Literal["outreach", "transfer"]
 class ClockWindow(Frozen):
     """A clock window on some days: ``days`` is weekdays, weekend or all; ``end`` is after ``start``."""
 
-    days: Literal["weekdays", "weekend", "all"] = "weekdays"
-    start: str
-    end: str
+    days: Literal["weekdays", "weekend", "all"] = Key("weekdays", about=("the days the window opens"))
+    start: str = Key(about=("start of the window", "clock time"))
+    end: str = Key(about=("end of the window, after start on the same day", "clock time"))
 
     @model_validator(mode="after")
     def _clock_times(self) -> ClockWindow:
@@ -536,12 +593,15 @@ class CrashPolicy(Frozen):
     team is not ready by then; the team still comes for the newborn.
     """
 
-    policy: Literal["wait_for_team", "host_starts"] = "wait_for_team"
-    urgency: str = Field("cat1", description="the urgency at which the host may start")
-    hosts: list[str] = Field(default_factory=list, description="host ids able to start")
-    delay: Distribution | None = Field(None, description="category-1 decision to the host team's start (min)")
-    host_team: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Field(
-        default_factory=dict, description="host role -> people who operate")
+    policy: Literal["wait_for_team", "host_starts"] = Key(
+        "wait_for_team", about=("wait_for_team: the team always operates; host_starts: the host's own staff start "
+                                 "when the team is not ready after delay"))
+    urgency: str = Key("cat1", about=("the urgency at which the host may start"))
+    hosts: list[str] = Key(default_factory=list, about=("host ids able to start; required with host_starts"))
+    delay: Distribution | None = Key(None, about=("from the decision (or the deterioration) to the host team's "
+                                                     "start; required with host_starts", "minutes"))
+    host_team: dict[str, Annotated[int, Field(ge=1, le=1000)]] = Key(
+        default_factory=dict, about=("host role -> people who operate; required with host_starts", "people"))
 
     @model_validator(mode="after")
     def _complete(self) -> CrashPolicy:
@@ -551,41 +611,52 @@ class CrashPolicy(Frozen):
 
 
 class Policies(Frozen):
-    pathway: dict[str, PathwayName | dict[str, PathwayName]] = Field(
-        description="urgency -> pathway, or urgency -> {severity -> pathway}")
-    nicu_full: Literal["wait", "surge", "divert"] = Field(
-        "wait", description="a newborn who finds no cot waits in the incubator with its staff; after "
-                            "nicu_wait_limit_min: wait on (wait), admitted over the count (surge), sent to divert_to")
-    nicu_wait_limit_min: Minutes = Field(120, description="longest wait for a cot before the nicu_full rule acts")
-    divert_to: str | None = None
-    dispatch: Literal["priority", "fifo"] = Field("priority", description="order of waiting requests")
-    team_dispatch: Literal["nearest_available", "home_first", "balanced"] = Field(
-        "nearest_available", description="which team goes, when there are several: the one expected on site "
-                                         "soonest, the first free one in team_order, or the least used free one")
-    team_order: dict[str, list[str]] = Field(
-        default_factory=dict, description="host id -> team ids in the order home_first tries them "
-                                          "(default: the order of teams)")
-    nicu_choice: Literal["team_home", "nearest_with_cot"] = Field(
-        "team_home", description="where the newborn goes: the team's home NICU, or the nearest NICU with a free "
-                                 "cot (the team's home when none has one)")
-    transfer_to: Literal["nearest", "free_theatre"] = Field(
-        "nearest", description="which obstetric hospital a transfer goes to: the nearest, or the nearest with "
-                               "a free operating room (the nearest when none has one)")
-    crash: CrashPolicy = Field(default_factory=lambda: CrashPolicy.model_validate({}))
-    planned_windows: list[ClockWindow] = Field(
+    """Named rules: pathways, what a full NICU does, queue order, which team goes, planned operating."""
+
+    pathway: dict[str, PathwayName | dict[str, PathwayName]] = Key(
+        about=("urgency -> pathway (outreach: team to patient; transfer: patient to team), or urgency -> "
+                "{severity band -> pathway}"))
+    nicu_full: Literal["wait", "surge", "divert"] = Key(
+        "wait", about=("a newborn who finds no cot waits in the incubator with its staff; after "
+                        "nicu_wait_limit_min: wait on (wait), admitted over the count (surge), sent to divert_to"))
+    nicu_wait_limit_min: Minutes = Key(120, about=("longest wait for a cot before the nicu_full rule acts",
+                                                      "minutes"))
+    divert_to: str | None = Key(None, about=("hospital id to divert to; required with nicu_full: divert"))
+    dispatch: Literal["priority", "fifo"] = Key(
+        "priority", about=("queue order at every pool: urgency priority then arrival, or arrival only"))
+    team_dispatch: Literal["nearest_available", "home_first", "balanced"] = Key(
+        "nearest_available", about=("which team goes, when there are several: the one expected on site soonest, "
+                                     "the first free one in team_order, or the least used free one"))
+    team_order: dict[str, list[str]] = Key(
+        default_factory=dict, about=("host id -> team ids in the order home_first tries them (default: the order "
+                                      "of teams)"))
+    nicu_choice: Literal["team_home", "nearest_with_cot"] = Key(
+        "team_home", about=("where the newborn goes: the team's home NICU, or the nearest NICU with a free cot "
+                             "(the team's home when none has one)"))
+    transfer_to: Literal["nearest", "free_theatre"] = Key(
+        "nearest", about=("which obstetric hospital a transfer goes to: the nearest, or the nearest with a free "
+                           "operating room (the nearest when none has one)"))
+    crash: CrashPolicy = Key(default_factory=lambda: CrashPolicy.model_validate({}),
+                               about=("what a host does when a category-1 mother cannot wait for the team"))
+    planned_windows: list[ClockWindow] = Key(
         default_factory=lambda: [ClockWindow(days="weekdays", start="08:00", end="16:00")], min_length=1,
-        description="planned-operating windows: a booked caesarean starts inside one")
-    planned_urgency: str | None = Field("planned", description="urgency booked into planned_windows, or null")
-    planned_min_lead_min: Minutes = Field(120, description="a booked slot is at least this long after the decision")
-    planned_dispatch_lead_min: Minutes = Field(
-        120, description="the team is requested this long before the booked slot")
+        about=("planned-operating windows: a booked caesarean starts inside one"))
+    planned_urgency: str | None = Key("planned", about=("urgency booked into planned_windows, or null to book "
+                                                           "nothing"))
+    planned_min_lead_min: Minutes = Key(120, about=("a booked slot is at least this long after the decision",
+                                                       "minutes"))
+    planned_dispatch_lead_min: Minutes = Key(
+        120, about=("the team (or transfer crew) is requested this long before the booked slot", "minutes"))
 
 
 class RunSettings(Frozen):
-    horizon_days: float = Field(gt=0, le=36_500)
-    warmup_days: float = Field(0, ge=0)
-    replications: int = Field(30, ge=1, le=1_000_000)
-    seed: int = Field(12345, ge=0, le=2**63 - 1)
+    """How long and how often to simulate."""
+
+    horizon_days: float = Key(gt=0, le=36_500, about=("simulated length of one replication", "days"))
+    warmup_days: float = Key(0, ge=0, about=("start-up period left out of KPIs, shorter than the horizon", "days"))
+    replications: int = Key(30, ge=1, le=1_000_000, about=("replications when none are asked for",
+                                                              "replications"))
+    seed: int = Key(12345, ge=0, le=2**63 - 1, about=("base seed of the random streams when none is asked for"))
 
     @field_validator("warmup_days")
     @classmethod
@@ -600,7 +671,8 @@ def _file_forms(schema: dict[str, Any]) -> None:
     """The JSON Schema of scenario files: ``team`` (one team) is accepted as well as ``teams``."""
     one = dict(schema["properties"]["teams"]["items"])  # the reference to the Team definition
     schema["properties"]["team"] = {"anyOf": [one, {"type": "null"}],
-                                    "description": "one outreach team: shorthand for a list of one in 'teams'"}
+                                    **described("one outreach team: shorthand for a list of one in 'teams'; "
+                                              "null drops one inherited through extends")}
     schema["required"] = [key for key in schema.get("required", []) if key != "teams"]
 
 
@@ -609,21 +681,23 @@ class Scenario(Frozen):
 
     model_config = ConfigDict(**Frozen.model_config, json_schema_extra=_file_forms)
 
-    name: OneLine = Field(min_length=1, max_length=200)
-    description: Text = Field("", max_length=20_000, description="free text; may hold line breaks")
-    run: RunSettings
-    urgency: dict[Id, Urgency] = Field(min_length=1)
-    hospitals: dict[Id, Hospital] = Field(min_length=1)
-    travel: Travel
-    teams: list[Team] = Field(min_length=1, max_length=50, description="outreach teams ('team:' for one)")
-    demand: DemandSet
-    clinical: Clinical
-    transfer: TransferPolicy
-    policies: Policies
-    costs: Costs | None = Field(None, description="cost rates (optional; without them results give hours only)")
-    outcomes: list[OutcomeProxy] = Field(default_factory=list, max_length=50,
-                                         description="outcome proxies: cited risk mappings (optional)")
-    sources: dict[OneLine, OneLine] = Field(default_factory=dict, description="key -> citation or ASSUMPTION")
+    name: OneLine = Key(min_length=1, max_length=200, about=("scenario name; names the default results folder"))
+    description: Text = Key("", max_length=20_000, about=("free text for people and the report; may hold line "
+                                                             "breaks"))
+    run: RunSettings = Key(about=("how long and how often to simulate"))
+    urgency: dict[Id, Urgency] = Key(min_length=1, about=("urgency name -> its target and priority"))
+    hospitals: dict[Id, Hospital] = Key(min_length=1, about=("hospital id -> its capabilities and capacities"))
+    travel: Travel = Key(about=("road travel between hospitals"))
+    teams: list[Team] = Key(min_length=1, max_length=50, about=("outreach teams ('team:' for one)"))
+    demand: DemandSet = Key(about=("the case streams"))
+    clinical: Clinical = Key(about=("durations, hazards and probabilities of the clinical steps"))
+    transfer: TransferPolicy = Key(about=("the transfer-the-mother pathway's resources and steps"))
+    policies: Policies = Key(about=("named rules"))
+    costs: Costs | None = Key(None, about=("cost rates (optional; without them results give hours only)"))
+    outcomes: list[OutcomeProxy] = Key(default_factory=list, max_length=50,
+                                         about=("outcome proxies: cited risk mappings (optional)"))
+    sources: dict[OneLine, OneLine] = Key(default_factory=dict, about=("key path -> citation, or text starting "
+                                                                          "with Assumption"))
 
     @model_validator(mode="before")
     @classmethod

@@ -96,12 +96,32 @@ def test_validate_lists_problems_of_every_file_and_exits_2(tmp_path):
     assert "hospitals.NHOG.operating_rooms" in result.output
 
 
-def test_schema_is_valid_json_schema_of_scenarios():
+def test_schema_prints_the_json_schema_of_scenario_files():
     result = invoke("schema")
     assert result.exit_code == 0
     schema = json.loads(result.output)
-    assert {"name", "run", "hospitals", "team", "demand", "clinical", "policies"} <= set(schema["properties"])
-    assert "additionalProperties" in json.dumps(schema)
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    whole, partial = schema["$defs"]["Scenario"], schema["$defs"]["Scenario-partial"]
+    assert {"name", "run", "hospitals", "team", "demand", "clinical", "policies"} <= set(whole["properties"])
+    assert {"name", "run", "hospitals"} <= set(whole["required"])
+    assert "extends" in partial["properties"]
+    assert "required" not in partial
+
+
+def test_schema_out_writes_the_file_the_repository_ships(tmp_path):
+    out = tmp_path / "schemas" / "scenario.schema.json"
+    result = invoke("schema", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8") == (ROOT / "scenarios" / "ihsim-scenario.schema.json").read_text(
+        encoding="utf-8")
+
+
+def test_schema_resolved_prints_the_resolved_scenario_schema():
+    result = invoke("schema", "--resolved")
+    assert result.exit_code == 0
+    schema = json.loads(result.output)
+    assert "extends" not in schema["properties"]
+    assert {"name", "run", "hospitals"} <= set(schema["required"])
 
 
 def test_python_dash_m_sim_help_lists_the_commands():
