@@ -13,7 +13,8 @@ from pathlib import Path
 from sim.webapp import PAGE, RESULTS_ENV
 
 MAX_UPLOAD_MB = 1
-"""Streamlit's upload limit (MB): a scenario file is at most 1,000,000 bytes (:data:`sim.scenario.load.MAX_FILE_BYTES`)."""
+"""Streamlit's upload limit (MB): a scenario file holds at most
+:data:`sim.scenario.load.MAX_FILE_BYTES` (1,000,000 bytes)."""
 
 
 def streamlit_installed() -> bool:

@@ -188,9 +188,8 @@ def _member(tp: Any, value: Any) -> Any:
             tag = base.model_fields.get("dist")
             if tag is None or value.get("dist") in typing.get_args(tag.annotation):
                 return member
-        elif isinstance(value, dict) and typing.get_origin(base) is dict:
-            return member
-        elif isinstance(value, str) and typing.get_origin(base) is Literal:
+        elif typing.get_origin(base) is (dict if isinstance(value, dict) else Literal if isinstance(value, str)
+                                         else None):
             return member
     return None
 

@@ -111,15 +111,15 @@ def save_box(ws: Workspace, base: str, edits: dict[str, Any], name: str) -> None
     """Save the variant (so that it can run) and offer it for download."""
     if st.button("Save variant", key="save", disabled=not edits):
         try:
-            saved = ws.save_edited(base, name, edits)
+            written = ws.save_edited(base, name, edits)
         except (WorkspaceError, ScenarioError) as exc:
             st.error(md(exc))
             return
-        st.session_state["saved"] = saved
-        st.session_state["run_file"] = saved
+        st.session_state["saved"] = written
+        st.session_state["run_file"] = written
     saved = st.session_state.get("saved")
-    if saved in ws.names():
-        st.text(f"Saved {saved} in {ws.root} (it extends {base}; run it from there or beside its base).")
+    if isinstance(saved, str) and saved in ws.names():
+        st.text(f"Saved {saved} in {ws.root}. It extends its base: run it there, or save it beside its base.")
         st.download_button(f"Download {saved}", ws.path(saved).read_bytes(), file_name=saved,
                            mime="application/x-yaml", key="download_yaml")
 

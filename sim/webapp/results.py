@@ -72,13 +72,14 @@ def key_results(data: html.RunData) -> pd.DataFrame:
     for k in key:
         within = "" if math.isnan(k["within"]) else (
             f"{k['within']:.0f}% ({_interval(k['within_low'], k['within_high'])}) of {k['service_level']:.0f}% asked")
-        rows.append({"KPI": k["label"] + (f" ({k['deteriorated']})" if k["deteriorated"] else ""),
+        rows.append({"KPI": k["label"],
                      "replications": k["n"], "mean": f"{k['mean']:,.1f} {k['unit']}",
                      "95% CI": _interval(k["ci_low"], k["ci_high"]),
                      "target": "" if math.isnan(k["target"]) else fmt_duration(k["target"]),
-                     "within target, per case": within, "verdict": k["verdict_words"] or k["verdict"]})
+                     "within target, per case": within, "verdict": k["verdict_words"] or k["verdict"],
+                     "note": k["deteriorated"]})
     return pd.DataFrame(rows, columns=["KPI", "replications", "mean", "95% CI", "target",
-                                       "within target, per case", "verdict"])
+                                       "within target, per case", "verdict", "note"])
 
 
 def waits(data: html.RunData, case_type: str = "outreach") -> pd.DataFrame:
@@ -86,8 +87,9 @@ def waits(data: html.RunData, case_type: str = "outreach") -> pd.DataFrame:
     rows = html.wait_rows(data, case_type)
     table = pd.DataFrame(rows, columns=["step", "binding", "waits", "cases_pct", "mean_wait_min", "p90_wait_min",
                                         "total_wait_min"])
-    return table.rename(columns={"binding": "waiting for", "cases_pct": "% of cases", "mean_wait_min": "mean wait (min)",
-                                 "p90_wait_min": "p90 (min)", "total_wait_min": "total (min)"})
+    return table.rename(columns={"binding": "waiting for", "cases_pct": "% of cases",
+                                 "mean_wait_min": "mean wait (min)", "p90_wait_min": "p90 (min)",
+                                 "total_wait_min": "total (min)"})
 
 
 def precision(path: Path) -> str:

@@ -31,8 +31,7 @@ from ruamel.yaml import YAML
 
 from sim.app import safe_name
 from sim.folders import replace_file
-from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_dict, scenario_hash
-from sim.scenario import yamlsafe
+from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_dict, scenario_hash, yamlsafe
 from sim.scenario.diff import describe_changes
 from sim.scenario.load import MAX_FILE_BYTES, Problem, apply_overrides, child_key
 
@@ -81,7 +80,8 @@ def delta(resolved: dict[str, Any], edits: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key in edits:
         cut = _list_cut(resolved, key)
-        node, value = out, edited
+        node: dict[str, Any] = out
+        value: Any = edited
         for part in cut:
             value = value[part]
         for part in cut[:-1]:

@@ -98,7 +98,8 @@ def set_number(page, label: str, value: str) -> None:
 
 def test_app_says_it_is_local_and_serves_the_shipped_scenarios(app_url, browser):
     url, _, printed = app_url
-    assert "127.0.0.1" in printed and "local" in printed
+    assert "http://127.0.0.1:" in printed
+    assert "(local: only this computer can open it)" in printed
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
     page.goto(url)
     page.get_by_text("Base scenario").first.wait_for(timeout=60_000)
