@@ -36,7 +36,7 @@ def command(port: int, host: str, browser: bool) -> list[str]:
     return [sys.executable, "-m", "streamlit", "run", str(PAGE), "--server.port", str(port),
             "--server.address", host, "--server.headless", "false" if browser else "true",
             "--browser.gatherUsageStats", "false", "--server.maxUploadSize", str(MAX_UPLOAD_MB),
-            "--server.fileWatcherType", "none", "--global.developmentMode", "false"]
+            "--server.fileWatcherType", "none", "--global.developmentMode", "false", "--client.toolbarMode", "minimal"]
 
 
 def serve(results: Path, port: int, host: str, browser: bool) -> int:

@@ -53,9 +53,8 @@ def lever_widget(lever: Lever, base: str) -> Any:
     return st.number_input(label, value=float(lever.value), format="%g", key=key, help=helptext)
 
 
-def lever_form(found: list[Lever], base: str, problems: dict[str, list[str]]) -> dict[str, Any]:
+def lever_form(found: list[Lever], base: str, problems: dict[str, list[str]]) -> None:
     """Every lever by group (three columns); each field's schema problems under it."""
-    values: dict[str, Any] = {}
     for group, _ in GROUPS:
         members = [lv for lv in found if lv.group == group]
         if not members:
@@ -64,10 +63,9 @@ def lever_form(found: list[Lever], base: str, problems: dict[str, list[str]]) ->
             cols = st.columns(3)
             for i, lever in enumerate(members):
                 with cols[i % 3]:
-                    values[lever.key] = lever_widget(lever, base)
+                    lever_widget(lever, base)
                     for message in problems.get(lever.key, []):
                         st.error(md(message))
-    return values
 
 
 def check_edits(path: Path, edits: dict[str, Any]) -> tuple[Any, list[Any]]:
@@ -143,8 +141,20 @@ def scenario_tab(ws: Workspace) -> None:
     found = levers(resolved)
     edits = changed(found, {lv.key: st.session_state.get(f"lever|{base}|{lv.key}", lv.value) for lv in found})
     scenario, problems = check_edits(path, edits)
-    values = lever_form(found, base, problems_by_lever(found, edits, problems))
-    edits = changed(found, values)
+    top, form = st.container(), st.container()  # fixed places: the open groups stay open as the diff grows
+    with top:
+        changes_box(resolved, scenario, edits, problems)
+        name = st.text_input("Name of the variant", value=f"{Path(base).stem}-edited", key=f"name|{base}")
+        if scenario is not None:
+            save_box(ws, base, edits, name)
+    with form:
+        st.subheader("Levers")
+        lever_form(found, base, problems_by_lever(found, edits, problems))
+
+
+def changes_box(resolved: dict[str, Any], scenario: Any, edits: dict[str, Any], problems: list[Any]) -> None:
+    """The edits as plain-English changes against the base, with the feasibility warnings, or every
+    problem the schema found."""
     st.subheader("Changes against the base")
     if scenario is not None and edits:
         st.code("\n".join(describe_changes(resolved, scenario_dict(scenario))) or "(no input differs)", language=None)
@@ -155,10 +165,7 @@ def scenario_tab(ws: Workspace) -> None:
         st.error("The edits do not validate:")
         st.code("\n".join(str(p) for p in problems), language=None)
     else:
-        st.text("No changes yet: edit a field above.")
-    name = st.text_input("Name of the variant", value=f"{Path(base).stem}-edited", key=f"name|{base}")
-    if scenario is not None:
-        save_box(ws, base, edits, name)
+        st.text("No changes yet: edit a lever below.")
 
 
 def run_tab(ws: Workspace, root: Path) -> None:

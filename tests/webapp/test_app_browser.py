@@ -19,17 +19,15 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import NEEDS_CHROMIUM, launch_chromium
 from tests.conftest import ROOT, SCENARIOS
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 START_S = 90.0
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium (Debian package 'chromium')"),
+    NEEDS_CHROMIUM,
     pytest.mark.skipif(shutil.which("true") is None, reason="needs a POSIX system"),
 ]
 pytest.importorskip("streamlit")
@@ -81,12 +79,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Pat
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+    yield from launch_chromium()
 
 
 def set_number(page, label: str, value: str) -> None:
