@@ -12,36 +12,14 @@ a screenshot of the page.
 from __future__ import annotations
 
 import argparse
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.browser import ARGS, CHROMIUM  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_healthy(url: str, limit_s: float = 90.0) -> None:
-    deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as answer:
-                if answer.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise SystemExit(f"ihsim app did not answer at {url}")
+from tests.browser import ARGS, CHROMIUM, app_server  # noqa: E402
 
 
 def shoot(url: str, out: Path) -> None:
@@ -67,16 +45,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "images" / "app.png")
     args = parser.parse_args()
-    port = free_port()
-    with tempfile.TemporaryDirectory() as tmp:
-        server = subprocess.Popen([sys.executable, "-m", "sim", "app", "--port", str(port), "--no-browser",
-                                   "--results", str(Path(tmp) / "results")], cwd=ROOT, stdout=subprocess.DEVNULL)
-        try:
-            wait_healthy(f"http://127.0.0.1:{port}")
-            shoot(f"http://127.0.0.1:{port}", args.out)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with tempfile.TemporaryDirectory() as tmp, app_server(Path(tmp) / "results", Path(tmp) / "app.log") as url:
+        shoot(url, args.out)
     print(f"screenshot: {args.out}")
 
 

@@ -9,20 +9,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser import NEEDS_CHROMIUM, launch_chromium
+from tests.browser import NEEDS_CHROMIUM, app_server, launch_chromium
 from tests.conftest import ROOT, SCENARIOS
-
-START_S = 90.0
 
 pytestmark = [
     pytest.mark.browser,
@@ -31,25 +26,6 @@ pytestmark = [
     pytest.mark.skipif(shutil.which("true") is None, reason="needs a POSIX system"),
 ]
 pytest.importorskip("streamlit")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_healthy(url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + START_S
-    while time.monotonic() < deadline:
-        assert server.poll() is None, "ihsim app exited"
-        try:
-            with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as answer:
-                if answer.read() == b"ok":
-                    return
-        except OSError:
-            time.sleep(0.5)
-    raise AssertionError(f"ihsim app did not answer at {url} within {START_S:g} s")
 
 
 def ihsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -62,19 +38,9 @@ def ihsim(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[st
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, str]]:
     """``ihsim app`` serving a fresh results folder: ``(url, results folder, what it printed)``."""
     results = tmp_path_factory.mktemp("app") / "results"
-    port = free_port()
     log = results.parent / "app.log"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with log.open("w") as out:
-        server = subprocess.Popen([sys.executable, "-m", "sim", "app", "--port", str(port), "--no-browser",
-                                   "--results", str(results)], stdout=out, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_healthy(url, server)
+    with app_server(results, log) as url:
         yield url, results, log.read_text()
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 @pytest.fixture(scope="module")
