@@ -377,6 +377,26 @@ def bench(as_json: bool, replications: int, repeats: int, stress: Path | None, b
 
 
 @cli.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=8501, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but a loopback address lets other computers open the page.")
+@click.option("--no-browser", is_flag=True, help="Do not open a browser window.")
+@click.option("--results", type=OutFolder(), default=Path("results"), show_default=True,
+              help="Folder of every run, comparison and scenario file the page writes or reads.")
+def app(port: int, host: str, no_browser: bool, results: Path) -> None:
+    """Serve the web app: edit a scenario, run it, read the results, compare scenarios."""
+    from sim.webapp import launch
+
+    if not launch.streamlit_installed():
+        click.echo("ihsim app needs Streamlit, an optional extra: pip install 'ihsim[app]'", err=True)
+        sys.exit(2)
+    where = ("local: only this computer can open it" if launch.is_local(host)
+             else "NOT local: other computers on the network can open it")
+    say(f"ihsim app on http://{host}:{port} ({where}); results in {results}; Ctrl-C stops it")
+    sys.exit(launch.serve(results, port, host, not no_browser))
+
+
+@cli.command()
 @click.option("--out", type=OutFile(), default=Path("docs/validation.md"),
               show_default=True, help="Where to write the page.")
 @click.option("--quick", is_flag=True, help="Small runs, a one-year soak: a smoke test of the page, not a validation.")
