@@ -232,7 +232,10 @@ def _model(model: type[BaseModel], value: dict[str, Any], path: KeyPath,
             yield from _walk(typing.get_args(meta.annotation)[0], value["team"], (*path, "team"),
                              _with_field(inherit, meta))
         elif key in value:
-            yield from _walk(meta.annotation, value[key], (*path, key), _with_field(inherit, meta))
+            info = _with_field(inherit, meta)
+            if "dist" in model.model_fields and parent is not None:  # a parameter: the holding key's words
+                info = replace(info, description=inherit.description, unit=inherit.unit)
+            yield from _walk(meta.annotation, value[key], (*path, key), info)
 
 
 def _fits(path: KeyPath, pattern: str) -> bool:

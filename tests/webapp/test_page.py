@@ -42,8 +42,8 @@ def test_one_field_per_lever_with_its_unit_source_mark_and_description(at, basel
     assert cots.value == 20
     assert cots.label.endswith("ASSUMPTION")
     call_in = shown["hospitals.NHOG.staff.anaesthetist.call_in.low"]
-    assert "\\(min\\)" in call_in.label  # the unit, markdown-escaped
-    assert "minutes from call to arrival on site" in call_in.help
+    assert "\\(minutes\\)" in call_in.label  # the unit, markdown-escaped
+    assert "delay from call to arrival on site" in call_in.help
     assert "ASSUMPTION A1n" in call_in.help
     assert shown["policies.nicu_full"].options == ["wait", "surge", "divert"]
 
