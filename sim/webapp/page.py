@@ -168,6 +168,13 @@ def changes_box(resolved: dict[str, Any], scenario: Any, edits: dict[str, Any], 
         st.text("No changes yet: edit a lever below.")
 
 
+def may_write(out: Path, key: str) -> bool:
+    """True when ``out`` is new, or when the user ticks that its earlier results may be replaced."""
+    if not out.exists():
+        return True
+    return st.checkbox(f"{out.name} holds earlier results: replace them", value=False, key=f"replace|{key}|{out.name}")
+
+
 def run_tab(ws: Workspace, root: Path) -> None:
     names = ws.names()
     if st.session_state.get("run_file") not in names:
@@ -181,8 +188,8 @@ def run_tab(ws: Workspace, root: Path) -> None:
                              step=1, key=f"n|{chosen}")
     seed = cols[1].number_input("Seed", min_value=0, value=scenario.run.seed, step=1, key=f"seed|{chosen}")
     out = root / safe_name(scenario.name)
-    st.text(f"Results folder: {out} (replaced if it exists); horizon {scenario.run.horizon_days:g} days")
-    if st.button("Run", key="run", type="primary"):
+    st.text(f"Results folder: {out}; horizon {scenario.run.horizon_days:g} days")
+    if st.button("Run", key="run", type="primary", disabled=not may_write(out, "run")):
         log = ws.root / "logs" / f"{out.name}.log"
         job = jobs.Job.start("run", scenario.name, jobs.run_command(ws.path(chosen), out, int(n), int(seed)), out,
                              int(n), int(n), log)
@@ -263,8 +270,8 @@ def compare_tab(ws: Workspace, root: Path) -> None:
     seed = cols[1].number_input("Seed", min_value=0, value=12345, step=1, key="cmp_seed")
     if len(chosen) >= 2:
         out = root / f"compare-{safe_name(Path(chosen[0]).stem)}"
-        st.text(f"Comparison folder: {out} (replaced if it exists)")
-        if st.button("Compare", key="compare", type="primary"):
+        st.text(f"Comparison folder: {out}")
+        if st.button("Compare", key="compare", type="primary", disabled=not may_write(out, "compare")):
             command = jobs.compare_command([ws.path(c) for c in chosen], out, int(n), int(seed))
             job = jobs.Job.start("compare", out.name, command, out, int(n) * len(chosen), int(n),
                                  ws.root / "logs" / f"{out.name}.log")

@@ -93,3 +93,17 @@ def test_scenario_text_in_a_source_is_escaped_in_the_help(tmp_path, monkeypatch)
     app.run()
     helptext = app.number_input(key="lever|hostile.yaml|hospitals.NHOG.icu_beds").help
     assert "\\[click\\]\\(http\\://x\\.invalid\\) \\<img src=x\\> \\*\\*b\\*\\*" in helptext
+
+
+def test_earlier_results_are_replaced_only_when_the_user_ticks_the_box(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    earlier = tmp_path / "results" / "baseline"
+    earlier.mkdir(parents=True)
+    monkeypatch.setenv(RESULTS_ENV, str(tmp_path / "results"))
+    app = AppTest.from_file(str(PAGE), default_timeout=60)
+    app.run()
+    assert app.selectbox(key="run_file").value == "baseline.yaml"
+    assert app.button(key="run").disabled
+    app.checkbox(key="replace|run|baseline").check().run()
+    assert not app.button(key="run").disabled
