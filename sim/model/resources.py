@@ -128,10 +128,11 @@ class Waiters:
     binary search per count, whatever the length of the queue.
     """
 
-    __slots__ = ("by_need",)
+    __slots__ = ("by_need", "most")
 
     def __init__(self) -> None:
         self.by_need: dict[int, list[int]] = {}
+        self.most = 0  # the most units a waiting request asks (0: none waits)
 
     def add(self, rank: int, n: int) -> None:
         ranks = self.by_need.get(n)
@@ -139,14 +140,20 @@ class Waiters:
             self.by_need[n] = [rank]
         else:
             bisect.insort(ranks, rank)
+        if n > self.most:
+            self.most = n
 
     def remove(self, rank: int, n: int) -> None:
         ranks = self.by_need[n]
         del ranks[bisect.bisect_left(ranks, rank)]
+        if not ranks and n == self.most:
+            self.most = max((m for m, left in self.by_need.items() if left), default=0)
 
     def first_over(self, after: float, units: int) -> float:
         """The rank of the first request after rank ``after`` that asks for more than ``units``; ``END`` if none."""
         first = END
+        if units >= self.most:
+            return first
         for n, ranks in self.by_need.items():
             if n > units and ranks:
                 i = bisect.bisect_right(ranks, after)
@@ -369,10 +376,11 @@ class Broker:
     @staticmethod
     def _reserved_ahead(pool: Pool, rank: float) -> int:
         """Units of ``pool`` reserved, in a settled state, by the waiting requests ranked before ``rank``."""
-        if not pool.wanted:
-            return 0
         waiters = pool.waiters
-        first = waiters.first_over(-1, pool.capacity + pool.called_in + pool.overtime - pool.busy)
+        free = pool.capacity + pool.called_in + pool.overtime - pool.busy
+        if free >= waiters.most:  # nobody lacks the pool
+            return 0
+        first = waiters.first_over(-1, free)
         return waiters.units_between(first, rank) if first < rank else 0
 
     # -- requests ---------------------------------------------------------------------------------------------
@@ -572,7 +580,7 @@ class Broker:
             pools = [p for p in self._on_call_pools if p.on_call > p.called_in + p.calling]
         calls: list[tuple[int, int, Pool, int]] = []
         for pool in pools:
-            if pool.wanted:
+            if pool.waiters.most > pool.capacity + pool.called_in + pool.overtime - pool.busy:  # someone lacks it
                 self._calls(pool, start, calls)
         if calls:
             calls.sort(key=lambda call: call[:2])

@@ -332,15 +332,20 @@ def load_scenario(path: str | Path, overrides: list[str] | None = None) -> Scena
     """Read, merge, override and validate a scenario file."""
     raw = _resolve(Path(path))
     scenario = _validate(raw)
-    if overrides:
-        resolved = scenario.model_dump(mode="json", by_alias=True)
-        updated = apply_overrides(resolved, overrides)
-        try:
-            scenario = Scenario.model_validate(updated)
-        except ValidationError as exc:
-            problems = [Problem("--set", ".".join(path), msg) for path, msg in _faults(exc, updated)]
-            raise ScenarioError(problems) from None
-    return scenario
+    return with_overrides(scenario, overrides) if overrides else scenario
+
+
+def with_overrides(scenario: Scenario, overrides: list[str]) -> Scenario:
+    """``scenario`` with each ``key.path=value`` of ``overrides`` set (see :func:`apply_overrides`), validated.
+
+    Raises ScenarioError (problems under ``--set``) when a key is missing or the result is invalid.
+    """
+    updated = apply_overrides(scenario.model_dump(mode="json", by_alias=True), overrides)
+    try:
+        return Scenario.model_validate(updated)
+    except ValidationError as exc:
+        problems = [Problem("--set", ".".join(path), msg) for path, msg in _faults(exc, updated)]
+        raise ScenarioError(problems) from None
 
 
 def overrides_tag(overrides: list[str]) -> str:
