@@ -222,11 +222,11 @@ class Grant:
     staff pool's units that a grant took before that pool's last shift change
     (``grant.epoch < pool.epoch``) are overtime, except ``called`` (pool ->
     units of called-in people it holds).  ``rank`` is the service order as one
-    integer (priority, then arrival); ``queued`` is true while it waits.
+    integer (priority, then arrival: ``seq``, unique, so ranks never tie);
+    ``queued`` is true while it waits.
     """
 
-    __slots__ = ("called", "case_id", "epoch", "event", "group", "held", "key", "need", "priority", "queued", "rank",
-                 "seq")
+    __slots__ = ("called", "case_id", "epoch", "event", "group", "held", "need", "priority", "queued", "rank", "seq")
 
     def __init__(self, need: dict[Pool, int], priority: int, seq: int, case_id: int, event: simpy.Event):
         self.need = need
@@ -237,13 +237,9 @@ class Grant:
         self.held: dict[Pool, int] = {}
         self.called: dict[Pool, int] | None = None
         self.epoch = 0
-        self.key = (priority, seq)  # service order; ``seq`` is unique, so keys never tie
         self.rank = priority * SEQ_SPAN + seq
         self.queued = False
         self.group: Group | None = None
-
-    def __lt__(self, other: Grant) -> bool:
-        return self.key < other.key
 
 
 class Broker:
@@ -398,19 +394,21 @@ class Broker:
             append((case_id, now, "request", pool.hospital, pool.name, n, ""))
         rank, reserved = grant.rank, self._reserved_ahead
         for pool, n in need.items():
-            if pool.capacity + pool.called_in + pool.overtime - pool.busy - reserved(pool, rank) < n:
+            free = pool.capacity + pool.called_in + pool.overtime - pool.busy
+            if free < n or (pool.waiters.most > free and free - reserved(pool, rank) < n):  # (someone lacks it)
                 break
         else:
             self._take(grant)
-            # Fewer units are free now, so waiting requests ahead as well as behind may lack more.
-            callers = {p for p in need if p.wanted and p.on_call > p.called_in + p.calling}
-            if callers:
-                self._call_in(callers)
+            if self._on_call_pools:  # fewer units are free now: requests ahead as well as behind may lack more
+                callers = [p for p in need if p.wanted and p.on_call > p.called_in + p.calling]
+                if callers:
+                    self._call_in(callers)
             return grant
         self._enqueue(grant)
-        callers = {p for p in need if p.on_call > p.called_in + p.calling}
-        if callers:  # nothing changed for the requests ahead: look from this one's place on
-            self._call_in(callers, rank)
+        if self._on_call_pools:  # nothing changed for the requests ahead: look from this one's place on
+            callers = [p for p in need if p.on_call > p.called_in + p.calling]
+            if callers:
+                self._call_in(callers, rank)
         return grant
 
     def reprioritise(self, case_id: int, priority: int) -> None:
@@ -424,7 +422,6 @@ class Broker:
         for grant in moved:
             self._dequeue(grant)
             grant.priority = priority
-            grant.key = (priority, grant.seq)
             grant.rank = priority * SEQ_SPAN + grant.seq
             self._enqueue(grant)
         if moved:
@@ -576,11 +573,10 @@ class Broker:
         ``start`` on.  Each pool's calls depend on that pool alone, so they are
         found pool by pool (:meth:`_calls`) and made in service order.
         """
-        if pools is None:
-            pools = [p for p in self._on_call_pools if p.on_call > p.called_in + p.calling]
         calls: list[tuple[int, int, Pool, int]] = []
-        for pool in pools:
-            if pool.waiters.most > pool.capacity + pool.called_in + pool.overtime - pool.busy:  # someone lacks it
+        for pool in self._on_call_pools if pools is None else pools:
+            if pool.on_call > pool.called_in + pool.calling \
+                    and pool.waiters.most > pool.capacity + pool.called_in + pool.overtime - pool.busy:  # one lacks it
                 self._calls(pool, start, calls)
         if calls:
             calls.sort(key=lambda call: call[:2])

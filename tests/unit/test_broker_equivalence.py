@@ -44,6 +44,11 @@ class ScanBroker:
         self.log.record(case_id, self.env.now, event, pool.hospital, pool.name, value)
 
     @staticmethod
+    def order(grant: Grant) -> tuple[int, int]:
+        """Service order: priority, then the order asked."""
+        return grant.priority, grant.seq
+
+    @staticmethod
     def _free(pool: Pool) -> int:
         return pool.capacity + pool.called_in + pool.overtime - pool.busy
 
@@ -109,7 +114,7 @@ class ScanBroker:
         grant = Grant(need, 0 if self.fifo else priority, next(self._seq), case_id, self.env.event())
         for pool, n in need.items():
             self._record(case_id, "request", pool, n)
-        bisect.insort(self.waiting, grant)
+        bisect.insort(self.waiting, grant, key=self.order)
         self._after_change()
         return grant
 
@@ -118,8 +123,8 @@ class ScanBroker:
             return
         for grant in self.waiting:
             if grant.case_id == case_id:
-                grant.priority, grant.key = priority, (priority, grant.seq)
-        self.waiting.sort()
+                grant.priority = priority
+        self.waiting.sort(key=self.order)
         self._after_change()
 
     def cancel(self, grant: Grant) -> None:
