@@ -263,8 +263,9 @@ class Broker:
       pools only;
     * after a change, a waiting request can only be granted if one of its pools
       gained units or lost a request ahead of it (otherwise the pool that held
-      it back in the settled state still does), so the grant pass looks at the
-      groups of those pools only, one request per group at a time, and learns
+      it back in the settled state still does); units coming free in a pool that
+      no waiting request lacks change nothing at all.  So the grant pass looks
+      at the groups of the pools that changed only, one request per group at a time, and learns
       where each pool runs out from :meth:`Waiters.first_over` rather than by
       walking the queue;
     * a pool's call-ins and reservations ahead of a request are sums of units
@@ -459,8 +460,10 @@ class Broker:
             self._send_home()
 
     def _give_back(self, grant: Grant, pool: Pool, n: int) -> bool:
-        """Return ``n`` units of ``pool``; True when a unit came free for a waiting request."""
+        """Return ``n`` units of ``pool``; True when a unit came free in a pool that a waiting request lacked
+        (where nobody lacked the pool, more free units cannot let anyone fit)."""
         now, held = self.env.now, grant.held
+        lacked = pool.waiters.most > pool.capacity + pool.called_in + pool.overtime - pool.busy
         left = held[pool] - n
         if left:
             held[pool] = left
@@ -478,8 +481,8 @@ class Broker:
         if rostered and grant.epoch < pool.epoch and pool.rostered:
             pool.overtime -= rostered
             self._append((grant.case_id, now, "overtime_end", pool.hospital, pool.name, rostered, ""))
-            return rostered < n and pool.wanted > 0
-        return pool.wanted > 0
+            return lacked and rostered < n
+        return lacked
 
     # -- serving ----------------------------------------------------------------------------------------------
 
