@@ -16,7 +16,7 @@ Four measurements, in one process:
 2. **Load scaling.**  The stress scenario with its demand *and* every
    hospital's units times 1, 4 and 16 (the same utilisation,
    :func:`sim.scenario.scaling.load_overrides`), over a shorter simulated
-   time (``load_days``, the same at every load), run in turn three times; the
+   time (``load_days``, the same at every load), run in turn five times; the
    median microseconds per SimPy event at each load, and ``scaling_16x``,
    their ratio at 16 times the load to once.
 3. **Throughput.**  Baseline replications through the real pipeline (model,
@@ -60,7 +60,8 @@ LOADS = (1, 4, 16)
 """Load factors of the scaling table (demand and units alike)."""
 LOAD_DAYS = 3.5
 """Simulated days of each run of the scaling table."""
-LOAD_REPEATS = 3
+LOAD_REPEATS = 5
+"""Runs of each load in the scaling table (the median counts)."""
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 """The repository's scenario folder, where ``stress.yaml`` and ``baseline.yaml`` ship."""
 log = logging.getLogger(__name__)

@@ -129,20 +129,27 @@ def home_starter(demand: HomeDemand, i: int) -> Callable[[SimContext], object]:
 
 @contextmanager
 def fewer_collections(young: int = GC_YOUNG_THRESHOLD) -> Iterator[None]:
-    """Run the cyclic garbage collector less often inside the block, then restore its thresholds.
+    """Run the cyclic garbage collector less often inside the block, and over the block's own objects
+    only; then restore its thresholds and give it back every object.
 
     The event log allocates a tuple per row, and by default every 700
     allocations start a collection, which costs about a tenth of a run
-    (measured on the stress scenario; docs/performance.md).  Nothing in the
-    model waits for that collector: SimPy's events are freed by reference
-    counting, so the outputs do not depend on when it runs.
+    (measured on the stress scenario; docs/performance.md).  The objects that
+    exist when the block starts (the scenario, and every module the process
+    has imported: pandas and its kin hold about a million) are set aside
+    (``gc.freeze``), so that an older-generation collection during a long or
+    heavily loaded run does not walk them all.  Nothing in the model waits for
+    that collector: SimPy's events are freed by reference counting, so the
+    outputs do not depend on when it runs.
     """
     before = gc.get_threshold()
+    gc.freeze()
     gc.set_threshold(max(young, before[0]), *before[1:])
     try:
         yield
     finally:
         gc.set_threshold(*before)
+        gc.unfreeze()
 
 
 def simulate(scenario: Scenario, seed: int, replication: int) -> ModelOutput:
