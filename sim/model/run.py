@@ -24,9 +24,9 @@ from sim.scenario.schema import HomeDemand, Scenario, StaffRole
 FIXED_POOLS = ("operating_rooms", "icu_beds", "nicu_cots", "ambulances")
 GC_YOUNG_THRESHOLD = 100_000
 """Allocations between two young-generation collections while a replication runs (CPython default 700).
-At 10,000 a run at 16 times the stress load spent about a tenth of its time in the middle generation's
-collections (the more cases in flight, the more young objects outlive a collection); at 100,000 there are
-none, and cyclic garbage waits at most that many allocations (a few MiB)."""
+At 10,000 a run at 16 times the stress load spent about a tenth of its time in the older generations'
+collections (the more cases in flight, the more young objects outlive a young collection); at 100,000
+most runs have none, and cyclic garbage waits at most that many allocations."""
 SHIFTS = ("day", "night", "weekend")
 POOL_NAME = {"operating_rooms": "operating_room", "icu_beds": "icu_bed", "nicu_cots": "nicu_cot",
              "ambulances": "ambulance"}
@@ -132,27 +132,20 @@ def home_starter(demand: HomeDemand, i: int) -> Callable[[SimContext], object]:
 
 @contextmanager
 def fewer_collections(young: int = GC_YOUNG_THRESHOLD) -> Iterator[None]:
-    """Run the cyclic garbage collector less often inside the block, and over the block's own objects
-    only; then restore its thresholds and give it back every object.
+    """Run the cyclic garbage collector less often inside the block, then restore its thresholds.
 
     The event log allocates a tuple per row, and by default every 700
     allocations start a collection, which costs about a tenth of a run
-    (measured on the stress scenario; docs/performance.md).  The objects that
-    exist when the block starts (the scenario, and every module the process
-    has imported: pandas and its kin hold about a million) are set aside
-    (``gc.freeze``), so that an older-generation collection during a long or
-    heavily loaded run does not walk them all.  Nothing in the model waits for
-    that collector: SimPy's events are freed by reference counting, so the
-    outputs do not depend on when it runs.
+    (measured on the stress scenario; docs/performance.md).  Nothing in the
+    model waits for that collector: SimPy's events are freed by reference
+    counting, so the outputs do not depend on when it runs.
     """
     before = gc.get_threshold()
-    gc.freeze()
     gc.set_threshold(max(young, before[0]), *before[1:])
     try:
         yield
     finally:
         gc.set_threshold(*before)
-        gc.unfreeze()
 
 
 def simulate(scenario: Scenario, seed: int, replication: int) -> ModelOutput:
