@@ -358,19 +358,24 @@ def warmup(results_dir: Path, pool: str | None, kpi: str | None, bin_days: float
 @click.option("--json", "as_json", is_flag=True, help="End with one line of JSON holding every figure.")
 @click.option("--replications", type=click.IntRange(1, 10_000), default=16, show_default=True,
               help="Baseline replications timed on 1 and on 2 workers.")
-@click.option("--repeats", type=click.IntRange(1, 100), default=3, show_default=True,
-              help="Timed runs of the model and the reference (the best counts).")
+@click.option("--repeats", type=click.IntRange(1, 100), default=10, show_default=True,
+              help="Runs of the model and of the reference, in turn (the medians count).")
+@click.option("--load-days", type=FiniteFloatRange(0, 3650, min_open=True), default=3.5, show_default=True,
+              help="Simulated days of each run of the load-scaling table (stress at x1, x4, x16).")
 @click.option("--stress", type=click.Path(path_type=Path), default=None, help="Default: scenarios/stress.yaml.")
 @click.option("--baseline", type=click.Path(path_type=Path), default=None, help="Default: scenarios/baseline.yaml.")
 @handle_errors
-def bench(as_json: bool, replications: int, repeats: int, stress: Path | None, baseline: Path | None) -> None:
-    """Measure the model's cost per SimPy event against plain SimPy, throughput and memory."""
+def bench(as_json: bool, replications: int, repeats: int, load_days: float, stress: Path | None,
+          baseline: Path | None) -> None:
+    """Measure the model's cost per SimPy event against plain SimPy, its growth with load, throughput and
+    memory."""
     from sim.bench import default_scenario, format_result, run_bench
     from sim.scenario import load_scenario
 
     stress_sc, baseline_sc = (load_scenario(path or default_scenario(f"{name}.yaml"))
                               for path, name in ((stress, "stress"), (baseline, "baseline")))
-    result = run_bench(stress_sc, baseline_sc, replications, repeats, note=lambda line: click.echo(line, err=True))
+    result = run_bench(stress_sc, baseline_sc, replications, repeats, note=lambda line: click.echo(line, err=True),
+                       load_days=load_days)
     click.echo("\n".join(format_result(result)))
     if as_json:
         click.echo(json.dumps(result.as_dict()))

@@ -32,17 +32,19 @@ release, a withdrawal, a shift change, a called-in arrival, a re-ranking)::
     repeat the claims over the requests still waiting, and   # call-in pass
     call min(claimed[P] + need_H[P] - free[P] - calling[P], on call left) for each H lacking P
 
-The broker skips the scans that provably change nothing (see
-:meth:`Broker.request` and :meth:`Broker.release`);
-``tests/unit/test_broker_equivalence.py`` compares it with a plain full scan
-on random worlds, event log row for row.
+The broker answers the questions of that scan from indexes of the waiting
+requests, so that its cost per change does not grow with the queue (see
+:class:`Broker`); ``tests/unit/test_broker_equivalence.py`` compares it with
+a plain full scan on random worlds, short queues and queues hundreds long,
+event log row for row.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -50,6 +52,11 @@ if TYPE_CHECKING:
 
     from sim.model.clock import WeeklyRoster
     from sim.model.eventlog import EventLog
+
+END = float("inf")
+"""A rank after every request's."""
+SEQ_SPAN = 1 << 48
+"""``Grant.rank = priority * SEQ_SPAN + seq``: priority first, then the order of asking."""
 
 CallInDelay = Callable[[int, int], float]
 """``delay(case_id, k)``: minutes until the ``k``-th person (from 0) called for ``case_id`` arrives."""
@@ -76,7 +83,8 @@ class Pool:
     """
 
     __slots__ = ("busy", "call_in_delay", "call_in_mean", "called_busy", "called_in", "calling", "calls", "capacity",
-                 "epoch", "hospital", "name", "on_call", "overtime", "roster", "rostered", "wanted", "week")
+                 "epoch", "groups", "hospital", "name", "on_call", "overtime", "roster", "rostered", "waiters",
+                 "wanted", "week")
 
     def __init__(self, hospital: str, name: str, roster: dict[str, int] | None, on_call: int = 0,
                  call_in_delay: CallInDelay | None = None, rostered: bool = True, week: WeeklyRoster | None = None):
@@ -97,6 +105,8 @@ class Pool:
         self.calls: dict[int, int] = {}  # case id -> people called for it so far
         self.epoch = -1  # the broker's handover count at this pool's last shift change (-1: never set)
         self.wanted = 0  # waiting requests that need this pool
+        self.waiters = Waiters()  # the broker's index of those requests
+        self.groups: list[Group] = []  # the broker's groups of requests that need this pool
 
     @property
     def free(self) -> int:
@@ -110,16 +120,114 @@ class Pool:
         return f"Pool({self.hospital}/{self.name}, free={self.free})"
 
 
+class Waiters:
+    """The waiting requests that need one pool, by the units each asks of it.
+
+    ``by_need[n]`` holds the ranks (service order, see :attr:`Grant.rank`) of
+    the waiting requests that ask for ``n`` units of the pool, ascending.
+    Requests ask for few distinct counts, so each question below costs a
+    binary search per count, whatever the length of the queue.
+    """
+
+    __slots__ = ("by_need", "most")
+
+    def __init__(self) -> None:
+        self.by_need: dict[int, list[int]] = {}
+        self.most = 0  # the most units a waiting request asks (0: none waits)
+
+    def add(self, rank: int, n: int) -> None:
+        ranks = self.by_need.get(n)
+        if ranks is None:
+            self.by_need[n] = [rank]
+        else:
+            bisect.insort(ranks, rank)
+        if n > self.most:
+            self.most = n
+
+    def remove(self, rank: int, n: int) -> None:
+        ranks = self.by_need[n]
+        del ranks[bisect.bisect_left(ranks, rank)]
+        if not ranks and n == self.most:
+            self.most = max((m for m, left in self.by_need.items() if left), default=0)
+
+    def first_over(self, after: float, units: int) -> float:
+        """The rank of the first request after rank ``after`` that asks for more than ``units``; ``END`` if none."""
+        first = END
+        if units >= self.most:
+            return first
+        for n, ranks in self.by_need.items():
+            if n > units and ranks:
+                i = bisect.bisect_right(ranks, after)
+                if i < len(ranks) and ranks[i] < first:
+                    first = ranks[i]
+        return first
+
+    def units_between(self, low: float, high: float) -> int:
+        """Units asked by the requests ranked from ``low`` (included) to ``high`` (excluded)."""
+        return sum(n * (bisect.bisect_left(ranks, high) - bisect.bisect_left(ranks, low))
+                   for n, ranks in self.by_need.items())
+
+    def crossing(self, first: float, low: float, units: int) -> float:
+        """The first rank ``r >= low`` such that the requests ranked from ``first`` to ``r`` (both included)
+        ask for more than ``units`` in all; ``END`` if none."""
+        bases = {n: bisect.bisect_left(ranks, first) for n, ranks in self.by_need.items()}
+
+        def asked(rank: int) -> int:
+            return sum(n * (bisect.bisect_right(ranks, rank) - bases[n]) for n, ranks in self.by_need.items())
+
+        found = END
+        for ranks in self.by_need.values():
+            lo, hi = bisect.bisect_left(ranks, low), len(ranks)
+            while lo < hi:
+                mid = (lo + hi) // 2
+                if asked(ranks[mid]) > units:
+                    hi = mid
+                else:
+                    lo = mid + 1
+            if lo < len(ranks) and ranks[lo] < found:
+                found = ranks[lo]
+        return found
+
+    def from_rank(self, rank: float) -> Iterator[tuple[int, int]]:
+        """``(rank, units)`` of the requests ranked from ``rank`` on, in service order."""
+        return heapq.merge(*(_tail(ranks, n, rank) for n, ranks in self.by_need.items()))
+
+
+def _tail(ranks: list[int], n: int, rank: float) -> Iterator[tuple[int, int]]:
+    """``(r, n)`` for the ranks ``r >= rank`` of ``ranks``, ascending."""
+    for i in range(bisect.bisect_left(ranks, rank), len(ranks)):
+        yield ranks[i], n
+
+
+class Group:
+    """Waiting requests that ask for the same units (``needs``: pool and count pairs), by rank.
+
+    In one grant pass, once a request of a group cannot be granted, no later
+    one of the group can (the units it lacks only get scarcer), so the pass
+    looks at one request per group and moves on to the next only after a grant.
+    """
+
+    __slots__ = ("blocker", "needs", "ranks", "stamp")
+
+    def __init__(self, needs: tuple[tuple[Pool, int], ...]):
+        self.needs = needs
+        self.ranks: list[int] = []
+        self.stamp = 0  # the grant pass that last looked at the group
+        self.blocker = needs[0]  # a pool and count it lacked when last looked at: checked first
+
+
 class Grant:
     """One all-or-nothing request and, once granted, what it still holds.
 
     ``epoch`` is the broker's handover count when the units were taken: a
     staff pool's units that a grant took before that pool's last shift change
     (``grant.epoch < pool.epoch``) are overtime, except ``called`` (pool ->
-    units of called-in people it holds).
+    units of called-in people it holds).  ``rank`` is the service order as one
+    integer (priority, then arrival: ``seq``, unique, so ranks never tie);
+    ``queued`` is true while it waits.
     """
 
-    __slots__ = ("called", "case_id", "epoch", "event", "held", "key", "need", "priority", "seq")
+    __slots__ = ("called", "case_id", "epoch", "event", "group", "held", "need", "priority", "queued", "rank", "seq")
 
     def __init__(self, need: dict[Pool, int], priority: int, seq: int, case_id: int, event: simpy.Event):
         self.need = need
@@ -130,26 +238,38 @@ class Grant:
         self.held: dict[Pool, int] = {}
         self.called: dict[Pool, int] | None = None
         self.epoch = 0
-        self.key = (priority, seq)  # service order; ``seq`` is unique, so keys never tie
-
-    def __lt__(self, other: Grant) -> bool:
-        return self.key < other.key
+        self.rank = priority * SEQ_SPAN + seq
+        self.queued = False
+        self.group: Group | None = None
 
 
 class Broker:
     """Grants multi-pool requests atomically, hands staff over at shift changes and calls in on-call staff.
 
     Requests are served by the rule in the module docstring.  Every public
-    method ends in the state a full scan would leave, and a full scan run
-    again from such a state changes nothing; that lets the broker skip scans
-    no change can alter:
+    method ends in the state a full scan would leave (a *settled* state), and
+    a full scan run again from such a state changes nothing.  In a settled
+    state each pool's reservations are simple: no waiting request lacks the
+    pool before the first one that asks for more than is free (its
+    *threshold*), and every one from there on lacks it and reserves all it
+    asks.  The broker keeps, per pool, the waiting requests by the units they
+    ask (:class:`Waiters`) and, over all pools, the requests grouped by what
+    they ask (:class:`Group`), and answers each question of the full scan
+    from them:
 
     * a new request cannot let a waiting one fit (it only takes or reserves
-      units), so only the new request is judged, against the reservations
-      ahead of it, and call-ins are recomputed in its on-call pools only;
-    * a release that frees no unit of a pool some waiting request needs cannot
-      let anything fit or call for anyone (reservations only shrink when
-      units come free).
+      units), so only the new request is judged, against the units that the
+      requests ahead of it reserve, and call-ins are recomputed in its on-call
+      pools only;
+    * after a change, a waiting request can only be granted if one of its pools
+      gained units or lost a request ahead of it (otherwise the pool that held
+      it back in the settled state still does); units coming free in a pool that
+      no waiting request lacks change nothing at all.  So the grant pass looks
+      at the groups of the pools that changed only, one request per group at a time, and learns
+      where each pool runs out from :meth:`Waiters.first_over` rather than by
+      walking the queue;
+    * a pool's call-ins and reservations ahead of a request are sums of units
+      from its threshold (:meth:`Waiters.units_between`, :meth:`Waiters.crossing`).
     """
 
     def __init__(self, env: simpy.Environment, log: EventLog, pools: list[Pool], fifo: bool = False):
@@ -159,7 +279,10 @@ class Broker:
         self.fifo = fifo
         self._seq = itertools.count()
         self._append = log.rows.append
-        self._waiting: list[Grant] = []  # in service order
+        self._by_rank: dict[int, Grant] = {}  # waiting requests
+        self._by_case: dict[int, list[Grant]] = {}  # waiting requests, by case id
+        self._groups: dict[tuple[tuple[Pool, int], ...], Group] = {}
+        self._stamp = 0
         self._handovers = 0
         self._called_in = 0  # on-call people on site, over all pools
         self._on_call_pools = [p for p in pools if p.on_call > 0]
@@ -168,7 +291,7 @@ class Broker:
     @property
     def waiting(self) -> list[Grant]:
         """Requests still waiting, in service order."""
-        return list(self._waiting)
+        return [self._by_rank[rank] for rank in sorted(self._by_rank)]
 
     # -- shift changes ---------------------------------------------------------------------------------------
 
@@ -182,14 +305,14 @@ class Broker:
                 self._hand_over(pool, pool.roster.get(shift, 0))
             elif pool.week is not None:
                 self._hand_over(pool, pool.week.on_duty(self.env.now))
-        self._serve()
+        self._serve(None)
         self._send_home()
 
     def hand_over(self, on_duty: dict[Pool, int]) -> None:
         """A new shift starts in each pool of ``on_duty`` (pool -> headcount); then serve."""
         for pool, n in on_duty.items():
             self._hand_over(pool, n)
-        self._serve()
+        self._serve(None)
         self._send_home()
 
     def _hand_over(self, pool: Pool, n: int) -> None:
@@ -211,6 +334,53 @@ class Broker:
             pool.capacity = n
             self._append((-1, now, "capacity", pool.hospital, pool.name, n, ""))
 
+    # -- the queue --------------------------------------------------------------------------------------------
+
+    def _enqueue(self, grant: Grant) -> None:
+        """Put ``grant`` in the queue's indexes (it waits)."""
+        grant.queued = True
+        rank = grant.rank
+        self._by_rank[rank] = grant
+        self._by_case.setdefault(grant.case_id, []).append(grant)
+        group = grant.group
+        if group is None:
+            needs = tuple(grant.need.items())
+            group = self._groups.get(needs)
+            if group is None:
+                group = self._groups[needs] = Group(needs)
+                for pool, _ in needs:
+                    pool.groups.append(group)
+            grant.group = group
+        bisect.insort(group.ranks, rank)
+        for pool, n in grant.need.items():
+            pool.wanted += 1
+            pool.waiters.add(rank, n)
+
+    def _dequeue(self, grant: Grant) -> None:
+        """Take ``grant`` out of the queue's indexes (granted, withdrawn or re-ranked)."""
+        grant.queued = False
+        rank = grant.rank
+        del self._by_rank[rank]
+        mine = self._by_case[grant.case_id]
+        mine.remove(grant)
+        if not mine:
+            del self._by_case[grant.case_id]
+        ranks = grant.group.ranks  # type: ignore[union-attr]  # set by _enqueue
+        del ranks[bisect.bisect_left(ranks, rank)]
+        for pool, n in grant.need.items():
+            pool.wanted -= 1
+            pool.waiters.remove(rank, n)
+
+    @staticmethod
+    def _reserved_ahead(pool: Pool, rank: float) -> int:
+        """Units of ``pool`` reserved, in a settled state, by the waiting requests ranked before ``rank``."""
+        waiters = pool.waiters
+        free = pool.capacity + pool.called_in + pool.overtime - pool.busy
+        if free >= waiters.most:  # nobody lacks the pool
+            return 0
+        first = waiters.first_over(-1, free)
+        return waiters.units_between(first, rank) if first < rank else 0
+
     # -- requests ---------------------------------------------------------------------------------------------
 
     def request(self, need: dict[Pool, int], priority: int, case_id: int) -> Grant:
@@ -224,41 +394,24 @@ class Broker:
         now, append = self.env.now, self._append
         for pool, n in need.items():
             append((case_id, now, "request", pool.hospital, pool.name, n, ""))
-        waiting = self._waiting
-        pos = bisect.bisect(waiting, grant) if waiting else 0
-        claimed = self._reserved_ahead(grant, waiting, pos) if pos else {}
+        rank, reserved = grant.rank, self._reserved_ahead
         for pool, n in need.items():
-            if pool.capacity + pool.called_in + pool.overtime - pool.busy - claimed.get(pool, 0) < n:
+            free = pool.capacity + pool.called_in + pool.overtime - pool.busy
+            if free < n or (pool.waiters.most > free and free - reserved(pool, rank) < n):  # (someone lacks it)
                 break
         else:
             self._take(grant)
-            # Fewer units are free now, so waiting requests ahead as well as behind may lack more.
-            callers = {p for p in need if p.wanted and p.on_call > p.called_in + p.calling}
-            if callers:
-                self._call_in(callers)
+            if self._on_call_pools:  # fewer units are free now: requests ahead as well as behind may lack more
+                callers = [p for p in need if p.wanted and p.on_call > p.called_in + p.calling]
+                if callers:
+                    self._call_in(callers)
             return grant
-        waiting.insert(pos, grant)
-        for pool in need:
-            pool.wanted += 1
-        callers = {p for p in need if p.on_call > p.called_in + p.calling}
-        if callers:  # nothing changed for the requests ahead: look from this one's place on
-            self._call_in(callers, pos, {p: c for p, c in claimed.items() if p in callers})
+        self._enqueue(grant)
+        if self._on_call_pools:  # nothing changed for the requests ahead: look from this one's place on
+            callers = [p for p in need if p.on_call > p.called_in + p.calling]
+            if callers:
+                self._call_in(callers, rank)
         return grant
-
-    @staticmethod
-    def _reserved_ahead(grant: Grant, waiting: list[Grant], pos: int) -> dict[Pool, int]:
-        """Units of ``grant``'s pools reserved by the waiting requests ahead of it (``waiting[:pos]``)."""
-        claimed: dict[Pool, int] = {}
-        for pool in grant.need:
-            if pool.wanted:
-                free, c = pool.capacity + pool.called_in + pool.overtime - pool.busy, 0
-                for i in range(pos):
-                    m = waiting[i].need.get(pool)
-                    if m is not None and free - c < m:  # it lacks the pool: it reserves its need
-                        c += m
-                if c:
-                    claimed[pool] = c
-        return claimed
 
     def reprioritise(self, case_id: int, priority: int) -> None:
         """Give every waiting request of ``case_id`` a new priority (same arrival order); then serve.
@@ -267,15 +420,14 @@ class Broker:
         """
         if self.fifo:
             return
-        moved = False
-        for grant in self._waiting:
-            if grant.case_id == case_id and grant.priority != priority:
-                grant.priority = priority
-                grant.key = (priority, grant.seq)
-                moved = True
+        moved = [g for g in self._by_case.get(case_id, ()) if g.priority != priority]
+        for grant in moved:
+            self._dequeue(grant)
+            grant.priority = priority
+            grant.rank = priority * SEQ_SPAN + grant.seq
+            self._enqueue(grant)
         if moved:
-            self._waiting.sort()
-            self._serve()
+            self._serve({pool for grant in moved for pool in grant.need})
             self._send_home()
 
     def cancel(self, grant: Grant) -> None:
@@ -284,14 +436,13 @@ class Broker:
         if grant.event.triggered:
             self.release(grant)
             return
-        if grant not in self._waiting:
+        if not grant.queued:
             return
-        self._waiting.remove(grant)
+        self._dequeue(grant)
         now, append = self.env.now, self._append
         for pool, n in grant.need.items():
-            pool.wanted -= 1
             append((grant.case_id, now, "withdraw", pool.hospital, pool.name, n, ""))
-        self._serve()
+        self._serve(grant.need)
         self._send_home()
 
     def release(self, grant: Grant, part: dict[Pool, int] | None = None) -> None:
@@ -302,18 +453,17 @@ class Broker:
         """
         held = grant.held
         items = list(held.items()) if part is None else [(p, min(n, held.get(p, 0))) for p, n in part.items()]
-        gained = False
-        for pool, n in items:
-            if n > 0:
-                gained = self._give_back(grant, pool, n) or gained
-        if gained and self._waiting:
-            self._serve()
+        gained = [pool for pool, n in items if n > 0 and self._give_back(grant, pool, n)]
+        if gained:
+            self._serve(gained)
         if self._called_in:
             self._send_home()
 
     def _give_back(self, grant: Grant, pool: Pool, n: int) -> bool:
-        """Return ``n`` units of ``pool``; True when a unit came free for a waiting request."""
+        """Return ``n`` units of ``pool``; True when a unit came free in a pool that a waiting request lacked
+        (where nobody lacked the pool, more free units cannot let anyone fit)."""
         now, held = self.env.now, grant.held
+        lacked = pool.waiters.most > pool.capacity + pool.called_in + pool.overtime - pool.busy
         left = held[pool] - n
         if left:
             held[pool] = left
@@ -331,8 +481,8 @@ class Broker:
         if rostered and grant.epoch < pool.epoch and pool.rostered:
             pool.overtime -= rostered
             self._append((grant.case_id, now, "overtime_end", pool.hospital, pool.name, rostered, ""))
-            return rostered < n and pool.wanted > 0
-        return pool.wanted > 0
+            return lacked and rostered < n
+        return lacked
 
     # -- serving ----------------------------------------------------------------------------------------------
 
@@ -353,55 +503,119 @@ class Broker:
         grant.held = dict(grant.need)
         grant.event.succeed(grant)
 
-    def _serve(self) -> None:
-        """The full scan: grant what fits beyond the reservations ahead, then call in staff."""
-        claimed: dict[Pool, int] = {}
-        still: list[Grant] = []
-        took = False
-        for grant in self._waiting:
-            need = grant.need
-            for pool, n in need.items():
-                if pool.capacity + pool.called_in + pool.overtime - pool.busy - claimed.get(pool, 0) < n:
+    def _serve(self, changed: Iterable[Pool] | None) -> None:
+        """The full scan after a change in the pools ``changed`` (None: any pool): grant what fits beyond
+        the reservations ahead, then call in staff.
+
+        Only the groups of requests that need a changed pool can hold a request
+        that now fits, and only while every pool they need has enough free.
+        """
+        self._stamp += 1
+        stamp, heads = self._stamp, []
+        groups = self._groups.values() if changed is None else [g for pool in changed for g in pool.groups]
+        for group in groups:
+            if group.stamp == stamp or not group.ranks:
+                continue
+            group.stamp = stamp
+            pool, n = group.blocker
+            if pool.capacity + pool.called_in + pool.overtime - pool.busy < n:
+                continue
+            for pool, n in group.needs:
+                if pool.capacity + pool.called_in + pool.overtime - pool.busy < n:
+                    group.blocker = (pool, n)
                     break
             else:
-                for pool in need:
-                    pool.wanted -= 1
-                self._take(grant)
-                took = True
-                continue
-            for pool, n in need.items():
-                c = claimed.get(pool, 0)
-                if pool.capacity + pool.called_in + pool.overtime - pool.busy - c < n:
-                    claimed[pool] = c + n
-            still.append(grant)
-        if took:
-            self._waiting = still
+                heads.append((group.ranks[0], group))
+        if heads:
+            self._grant_pass(heads)
         self._call_in(None)
 
-    def _call_in(self, pools: set[Pool] | None, start: int = 0, claimed: dict[Pool, int] | None = None) -> None:
+    def _grant_pass(self, heads: list[tuple[int, Group]]) -> None:
+        """Grant, in service order, the requests of these groups (``(rank of the first, group)``) that fit.
+
+        Per pool the pass keeps ``[units left, rank of its last grant, rank where it runs out]``: between
+        two grants a pool runs out at the first request that asks for more than is left, which
+        :meth:`Waiters.first_over` finds without looking at the requests before it.
+        """
+        heapq.heapify(heads)
+        state: dict[Pool, list] = {}
+        while heads:
+            rank, group = heads[0]
+            for pool, n in group.needs:
+                s = state.get(pool)
+                if s is None:
+                    s = state[pool] = [pool.capacity + pool.called_in + pool.overtime - pool.busy, -1, None]
+                if s[0] < n:
+                    break
+                out = s[2]
+                if out is None:
+                    out = s[2] = pool.waiters.first_over(s[1], s[0])
+                if out < rank:
+                    break
+            else:
+                for pool, n in group.needs:
+                    s = state[pool]
+                    s[0] -= n
+                    s[1] = rank
+                    s[2] = None
+                grant = self._by_rank[rank]
+                self._dequeue(grant)
+                self._take(grant)
+                if group.ranks:
+                    heapq.heapreplace(heads, (group.ranks[0], group))
+                else:
+                    heapq.heappop(heads)
+                continue
+            group.blocker = (pool, n)
+            heapq.heappop(heads)
+
+    def _call_in(self, pools: Iterable[Pool] | None, start: float = -1) -> None:
         """Call on-call staff for what each waiting request lacks after the reservations ahead of it
         and the people already on their way, in service order.
 
-        Only in ``pools`` when given, and only for ``waiting[start:]`` when the
-        units ``claimed`` by the requests before ``start`` are given.
+        Only in ``pools`` when given, and only for the requests ranked from
+        ``start`` on.  Each pool's calls depend on that pool alone, so they are
+        found pool by pool (:meth:`_calls`) and made in service order.
         """
-        if pools is None and not any(pool.on_call_left > 0 for pool in self._on_call_pools):
-            self._check_commits()
-            return
-        claimed = {} if claimed is None else claimed
-        waiting = self._waiting
-        for i in range(start, len(waiting)):
-            grant = waiting[i]
-            for pool, n in grant.need.items():
-                if pool.on_call <= pool.called_in + pool.calling or (pools is not None and pool not in pools):
-                    continue
-                c = claimed.get(pool, 0)
-                avail = pool.capacity + pool.called_in + pool.overtime - pool.busy - c
-                if avail < n:
-                    claimed[pool] = c + n
-                    for _ in range(min(n - avail - pool.calling, pool.on_call_left)):
-                        self._call(pool, grant.case_id)
+        calls: list[tuple[int, int, Pool, int]] = []
+        for pool in self._on_call_pools if pools is None else pools:
+            if pool.on_call > pool.called_in + pool.calling \
+                    and pool.waiters.most > pool.capacity + pool.called_in + pool.overtime - pool.busy:  # one lacks it
+                self._calls(pool, start, calls)
+        if calls:
+            calls.sort(key=lambda call: call[:2])
+            for rank, _, pool, k in calls:
+                case_id = self._by_rank[rank].case_id
+                for _ in range(k):
+                    self._call(pool, case_id)
         self._check_commits()
+
+    def _calls(self, pool: Pool, start: float, out: list[tuple[int, int, Pool, int]]) -> None:
+        """Append ``(rank, place of the pool in the request, pool, people)`` for each request ranked from
+        ``start`` on that calls people of ``pool``.
+
+        From the pool's threshold on every request reserves what it asks; a request calls as many
+        people as its reservation raises the total reserved above the free units and the people on
+        their way, while anyone is left to call.
+        """
+        free = pool.capacity + pool.called_in + pool.overtime - pool.busy
+        covered, left = free + pool.calling, pool.on_call - pool.called_in - pool.calling
+        waiters = pool.waiters
+        first = waiters.first_over(-1, free)
+        if first == END:
+            return
+        rank = waiters.crossing(first, max(first, start), covered)
+        if rank == END:
+            return
+        reserved, done = waiters.units_between(first, rank), 0
+        for r, n in waiters.from_rank(rank):
+            reserved += n
+            want = min(reserved - covered, left)
+            if want > done:
+                out.append((r, list(self._by_rank[r].need).index(pool), pool, want - done))
+                done = want
+                if done >= left:
+                    return
 
     def committed(self, grant: Grant) -> simpy.Event:
         """An event that succeeds once nothing ``grant`` waits for is busy elsewhere: it is
@@ -417,22 +631,16 @@ class Broker:
         return event
 
     def _check_commits(self) -> None:
-        """Succeed the ``committed`` events whose requests are now covered (see ``committed``)."""
+        """Succeed the ``committed`` events whose requests are now covered (see ``committed``), in service order."""
         commits = self._commits
         if not commits:
             return
-        claimed: dict[Pool, int] = {}
-        for grant in self._waiting:
-            event = commits.get(grant)
-            if event is not None and all(pool.free + pool.calling - claimed.get(pool, 0) >= n
-                                         for pool, n in grant.need.items()):
-                del commits[grant]
-                event.succeed()
-            for pool, n in grant.need.items():
-                c = claimed.get(pool, 0)
-                if pool.free - c < n:
-                    claimed[pool] = c + n
-        for grant in [g for g in commits if g.event.triggered or g not in self._waiting]:
+        reserved = self._reserved_ahead
+        for grant in sorted((g for g in commits if g.queued), key=lambda g: g.rank):
+            if all(pool.capacity + pool.called_in + pool.overtime - pool.busy + pool.calling
+                   - reserved(pool, grant.rank) >= n for pool, n in grant.need.items()):
+                commits.pop(grant).succeed()
+        for grant in [g for g in commits if not g.queued]:  # granted or withdrawn
             commits.pop(grant).succeed()
 
     def _call(self, pool: Pool, case_id: int) -> None:
@@ -450,7 +658,7 @@ class Broker:
         self._called_in += 1
         self._append((case_id, self.env.now, "call_in_arrival", pool.hospital, pool.name, 1, ""))
         if pool.wanted:
-            self._serve()
+            self._serve((pool,))
         self._send_home()
 
     def _send_home(self) -> None:

@@ -258,3 +258,31 @@ def _relative(path: KeyPath, key: str) -> str:
     parts = key.split(".")
     named = [p for p, k in zip(path, parts, strict=False) if k == WILDCARD]
     return ".".join([*named, *path[len(parts):]]) or ".".join(path)
+
+
+HOSPITAL_COUNTS = ("operating_rooms", "icu_beds", "nicu_cots", "ambulances")
+STAFF_COUNTS = ("day", "night", "weekend", "on_call")
+
+
+def load_overrides(data: dict[str, Any], k: int) -> list[str]:
+    """``--set`` texts that multiply a resolved scenario's load by a whole number ``k``, at the same
+    utilisation: every demand stream's ``rate_per_day`` and every hospital's units (rooms, beds, cots,
+    ambulances, equipment items, and each staff role's headcounts by shift, on-call staff and roster
+    windows) times ``k``.  Teams (what one case needs), durations and scripted cases stay as they are.
+
+    Raises ValueError when ``k`` is not a whole number of at least 1.
+    """
+    if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+        raise ValueError(f"a load factor must be a whole number of at least 1, not {k!r}")
+    out: list[str] = []
+    for path in matches(data, "demand.outreach.rate_per_day") + matches(data, "demand.home_emergency.rate_per_day") \
+            + matches(data, "demand.home_emergency.*.rate_per_day"):
+        out.append(f"{'.'.join(path)}={json.dumps(tidy(get(data, path) * k))}")
+    counts = [f"hospitals.*.{name}" for name in HOSPITAL_COUNTS] + ["hospitals.*.equipment.*"] \
+        + [f"hospitals.*.staff.*.{name}" for name in STAFF_COUNTS] + ["hospitals.*.staff.*.roster.*.on_duty"]
+    for key in counts:
+        for path in matches(data, key):
+            n = get(data, path)
+            if isinstance(n, int) and not isinstance(n, bool) and n:
+                out.append(f"{'.'.join(path)}={n * k}")
+    return out

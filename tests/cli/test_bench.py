@@ -11,13 +11,14 @@ import pytest
 from click.testing import CliRunner
 
 from sim.bench import reference
-from sim.bench.core import SEED, count_stress
+from sim.bench.core import SEED, count_stress, quartiles, scaled_load
 from sim.cli import cli
 from sim.model import simulate
 from sim.scenario import load_scenario
 from tests.conftest import SCENARIOS
 
-REQUIRED = ["cost_ratio", "events_per_s", "reference_events_per_s", "peak_rss_mib", "speedup_2_workers"]
+REQUIRED = ["cost_ratio", "work_ratio", "events_per_s", "reference_events_per_s", "peak_rss_mib",
+            "speedup_2_workers", "scaling_16x"]
 
 
 def short(tmp_path: Path, name: str, days: float) -> Path:
@@ -39,7 +40,7 @@ def processed(env) -> collections.Counter[str]:
 @pytest.mark.slow
 def test_bench_json_is_the_last_line_and_its_counts_match_the_model(tmp_path: Path) -> None:
     stress, baseline = short(tmp_path, "stress", 1), short(tmp_path, "baseline", 3)
-    result = CliRunner().invoke(cli, ["bench", "--json", "--replications", "2", "--repeats", "1",
+    result = CliRunner().invoke(cli, ["bench", "--json", "--replications", "2", "--repeats", "3", "--load-days", "0.25",
                                       "--stress", str(stress), "--baseline", str(baseline)])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout.strip().splitlines()[-1])
@@ -49,9 +50,22 @@ def test_bench_json_is_the_last_line_and_its_counts_match_the_model(tmp_path: Pa
     expected = simulate(load_scenario(stress), SEED, 0)
     assert figures["model_events"] == expected.sim_events
     assert figures["workload"]["requests"] == sum(row[2] == "request" for row in expected.rows)
-    ratio = (figures["model_seconds"] / figures["model_events"]) / (
-        figures["reference_seconds"] / figures["reference_events"])
-    assert figures["cost_ratio"] == pytest.approx(ratio, rel=1e-3)
+    # the ratios are the medians over the pairs of runs, each pair's from its own seconds
+    assert figures["repeats"] == len(figures["model_seconds_each"]) == len(figures["reference_seconds_each"]) == 3
+    ratios = sorted((m / figures["model_events"]) / (r / figures["reference_events"])
+                    for m, r in zip(figures["model_seconds_each"], figures["reference_seconds_each"], strict=True))
+    assert figures["cost_ratio"] == pytest.approx(ratios[1], rel=1e-3)
+    assert figures["cost_ratio_range"] == pytest.approx([ratios[0], ratios[-1]], rel=1e-3)
+    assert ratios[0] <= figures["cost_ratio_iqr"][0] <= figures["cost_ratio"] <= figures["cost_ratio_iqr"][1]
+    assert figures["model_seconds"] == pytest.approx(sorted(figures["model_seconds_each"])[1], rel=1e-3)
+    by_load = figures["us_per_event_by_load"]
+    assert list(by_load) == ["1", "4", "16"]
+    assert figures["scaling_16x"] == pytest.approx(by_load["16"] / by_load["1"], rel=1e-3)
+    assert figures["load_days"] == 0.25
+    # each load ran the stress scenario with its demand and units scaled: about k times the events
+    events = figures["events_by_load"]
+    assert events["1"] == simulate(scaled_load(load_scenario(stress), 1, 0.25), SEED, 0).sim_events
+    assert 8 * events["1"] < events["16"] < 32 * events["1"]
     assert figures["peak_rss_mib"] >= figures["worker_peak_rss_mib"] > 10
 
 
@@ -70,4 +84,38 @@ def test_bench_with_a_broken_scenario_exits_2_without_a_traceback(tmp_path: Path
     result = CliRunner().invoke(cli, ["bench", "--stress", str(bad)])
     assert result.exit_code == 2
     assert "horizon_days" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_quartiles_of_known_values() -> None:
+    assert quartiles([3.0]) == (3.0, 3.0, 3.0)
+    assert quartiles([4.0, 1.0, 3.0, 2.0, 5.0]) == (2.0, 3.0, 4.0)
+
+
+def test_a_scaled_load_multiplies_demand_and_every_unit(tmp_path: Path) -> None:
+    stress = load_scenario(SCENARIOS / "stress.yaml")
+    four = scaled_load(stress, 4, 2)
+    assert four.run.horizon_days == 2
+    assert four.demand.outreach.rate_per_day == 4 * stress.demand.outreach.rate_per_day
+    assert four.demand.home_streams[0].rate_per_day == 4 * stress.demand.home_streams[0].rate_per_day
+    for hid, h in stress.hospitals.items():
+        h4 = four.hospitals[hid]
+        assert (h4.operating_rooms, h4.icu_beds, h4.nicu_cots, h4.ambulances) == \
+            (4 * h.operating_rooms, 4 * h.icu_beds, 4 * h.nicu_cots, 4 * h.ambulances)
+        assert h4.equipment == {item: 4 * n for item, n in h.equipment.items()}
+        for role, r in h.staff.items():
+            r4 = h4.staff[role]
+            assert (r4.day, r4.night, r4.weekend, r4.on_call) == (4 * r.day, 4 * r.night, 4 * r.weekend, 4 * r.on_call)
+            assert r4.call_in == r.call_in  # durations are not loads
+    assert four.teams == stress.teams  # what one case needs stays as it is
+    assert scaled_load(stress, 1, stress.run.horizon_days) == stress
+
+
+def test_a_load_that_overflows_a_count_is_refused_with_the_key(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    big.write_text(f"extends: {SCENARIOS / 'stress'}.yaml\nhospitals: {{NHOG: {{icu_beds: 10000}}}}\n",
+                   encoding="utf-8")
+    result = CliRunner().invoke(cli, ["bench", "--stress", str(big)])
+    assert result.exit_code == 2
+    assert "hospitals.NHOG.icu_beds" in result.output
     assert "Traceback" not in result.output

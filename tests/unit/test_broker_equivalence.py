@@ -4,18 +4,21 @@
 docstring of :mod:`sim.model.resources`), written the plain way: after every
 change (a request, a release, a withdrawal, a shift change, a called-in arrival,
 a re-ranking) it runs the grant pass over every waiting request in service
-order, with reservations, then the call-in pass, then sends idle called-in
+order, with reservations, then the call-in pass, then succeeds the
+``committed`` events whose requests are covered, then sends idle called-in
 staff home.  Its shift handover keeps its own per-job record of who is on
 overtime, independent of the broker's epoch counters.  The real
 :class:`~sim.model.resources.Broker` skips the scans a change cannot alter;
 on random workloads (several pools, priorities, re-rankings, withdrawals,
 partial releases, shift changes with busy staff, fixed pools, on-call staff
-with keyed delays) both must write the same event log, row for row.
+with keyed delays, ``committed`` events; short queues and queues hundreds
+long) both must write the same event log, row for row.
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import random
 
@@ -35,9 +38,15 @@ class ScanBroker:
         self._seq = itertools.count()
         # per granted request and pool: [on-duty units, called-in units, on overtime?]
         self.jobs: dict[Grant, dict[Pool, list]] = {}
+        self.commits: dict[Grant, simpy.Event] = {}
 
     def _record(self, case_id: int, event: str, pool: Pool, value: int) -> None:
         self.log.record(case_id, self.env.now, event, pool.hospital, pool.name, value)
+
+    @staticmethod
+    def order(grant: Grant) -> tuple[int, int]:
+        """Service order: priority, then the order asked."""
+        return grant.priority, grant.seq
 
     @staticmethod
     def _free(pool: Pool) -> int:
@@ -45,7 +54,31 @@ class ScanBroker:
 
     def _after_change(self) -> None:
         self._scan()
+        self._check_commits()
         self._send_home()
+
+    def committed(self, grant: Grant) -> simpy.Event:
+        event = self.env.event()
+        if grant.event.triggered:
+            event.succeed()
+        else:
+            self.commits[grant] = event
+            self._check_commits()
+        return event
+
+    def _check_commits(self) -> None:
+        """Covered: every unit lacking beyond the reservations ahead is on the way; then the granted
+        and withdrawn ones, in the order asked."""
+        claimed: dict[Pool, int] = {}
+        for grant in self.waiting:
+            if grant in self.commits and all(self._free(p) + p.calling - claimed.get(p, 0) >= n
+                                             for p, n in grant.need.items()):
+                self.commits.pop(grant).succeed()
+            for pool, n in grant.need.items():
+                if self._free(pool) - claimed.get(pool, 0) < n:
+                    claimed[pool] = claimed.get(pool, 0) + n
+        for grant in [g for g in self.commits if g not in self.waiting]:
+            self.commits.pop(grant).succeed()
 
     # -- shift changes
     def set_shift(self, shift: str) -> None:
@@ -81,7 +114,7 @@ class ScanBroker:
         grant = Grant(need, 0 if self.fifo else priority, next(self._seq), case_id, self.env.event())
         for pool, n in need.items():
             self._record(case_id, "request", pool, n)
-        bisect.insort(self.waiting, grant)
+        bisect.insort(self.waiting, grant, key=self.order)
         self._after_change()
         return grant
 
@@ -90,8 +123,8 @@ class ScanBroker:
             return
         for grant in self.waiting:
             if grant.case_id == case_id:
-                grant.priority, grant.key = priority, (priority, grant.seq)
-        self.waiting.sort()
+                grant.priority = priority
+        self.waiting.sort(key=self.order)
         self._after_change()
 
     def cancel(self, grant: Grant) -> None:
@@ -180,29 +213,35 @@ class ScanBroker:
                 self._record(-1, "call_in_home", pool, 1)
 
 
-def make_pools(rng: random.Random, seed: int) -> list[Pool]:
-    """Staff pools with random rosters and on-call staff, and sometimes a fixed pool."""
+def make_pools(rng: random.Random, seed: int, scale: int = 1) -> list[Pool]:
+    """Staff pools with random rosters and on-call staff, and sometimes a fixed pool; ``scale`` times
+    the headcounts."""
 
     def delay(name: str):
         return lambda case_id, k: random.Random(f"{seed}/{name}/{case_id}/{k}").uniform(5, 40)
 
     pools = []
     for i in range(rng.randint(2, 6)):
-        day = rng.randint(0, 4)
+        day = rng.randint(0, 4) * scale
         roster = {"day": day, "night": rng.randint(0, day), "weekend": rng.randint(0, day)}
-        on_call = rng.choice([0, 0, 1, 2, 3])
+        on_call = rng.choice([0, 0, 1, 2, 3]) * scale
         pools.append(Pool("H", f"p{i}", roster, on_call, delay(f"p{i}") if on_call else None))
     if rng.random() < 0.5:
-        n = rng.randint(1, 3)
+        n = rng.randint(1, 3) * scale
         pools.append(Pool("H", "room", {"day": n, "night": n, "weekend": n}, rostered=False))
     return pools
 
 
-def run_world(broker_class: type, seed: int, fifo: bool) -> list[tuple]:
-    """A random workload on ``broker_class``; returns its event log."""
+def run_world(broker_class: type, seed: int, fifo: bool, long: bool = False) -> list[tuple]:
+    """A random workload on ``broker_class``; returns its event log.
+
+    ``long``: more staff and many more cases asking for up to three units of a pool,
+    so that hundreds of requests wait at once.
+    """
     rng = random.Random(seed)
     env, log = simpy.Environment(), EventLog()
-    pools = make_pools(rng, seed)
+    scale, cases, most = (3, rng.randint(300, 500), 3) if long else (1, rng.randint(20, 120), 4)
+    pools = make_pools(rng, seed, scale)
     broker = broker_class(env, log, pools, fifo=fifo)
     broker.set_shift("day")
 
@@ -219,6 +258,8 @@ def run_world(broker_class: type, seed: int, fifo: bool) -> list[tuple]:
              rerank: tuple[float, int] | None, patience: float | None):
         yield env.timeout(start)
         grant = broker.request(need, priority, case_id)
+        if case_id % 3 == 0:
+            env.process(committed(case_id, broker.committed(grant)))
         if rerank is not None:
             env.process(later(rerank[0], lambda: broker.reprioritise(case_id, rerank[1])))
         if patience is not None and not grant.event.triggered:
@@ -232,14 +273,18 @@ def run_world(broker_class: type, seed: int, fifo: bool) -> list[tuple]:
         yield env.timeout(holds[1])
         broker.release(grant)
 
+    def committed(case_id: int, event: simpy.Event):
+        yield event
+        log.record(case_id, env.now, "committed")
+
     def later(delay: float, action):
         yield env.timeout(delay)
         action()
 
     env.process(roster())
-    for case_id in range(rng.randint(20, 120)):
+    for case_id in range(cases):
         chosen = rng.sample(pools, rng.randint(1, len(pools)))
-        need = {p: rng.randint(0, max(p.roster.values()) or 1) for p in chosen}
+        need = {p: rng.randint(0, min(max(p.roster.values()) or 1, most)) for p in chosen}
         holds = (rng.expovariate(1 / 20), rng.expovariate(1 / 20))
         rerank = (rng.uniform(0, 60), rng.randint(0, 3)) if rng.random() < 0.2 else None
         patience = rng.uniform(0, 120) if rng.random() < 0.2 else None
@@ -249,12 +294,49 @@ def run_world(broker_class: type, seed: int, fifo: bool) -> list[tuple]:
 
 
 SEEDS = range(60)
+LONG_SEEDS = range(100, 112)
 
 
 @pytest.mark.parametrize("seed", SEEDS)
 def test_broker_writes_the_same_log_as_a_full_scan(seed: int) -> None:
     fifo = seed % 4 == 0
     assert run_world(Broker, seed, fifo) == run_world(ScanBroker, seed, fifo)
+
+
+@pytest.mark.parametrize("seed", LONG_SEEDS)
+def test_broker_writes_the_same_log_as_a_full_scan_with_long_queues(seed: int) -> None:
+    fifo = seed % 4 == 0
+    assert run_world(Broker, seed, fifo, long=True) == full_scan_log(seed, fifo, True)
+
+
+@functools.cache
+def full_scan_log(seed: int, fifo: bool, long: bool) -> list[tuple]:
+    """The reference's log of a world (kept: the full scan is slow on long queues)."""
+    return run_world(ScanBroker, seed, fifo, long)
+
+
+def longest_queue(rows: list[tuple]) -> int:
+    """The most cases waiting at once: asked (``request``) and neither granted nor withdrawn yet."""
+    waiting: set[int] = set()
+    most = 0
+    for case_id, _, event, *_ in rows:
+        if event == "request":
+            waiting.add(case_id)
+        elif event in ("acquire", "withdraw"):
+            waiting.discard(case_id)
+        most = max(most, len(waiting))
+    return most
+
+
+def test_the_long_worlds_queue_hundreds_and_commit_some() -> None:
+    """Guard against a vacuous comparison of the long worlds: long queues, call-ins, commits."""
+    called = 0
+    for seed in LONG_SEEDS:
+        rows = full_scan_log(seed, seed % 4 == 0, True)
+        assert longest_queue(rows) >= 80, seed
+        assert sum(r[2] == "committed" for r in rows) >= 10, seed
+        called += any(r[2] == "call_in" for r in rows)
+    assert called >= 0.75 * len(LONG_SEEDS)
 
 
 def test_the_random_worlds_exercise_queues_call_ins_overtime_and_re_ranking() -> None:

@@ -154,3 +154,32 @@ def test_scaled_counts_and_rates_reach_the_scenario():
     variant = load_scenario(BASELINE, [*scale(rooms, 0.75).overrides, *scale(rate, 1.25).overrides])
     assert variant.hospitals["NHOG"].operating_rooms == 2
     assert variant.demand.home_streams[0].rate_per_day == 10
+
+
+def test_load_overrides_multiply_demand_and_units_and_leave_the_rest(tmp_path) -> None:
+    from sim.scenario.load import with_overrides
+    from sim.scenario.scaling import load_overrides
+
+    path = tmp_path / "windows.yaml"
+    path.write_text(f"extends: {BASELINE}\n"
+                    "hospitals: {NHOG: {staff: {technician: {day: null, night: null, weekend: null, roster: ["
+                    "{days: all, start: '07:00', end: '19:00', on_duty: 2}, "
+                    "{days: all, start: '19:00', end: '07:00', on_duty: 1}]}}}}\n", encoding="utf-8")
+    base = load_scenario(path)
+    three = with_overrides(base, load_overrides(scenario_dict(base), 3))
+    assert three.demand.outreach.rate_per_day == pytest.approx(3 * base.demand.outreach.rate_per_day)
+    assert [h.rate_per_day for h in three.demand.home_streams] == [3 * h.rate_per_day for h in base.demand.home_streams]
+    assert [w.on_duty for w in three.hospitals["NHOG"].staff["technician"].roster] == [6, 3]
+    nhog, nhog3 = base.hospitals["NHOG"], three.hospitals["NHOG"]
+    assert nhog3.staff["obstetric_surgeon"].day == 3 * nhog.staff["obstetric_surgeon"].day
+    assert nhog3.staff["obstetric_surgeon"].on_call == 3 * nhog.staff["obstetric_surgeon"].on_call
+    assert nhog3.nicu_cots == 3 * nhog.nicu_cots
+    assert three.clinical == base.clinical
+    assert three.travel == base.travel
+    assert three.teams == base.teams
+    once = load_overrides(scenario_dict(base), 1)
+    assert once
+    assert with_overrides(base, once) == base
+    for bad in (0, 2.5, True):
+        with pytest.raises(ValueError, match="whole number"):
+            load_overrides(scenario_dict(base), bad)
