@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from scipy import special
+from scipy.special import cython_special
 
 from sim.scenario.distributions import Distribution
 from sim.scenario.schema import Clinical, HomeDemand
@@ -34,7 +34,7 @@ def birth_weight_g(clinical: Clinical, gestation_weeks: float, u: float) -> floa
     The line is fitted through INTERGROWTH-21st medians near 35 weeks (see the
     scenario's sources); it is meant for about 32 to 38 weeks.
     """
-    z = float(special.ndtri(min(max(u, 1e-9), 1 - 1e-9)))
+    z = cython_special.ndtri(min(max(u, 1e-9), 1 - 1e-9))
     return max(400.0, median_birth_weight_g(clinical, gestation_weeks) + clinical.birth_weight_sd_g * z)
 
 

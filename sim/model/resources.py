@@ -446,43 +446,43 @@ class Broker:
         self._send_home()
 
     def release(self, grant: Grant, part: dict[Pool, int] | None = None) -> None:
-        """Give back everything ``grant`` holds, or only ``part`` (pool -> units).
+        """Give back everything ``grant`` holds, or only ``part`` (pool -> units; at most what it holds).
 
         Overtime people whose job this was go home; called-in people held by the
-        grant are given back first.
+        grant are given back first.  Then the requests that lacked a pool that
+        gained units are served (where nobody lacked a pool, more free units
+        there cannot let anyone fit).
         """
-        held = grant.held
+        held, called, append, now = grant.held, grant.called, self._append, self.env.now
         items = list(held.items()) if part is None else [(p, min(n, held.get(p, 0))) for p, n in part.items()]
-        gained = [pool for pool, n in items if n > 0 and self._give_back(grant, pool, n)]
+        gained = []
+        for pool, n in items:
+            if n <= 0:
+                continue
+            lacked = pool.waiters.most > pool.capacity + pool.called_in + pool.overtime - pool.busy
+            left = held[pool] - n
+            if left:
+                held[pool] = left
+            else:
+                del held[pool]
+            pool.busy -= n
+            append((grant.case_id, now, "release", pool.hospital, pool.name, n, ""))
+            rostered = n
+            if called and called.get(pool):
+                k = min(n, called[pool])
+                called[pool] -= k
+                pool.called_busy -= k
+                rostered -= k
+            if rostered and grant.epoch < pool.epoch and pool.rostered:
+                pool.overtime -= rostered  # overtime people go home: only called-in units came free
+                append((grant.case_id, now, "overtime_end", pool.hospital, pool.name, rostered, ""))
+                lacked = lacked and rostered < n
+            if lacked:
+                gained.append(pool)
         if gained:
             self._serve(gained)
         if self._called_in:
             self._send_home()
-
-    def _give_back(self, grant: Grant, pool: Pool, n: int) -> bool:
-        """Return ``n`` units of ``pool``; True when a unit came free in a pool that a waiting request lacked
-        (where nobody lacked the pool, more free units cannot let anyone fit)."""
-        now, held = self.env.now, grant.held
-        lacked = pool.waiters.most > pool.capacity + pool.called_in + pool.overtime - pool.busy
-        left = held[pool] - n
-        if left:
-            held[pool] = left
-        else:
-            del held[pool]
-        pool.busy -= n
-        self._append((grant.case_id, now, "release", pool.hospital, pool.name, n, ""))
-        rostered = n
-        called = grant.called
-        if called and called.get(pool):
-            k = min(n, called[pool])
-            called[pool] -= k
-            pool.called_busy -= k
-            rostered -= k
-        if rostered and grant.epoch < pool.epoch and pool.rostered:
-            pool.overtime -= rostered
-            self._append((grant.case_id, now, "overtime_end", pool.hospital, pool.name, rostered, ""))
-            return lacked and rostered < n
-        return lacked
 
     # -- serving ----------------------------------------------------------------------------------------------
 

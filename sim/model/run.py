@@ -126,7 +126,7 @@ def start_processes(ctx: SimContext) -> None:
 def home_starter(demand: HomeDemand, i: int) -> Callable[[SimContext], object]:
     """Starts a home emergency of the ``i``-th home stream."""
     def start(ctx: SimContext) -> object:
-        return ctx.env.process(home_emergency(ctx, new_home_case(ctx, demand, i)))
+        return ctx.env.process(home_emergency(ctx, new_home_case(ctx, demand, i), demand))
     return start
 
 

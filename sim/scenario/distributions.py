@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-from scipy import special
+from scipy.special import cython_special  # the ufuncs' own functions, called on one float without numpy's dispatch
 
 from sim.scenario.base import Key
 
@@ -108,7 +108,7 @@ class LogNormal(_Dist):
 
     def ppf(self, u: float) -> float:
         mu, sigma = self.mu_sigma
-        return self.shift + math.exp(mu + sigma * float(special.ndtri(u)))
+        return self.shift + math.exp(mu + sigma * cython_special.ndtri(u))
 
     def mean(self) -> float:
         mu, sigma = self.mu_sigma
@@ -174,7 +174,7 @@ class Gamma(_Dist):
 
     def ppf(self, u: float) -> float:
         shape, scale = self.shape_scale
-        return self.shift + float(special.gammaincinv(shape, u)) * scale
+        return self.shift + cython_special.gammaincinv(shape, u) * scale
 
     def mean(self) -> float:
         return self.shift + self.mean_

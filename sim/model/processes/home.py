@@ -9,6 +9,7 @@ from sim.model.context import SimContext
 from sim.model.entities import Case
 from sim.model.processes.newborn import admit_newborn
 from sim.model.processes.operate import operate
+from sim.scenario.schema import HomeDemand
 
 
 def care_for_newborn(ctx: SimContext, case: Case, hospital: str) -> Generator:
@@ -19,8 +20,9 @@ def care_for_newborn(ctx: SimContext, case: Case, hospital: str) -> Generator:
     yield from admit_newborn(ctx, case, hospital, lambda _unit: None)
 
 
-def home_emergency(ctx: SimContext, case: Case) -> Generator:
-    """An emergency caesarean decided at the obstetric hospital itself.
+def home_emergency(ctx: SimContext, case: Case, demand: HomeDemand | None = None) -> Generator:
+    """An emergency caesarean decided at the obstetric hospital itself, of the home stream
+    ``demand`` (by default the case's hospital's).
 
     Steps: the decision is the arrival; preparation (by urgency) runs while
     the surgical team and a room are requested (all or nothing); operate; the
@@ -28,7 +30,8 @@ def home_emergency(ctx: SimContext, case: Case) -> Generator:
     Records ``case_created``, ``urgency``, ``decision`` and the steps' events.
     """
     env = ctx.env
-    demand = next(d for d in ctx.scenario.demand.home_streams if d.hospital == case.hospital)
+    if demand is None:
+        demand = next(d for d in ctx.scenario.demand.home_streams if d.hospital == case.hospital)
     ctx.log.record(case.id, env.now, "case_created", case.hospital, value=case.gestation_weeks, detail="home")
     ctx.log.record(case.id, env.now, "urgency", case.hospital, detail=case.urgency)
     ctx.log.record(case.id, env.now, "decision", case.hospital, detail="home")
