@@ -15,7 +15,6 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,6 +56,8 @@ class RunOptions:
     lock: bool = True
     """Hold ``out.lock`` while writing; off only for a study's runs, inside the study's locked folder."""
     allow_large: bool = False
+    svg: bool = False
+    """Save every chart of the report as SVG too (PNG always)."""
 
 
 def safe_name(name: str) -> str:
@@ -99,7 +100,7 @@ def case_values(folder: Path, scenario: Scenario) -> dict[str, pd.Series]:
     """
     warmup = scenario.run.warmup_days * 1440.0
     found: dict[str, list[pd.Series]] = {}
-    for cases in _by_replication(store.iter_table(folder, "cases", None)):
+    for cases in store.by_replication(store.iter_table(folder, "cases", None)):
         rep = int(cases["replication"].iloc[0])
         values = kpi_case_values(cases, list(scenario.urgency), warmup, home_urgencies(scenario),
                                  list(scenario.outcomes))
@@ -109,29 +110,17 @@ def case_values(folder: Path, scenario: Scenario) -> dict[str, pd.Series]:
     return {kpi: pd.concat(parts) for kpi, parts in found.items()}
 
 
-def _by_replication(groups: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """Row groups joined into one table per replication (a replication's part is one or more row groups,
-    written in replication order)."""
-    pending: list[pd.DataFrame] = []
-    for group in groups:
-        if pending and group["replication"].iloc[0] != pending[0]["replication"].iloc[0]:
-            yield pd.concat(pending, ignore_index=True)
-            pending = []
-        if len(group):
-            pending.append(group)
-    if pending:
-        yield pd.concat(pending, ignore_index=True)
-
-
-def finish_folder(folder: Path, scenario: Scenario, n: int, precision: float) -> pd.DataFrame:
-    """Combine parts into tables, write replications.csv and summary.csv; returns the summary.
+def finish_folder(folder: Path, scenario: Scenario, n: int, precision: float,
+                  parts: store.PartsCombiner | None = None) -> pd.DataFrame:
+    """Combine parts into tables (finishing what ``parts`` combined while the replications ran), write
+    replications.csv and summary.csv; returns the summary.
 
     The parts stay: they are removed only once the complete folder is in place
     (:func:`sim.store.results_folder`), so a failure from here on leaves a resumable ``.partial``.
     """
     reps = list(range(n))
-    for table in ("events", "cases", "resources"):
-        store.combine_parts(folder, table, reps)
+    with parts or store.PartsCombiner(folder) as combiner:
+        combiner.finish(n)
     kpis = store.read_kpis(folder, reps)
     store.write_csv(folder, "replications.csv", kpis)
     shares = pooled_shares(store.read_parts(folder, "shares", reps))
@@ -185,11 +174,13 @@ def run_loaded(scenario: Scenario, opts: RunOptions, overrides: list[str] | None
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     run_key = {"scenario_sha256": scenario_hash(scenario), "seed": seed, "ihsim_version": __version__,
                "part_tables": list(store.TABLES)}  # parts of a run that wrote other tables cannot be resumed
-    with store.results_folder(out, force=opts.force, resume=opts.resume, key=run_key, lock=opts.lock) as tmp:
+    with (store.results_folder(out, force=opts.force, resume=opts.resume, key=run_key, lock=opts.lock) as tmp,
+          store.PartsCombiner(tmp) as parts):
         done = store.finished_replications(tmp) if opts.resume else set()
         notes = warn_all(scenario_warnings(scenario))  # once the folder is ours: a refused run says only why
+        parts.add(done)
         runner: dict[str, Any] = {"workers": opts.workers, "engine": opts.engine, "scheduler": opts.scheduler,
-                  "progress": opts.progress}
+                                  "progress": opts.progress, "on_done": parts.add}
         if opts.max_replications:  # add replications until the headline KPIs meet the precision
             from sim.experiment.sequential import run_to_precision
 
@@ -197,7 +188,7 @@ def run_loaded(scenario: Scenario, opts: RunOptions, overrides: list[str] | None
             n, results = seq.n, seq.results
         else:
             results = run_replications(scenario, seed, n, tmp, skip=done, **runner)
-        finish_folder(tmp, scenario, n, opts.precision)
+        finish_folder(tmp, scenario, n, opts.precision, parts)
         notes += warn_all(unserved_summary(store.read_table(tmp, "unserved"), n))
         sim_events = sum(r.sim_events for r in results)
         store.write_json(tmp, "manifest.json",
@@ -209,7 +200,7 @@ def run_loaded(scenario: Scenario, opts: RunOptions, overrides: list[str] | None
         if opts.report:
             from sim.report import build_report
 
-            build_report(tmp)
+            build_report(tmp, opts.svg)
     return out
 
 

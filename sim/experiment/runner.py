@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +24,7 @@ from sim.analysis.costs import cost_kpis, hours_kpis, observed_years, with_resou
 from sim.analysis.feasibility import unserved_requests
 from sim.analysis.kpis import replication_kpis, share_counts
 from sim.analysis.outcomes import outcome_kpis
+from sim.analysis.report_tables import report_tables
 from sim.analysis.tables import cases_table, events_frame, resources_table
 from sim.errors import InputError
 from sim.experiment.progress import Progress
@@ -94,7 +95,7 @@ def replication_tables(scenario: Scenario, seed: int, replication: int) -> tuple
     shares = share_counts(cases, list(scenario.urgency), warmup, homes).assign(replication=replication)
     unserved = unserved_requests(events, horizon, limit_table(scenario))
     return {"events": events, "cases": cases, "resources": resources, "unserved": unserved, "shares": shares,
-            "kpis": kpi_frame}, out.sim_events
+            **report_tables(events, cases, warmup, horizon), "kpis": kpi_frame}, out.sim_events
 
 
 def run_batch(scenario: Scenario, seed: int, replications: tuple[int, ...], folder: str) -> BatchResult:
@@ -188,8 +189,13 @@ def check_parts(folder: Path, todo: list[int]) -> None:
 
 def run_replications(scenario: Scenario, seed: int, replications: int, folder: Path, *, workers: int = 1,
                      engine: str = "local", scheduler: str | None = None, skip: set[int] | None = None,
-                     progress: bool = True, label: str = "") -> list[BatchResult]:
-    """Run replications ``0..n-1`` (less ``skip``) and store their parts in ``folder``."""
+                     progress: bool = True, label: str = "",
+                     on_done: Callable[[tuple[int, ...]], None] | None = None) -> list[BatchResult]:
+    """Run replications ``0..n-1`` (less ``skip``) and store their parts in ``folder``.
+
+    ``on_done`` is called in this process with each batch's replications once their parts are written
+    (while later batches still run: :class:`sim.store.PartsCombiner` combines them meanwhile).
+    """
     todo = [r for r in range(replications) if r not in (skip or set())]
     bar = Progress(len(todo), label or scenario.name, enabled=progress)
     results: list[BatchResult] = []
@@ -200,6 +206,8 @@ def run_replications(scenario: Scenario, seed: int, replications: int, folder: P
                 for batch in batches(todo, 1):
                     results.append(run_batch(scenario, seed, batch, str(folder)))
                     bar.update(len(batch))
+                    if on_done is not None:
+                        on_done(batch)
             else:
                 futures: list[Future] = [pool.submit(run_batch, scenario, seed, b, str(folder))
                                          for b in batches(todo, slots)]
@@ -207,6 +215,8 @@ def run_replications(scenario: Scenario, seed: int, replications: int, folder: P
                     result = fut.result()
                     results.append(result)
                     bar.update(len(result.replications))
+                    if on_done is not None:
+                        on_done(result.replications)
     finally:
         bar.close()
     check_parts(folder, todo)

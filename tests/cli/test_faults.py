@@ -229,7 +229,7 @@ def test_a_hospital_id_with_a_slash_still_makes_one_figure_file(tmp_path: Path) 
     """Old results folders may hold ids the schema now refuses: figure names never make subfolders."""
     import matplotlib.pyplot as plt
 
-    save_figure(plt.figure(), tmp_path, "warmup_St/Mary_nicu_cot")
+    save_figure(plt.figure(), tmp_path, "warmup_St/Mary_nicu_cot", svg=True)
     assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == ["warmup_St_Mary_nicu_cot.png",
                                                                        "warmup_St_Mary_nicu_cot.svg"]
     assert figure_file_name("../../etc") == "_.._etc"
