@@ -24,10 +24,10 @@ import pandas as pd
 
 from sim import __version__, store
 from sim.analysis.feasibility import unserved_summary
-from sim.analysis.kpis import case_values as kpi_case_values
+from sim.analysis.kpis import values_of
 from sim.analysis.stats import pooled_shares, summarise
 from sim.experiment import workload
-from sim.experiment.runner import home_urgencies, run_replications
+from sim.experiment.runner import run_replications
 from sim.scenario import Scenario, load_scenario, scenario_dict, scenario_hash
 from sim.scenario.feasibility import scenario_warnings
 from sim.scenario.load import titled
@@ -90,23 +90,18 @@ def git_commit() -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-def case_values(folder: Path, scenario: Scenario) -> dict[str, pd.Series]:
+def case_values(folder: Path, replications: list[int]) -> dict[str, pd.Series]:
     """Every case KPI's per-case values (:func:`sim.analysis.kpis.case_values`), pooled over replications.
 
     Each Series is indexed by the replication of its case, so statistics can
-    resample replications.  One replication's cases are read at a time and
-    only the numbers are kept: memory grows by 16 bytes per value, not by
-    whole table rows.
+    resample replications.  The values are those each replication stored as
+    its ``values`` part (:func:`sim.analysis.kpis.values_table`), read one
+    replication at a time: memory grows by 16 bytes per value.
     """
-    warmup = scenario.run.warmup_days * 1440.0
     found: dict[str, list[pd.Series]] = {}
-    for cases in store.by_replication(store.iter_table(folder, "cases", None)):
-        rep = int(cases["replication"].iloc[0])
-        values = kpi_case_values(cases, list(scenario.urgency), warmup, home_urgencies(scenario),
-                                 list(scenario.outcomes))
-        for kpi, series in values.items():
-            found.setdefault(kpi, []).append(pd.Series(series.to_numpy(dtype="float64"),
-                                                       index=np.full(len(series), rep), dtype="float64"))
+    for rep in replications:
+        for kpi, values in values_of(store.read_parts(folder, "values", [rep])).items():
+            found.setdefault(kpi, []).append(pd.Series(values, index=np.full(len(values), rep), dtype="float64"))
     return {kpi: pd.concat(parts) for kpi, parts in found.items()}
 
 
@@ -124,7 +119,7 @@ def finish_folder(folder: Path, scenario: Scenario, n: int, precision: float,
     kpis = store.read_kpis(folder, reps)
     store.write_csv(folder, "replications.csv", kpis)
     shares = pooled_shares(store.read_parts(folder, "shares", reps))
-    summary = summarise(kpis, case_values(folder, scenario), precision=precision, shares=shares)
+    summary = summarise(kpis, case_values(folder, reps), precision=precision, shares=shares)
     store.write_csv(folder, "summary.csv", summary)
     store.write_csv(folder, "unserved.csv", store.read_parts(folder, "unserved", reps))
     return summary

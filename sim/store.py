@@ -33,10 +33,11 @@ from sim import __version__, folders
 from sim.errors import InputError, first_line
 from sim.folders import RUN_KEY, FolderError, suffixed
 
-TABLES = ("events", "cases", "resources", "unserved", "shares", "waits", "occupancy", "kpis")
+TABLES = ("events", "cases", "resources", "unserved", "shares", "values", "waits", "occupancy", "kpis")
 """Per-replication parts; ``kpis`` become ``replications.csv``, ``unserved`` becomes
-``unserved.csv`` (requests still waiting at the horizon), ``shares`` go into ``summary.csv``, the rest
-(:data:`COMBINED`) parquet files."""
+``unserved.csv`` (requests still waiting at the horizon), ``shares`` and ``values`` (the per-case values
+of the KPIs that are means over cases) go into ``summary.csv``, the rest (:data:`COMBINED`) parquet
+files."""
 COMBINED = ("events", "cases", "resources", "waits", "occupancy")
 """Parts combined into one parquet file each: ``waits`` and ``occupancy`` are what the report derives
 from the event log, computed replication by replication where the replications run."""

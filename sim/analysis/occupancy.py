@@ -79,18 +79,22 @@ def hourly_occupancy(events: pd.DataFrame, start_min: float, end_min: float) -> 
     hour = (edges[:-1] // MIN_PER_HOUR % HOURS_PER_DAY).astype(int)
     hours = np.bincount(hour, minlength=HOURS_PER_DAY)
     seen = hours > 0
-    steps = _pool_steps(events)
-    frames = []
-    for (hosp, res), grp in steps.groupby(["hospital", "resource"], observed=True, sort=False):
+    pools: list[tuple[str, str]] = []
+    means: dict[str, list[np.ndarray]] = {column: [] for column in MEASURES.values()}
+    for (hosp, res), grp in _pool_steps(events).groupby(["hospital", "resource"], observed=True, sort=False):
+        pools.append((str(hosp), str(res)))
         times = grp["time_min"].to_numpy(dtype=float)
-        table = {"hospital": hosp, "resource": res, "hour": np.flatnonzero(seen)}
         for measure, column in MEASURES.items():
             per_hour = np.diff(step_integral(times, grp[measure].cumsum().to_numpy(), edges)) / MIN_PER_HOUR
-            table[column] = np.bincount(hour, weights=per_hour, minlength=HOURS_PER_DAY)[seen] / hours[seen]
-        frames.append(pd.DataFrame({**table, "hours": hours[seen]}))
-    if not frames:
-        return pd.DataFrame(columns=[*OCCUPANCY_COLUMNS, "hours"])
-    return pd.concat(frames, ignore_index=True)[[*OCCUPANCY_COLUMNS, "hours"]]
+            means[column].append(np.bincount(hour, weights=per_hour, minlength=HOURS_PER_DAY)[seen] / hours[seen])
+    k = int(seen.sum())
+    table = pd.DataFrame({"hospital": np.repeat([h for h, _ in pools], k).astype(object),
+                          "resource": np.repeat([r for _, r in pools], k).astype(object),
+                          "hour": np.tile(np.flatnonzero(seen), len(pools))})
+    for column, parts in means.items():
+        table[column] = np.concatenate(parts) if parts else np.array([], dtype=float)
+    table["hours"] = np.tile(hours[seen], len(pools))
+    return table[[*OCCUPANCY_COLUMNS, "hours"]]
 
 
 def pooled_occupancy(hourly: pd.DataFrame, pools: list[tuple[str, str]]) -> pd.DataFrame:

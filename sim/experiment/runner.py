@@ -22,7 +22,7 @@ import pandas as pd
 from sim import store
 from sim.analysis.costs import cost_kpis, hours_kpis, observed_years, with_resource_use
 from sim.analysis.feasibility import unserved_requests
-from sim.analysis.kpis import replication_kpis, share_counts
+from sim.analysis.kpis import case_values, replication_kpis, share_counts, values_table
 from sim.analysis.outcomes import outcome_kpis
 from sim.analysis.report_tables import report_tables
 from sim.analysis.tables import cases_table, events_frame, resources_table
@@ -87,15 +87,17 @@ def replication_tables(scenario: Scenario, seed: int, replication: int) -> tuple
     cases = with_resource_use(cases_table(events, targets), events, staff_roles, horizon, scenario.costs)
     resources = resources_table(events, horizon, warmup)
     homes = [d.hospital for d in scenario.demand.home_streams]
+    values = case_values(cases, list(scenario.urgency), warmup, home_urgencies(scenario), list(scenario.outcomes))
     kpis = replication_kpis(cases, resources, list(scenario.urgency), warmup, events, staff_roles,
                             home_urgencies(scenario), horizon, teams=[t.name for t in scenario.teams],
-                            home_hospitals=homes, proxies=list(scenario.outcomes))
+                            home_hospitals=homes, proxies=list(scenario.outcomes), values=values)
     kpis.update(resource_kpis(scenario, cases, events, resources))
     kpi_frame = pd.DataFrame([{"replication": replication, **kpis}])
     shares = share_counts(cases, list(scenario.urgency), warmup, homes).assign(replication=replication)
     unserved = unserved_requests(events, horizon, limit_table(scenario))
     return {"events": events, "cases": cases, "resources": resources, "unserved": unserved, "shares": shares,
-            **report_tables(events, cases, warmup, horizon), "kpis": kpi_frame}, out.sim_events
+            "values": values_table(values), **report_tables(events, cases, warmup, horizon),
+            "kpis": kpi_frame}, out.sim_events
 
 
 def run_batch(scenario: Scenario, seed: int, replications: tuple[int, ...], folder: str) -> BatchResult:

@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 
 from sim import store
+from sim.analysis import kpis
 from sim.analysis.kpis import CASE_KPIS
 from sim.app import RunOptions, case_values, run_loaded
+from sim.experiment.runner import home_urgencies, run_replications
 from sim.scenario import load_scenario
 from tests.conftest import SCENARIOS
 
@@ -37,10 +39,31 @@ def test_first_replications_are_exactly_the_rows_of_those_replications(folder: P
                                   whole[whole["replication"] < 2].reset_index(drop=True))
 
 
-def test_streamed_case_values_are_the_pooled_case_values(folder: Path) -> None:
-    cases = store.read_table(folder, "cases")
+@pytest.fixture(scope="module")
+def parts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Replications' parts as the workers leave them (a finished folder no longer has them)."""
     scenario = load_scenario(SCENARIOS / "baseline.yaml", ["run.horizon_days=10"])
-    found = case_values(folder, scenario)
+    out = tmp_path_factory.mktemp("parts")
+    run_replications(scenario, 3, 4, out, progress=False)
+    return out
+
+
+def test_stored_case_values_are_those_of_the_stored_cases_table(parts: Path) -> None:
+    """The values each replication stores for the summary are the case values of its own cases table."""
+    scenario = load_scenario(SCENARIOS / "baseline.yaml", ["run.horizon_days=10"])
+    found = case_values(parts, [0, 1, 2, 3])
+    cases = store.read_parts(parts, "cases", [0, 1, 2, 3])
+    expected = kpis.case_values(cases, list(scenario.urgency), 0.0, home_urgencies(scenario), list(scenario.outcomes))
+    assert list(found) == list(expected)
+    for kpi, values in expected.items():
+        np.testing.assert_array_equal(found[kpi].to_numpy(), values.to_numpy(dtype="float64"))
+        np.testing.assert_array_equal(found[kpi].index.to_numpy(), cases.loc[values.index, "replication"].to_numpy())
+    assert any(len(v) == 0 for v in found.values())  # a KPI without a case is kept, with no value
+
+
+def test_streamed_case_values_are_the_pooled_case_values(parts: Path) -> None:
+    cases = store.read_parts(parts, "cases", [0, 1, 2, 3])
+    found = case_values(parts, [0, 1, 2, 3])
     assert set(CASE_KPIS) <= set(found)
     for kpi, (ctype, column) in CASE_KPIS.items():
         sel = cases[cases["case_type"] == ctype]
