@@ -87,3 +87,26 @@ def test_summary_has_per_urgency_rows_with_case_percentiles_and_shares_per_case(
         assert share == pytest.approx(100.0 * home["within_target"].astype(bool).mean())  # pooled over cases
         assert f"home_ddi_within_target_pct_{u}_team_away_NHOG" in summary.index
         assert f"home_decision_to_delivery_min_{u}_night_team_home_NHOG" in summary.index
+
+
+@pytest.mark.parametrize("first_empty", [False, True])
+def test_parts_combined_as_they_finish_give_the_file_combined_at_the_end(tmp_path: Path, first_empty: bool) -> None:
+    """Replications finish out of order; the file is the one :func:`store.combine_parts` writes, also when the
+    first part's schema does not fit the later ones (an all-empty text column has no type yet)."""
+    def part(rep: int) -> pd.DataFrame:
+        text = [None, None] if first_empty and rep == 0 else [f"a{rep}", "b"]
+        return pd.DataFrame({"replication": [rep, rep], "text": text, "value": [rep * 1.5, 2.0]})
+
+    at_end, running = tmp_path / "end", tmp_path / "running"
+    for folder in (at_end, running):
+        for rep in range(4):
+            store.write_part(folder, "t", rep, part(rep))
+    store.combine_parts(at_end, "t", [0, 1, 2, 3])
+    with store.PartsCombiner(running, ("t",)) as combiner:
+        combiner.add([2])
+        assert not (running / "t.parquet.tmp").exists()  # replication 0 first
+        combiner.add([0, 1])
+        combiner.finish(4)
+    assert (running / "t.parquet").read_bytes() == (at_end / "t.parquet").read_bytes()
+    assert not (running / "t.parquet.tmp").exists()
+    assert pd.read_parquet(running / "t.parquet")["replication"].tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
