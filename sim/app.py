@@ -15,6 +15,8 @@ import re
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ from sim.analysis.feasibility import unserved_summary
 from sim.analysis.kpis import values_of
 from sim.analysis.stats import pooled_shares, summarise
 from sim.experiment import workload
-from sim.experiment.runner import run_replications
+from sim.experiment.runner import run_replications, shared_executor, submit
 from sim.scenario import Scenario, load_scenario, scenario_dict, scenario_hash
 from sim.scenario.feasibility import scenario_warnings
 from sim.scenario.load import titled
@@ -105,10 +107,11 @@ def case_values(folder: Path, replications: list[int]) -> dict[str, pd.Series]:
     return {kpi: pd.concat(parts) for kpi, parts in found.items()}
 
 
-def finish_folder(folder: Path, scenario: Scenario, n: int, precision: float,
-                  parts: store.PartsCombiner | None = None) -> pd.DataFrame:
+def finish_folder(folder: Path, n: int, precision: float, parts: store.PartsCombiner | None = None,
+                  combined: Callable[[], object] | None = None) -> pd.DataFrame:
     """Combine parts into tables (finishing what ``parts`` combined while the replications ran), write
-    replications.csv and summary.csv; returns the summary.
+    replications.csv and summary.csv; returns the summary.  ``combined`` is called once the tables are
+    combined, before the summary is worked out (to start the report's charts meanwhile).
 
     The parts stay: they are removed only once the complete folder is in place
     (:func:`sim.store.results_folder`), so a failure from here on leaves a resumable ``.partial``.
@@ -116,6 +119,8 @@ def finish_folder(folder: Path, scenario: Scenario, n: int, precision: float,
     reps = list(range(n))
     with parts or store.PartsCombiner(folder) as combiner:
         combiner.finish(n)
+    if combined is not None:
+        combined()
     kpis = store.read_kpis(folder, reps)
     store.write_csv(folder, "replications.csv", kpis)
     shares = pooled_shares(store.read_parts(folder, "shares", reps))
@@ -169,8 +174,9 @@ def run_loaded(scenario: Scenario, opts: RunOptions, overrides: list[str] | None
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     run_key = {"scenario_sha256": scenario_hash(scenario), "seed": seed, "ihsim_version": __version__,
                "part_tables": list(store.TABLES)}  # parts of a run that wrote other tables cannot be resumed
+    pool = shared_executor(opts.engine, opts.workers, opts.scheduler) if Charts.wanted(opts) else nullcontext()
     with (store.results_folder(out, force=opts.force, resume=opts.resume, key=run_key, lock=opts.lock) as tmp,
-          store.PartsCombiner(tmp) as parts):
+          store.PartsCombiner(tmp) as parts, pool):
         done = store.finished_replications(tmp) if opts.resume else set()
         notes = warn_all(scenario_warnings(scenario))  # once the folder is ours: a refused run says only why
         parts.add(done)
@@ -183,7 +189,8 @@ def run_loaded(scenario: Scenario, opts: RunOptions, overrides: list[str] | None
             n, results = seq.n, seq.results
         else:
             results = run_replications(scenario, seed, n, tmp, skip=done, **runner)
-        finish_folder(tmp, scenario, n, opts.precision, parts)
+        charts = Charts(tmp, scenario, opts)
+        finish_folder(tmp, n, opts.precision, parts, charts.start)
         notes += warn_all(unserved_summary(store.read_table(tmp, "unserved"), n))
         sim_events = sum(r.sim_events for r in results)
         store.write_json(tmp, "manifest.json",
@@ -195,8 +202,35 @@ def run_loaded(scenario: Scenario, opts: RunOptions, overrides: list[str] | None
         if opts.report:
             from sim.report import build_report
 
-            build_report(tmp, opts.svg)
+            build_report(tmp, opts.svg, charts.figures())
     return out
+
+
+class Charts:
+    """The report's charts, drawn by a worker of the run's process pool while this process summarises.
+
+    Only with the local engine and two workers or more (the pool is kept open for it by
+    :func:`run_loaded`); otherwise, and without a report, :meth:`figures` is ``None`` and the report
+    draws them itself.  The charts need the combined tables only, not the summary.
+    """
+
+    def __init__(self, folder: Path, scenario: Scenario, opts: RunOptions) -> None:
+        self.folder, self.scenario, self.opts = folder, scenario, opts
+        self.future: Any = None
+
+    @staticmethod
+    def wanted(opts: RunOptions) -> bool:
+        return opts.report and opts.engine == "local" and opts.workers > 1
+
+    def start(self) -> None:
+        if self.wanted(self.opts):
+            from sim.report.html import draw_and_save
+
+            self.future = submit(draw_and_save, self.folder, {"scenario": scenario_dict(self.scenario)},
+                                 self.opts.svg)
+
+    def figures(self) -> list[dict[str, str]] | None:
+        return None if self.future is None else self.future.result()
 
 
 def run_scenario(path: str | Path, overrides: list[str] | None, opts: RunOptions) -> Path:

@@ -137,23 +137,47 @@ def _marked(sel: pd.DataFrame) -> pd.DataFrame:
                       in_transit=sel["value"] == 1.0, any=True)
 
 
-def _per_case(sel: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """``(first, last, marked)``: per case (index replication, case_id) and column ``(log column, event)``,
-    the first and last non-empty value of each column of the case's events of each kind (empty where
-    the case has none), and whether any of them carries each mark of :func:`_marked`."""
-    values = ["time_min", "value", "detail", "hospital", "resource", "pathway", "decided_min"]
-    groups = _marked(sel).groupby(["replication", "case_id", "event"], observed=True, sort=True)
-    # one grouping, three aggregates, each unstacked: pivot_table would group the rows again for each
-    first, last = groups[values].first().unstack("event"), groups[values].last().unstack("event")  # noqa: PD010
-    return first, last, groups[["diverted", "surge", "in_transit", "any"]].max().unstack("event")  # noqa: PD010
+TEXT_COLUMNS = ("detail", "hospital", "resource", "pathway")
+"""Text columns of :func:`_marked`: grouped as integer codes (NaN where empty), decoded by :class:`PerCase`."""
 
 
-def _pick(table: pd.DataFrame, column: str, event: str) -> pd.Series:
-    """``table[(column, event)]``, all empty when no case had the event."""
-    if (column, event) in table.columns:
-        return table[(column, event)]
-    dtype = table[column].dtypes.iloc[0] if column in table.columns.get_level_values(0) else "float64"
-    return pd.Series(pd.NA if dtype == "string" else np.nan, index=table.index, dtype=dtype)
+@dataclass
+class PerCase:
+    """Per case (index replication, case_id) and column ``(log column, event)``: the ``first`` and ``last``
+    non-empty value of each column of the case's events of each kind (empty where the case has none),
+    text columns as codes into ``texts``; and whether any of them carries each mark of :func:`_marked`."""
+
+    first: pd.DataFrame
+    last: pd.DataFrame
+    marks: pd.DataFrame
+    texts: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, sel: pd.DataFrame) -> PerCase:
+        marked = _marked(sel)
+        texts, codes = {}, {}
+        for column in TEXT_COLUMNS:
+            code, names = pd.factorize(marked[column])
+            texts[column], codes[column] = np.asarray(names, dtype=object), np.where(code >= 0, code, np.nan)
+        groups = marked.assign(**codes).groupby(["replication", "case_id", "event"], observed=True, sort=True)
+        values = ["time_min", "value", "decided_min", *TEXT_COLUMNS]
+        # one grouping, three aggregates, each unstacked: pivot_table would group the rows again for each
+        first, last = groups[values].first().unstack("event"), groups[values].last().unstack("event")  # noqa: PD010
+        marks = groups[["diverted", "surge", "in_transit", "any"]].max().unstack("event")  # noqa: PD010
+        return cls(first, last, marks, texts)
+
+    def pick(self, how: str, column: str, event: str) -> pd.Series:
+        """Column ``(column, event)`` of ``first``, ``last`` or ``marks`` (``how``), texts decoded; all empty
+        when no case had the event."""
+        table = getattr(self, how)
+        found = table[(column, event)] if (column, event) in table.columns else \
+            pd.Series(np.nan, index=table.index, dtype="float64")
+        if column not in self.texts:
+            return found
+        text = np.full(len(found), None, dtype=object)
+        known = found.notna().to_numpy()
+        text[known] = self.texts[column][found.to_numpy()[known].astype(int)]
+        return pd.Series(pd.array(text, dtype="string"), index=table.index)
 
 
 def dispatch_decisions(ev: pd.DataFrame) -> pd.DataFrame:
@@ -182,19 +206,19 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     """
     ev = events[events["case_id"] >= 0]
     sel = ev[ev["event"].isin(CASE_EVENTS)]
-    first, last, marks = _per_case(sel)
-    picked = {"first": first, "last": last}
-    columns = {name: _pick(picked[how], column, event) for name, (how, event, column) in ATTRIBUTES.items()}
-    columns["team_home"] = columns["team_home"].combine_first(_pick(first, "hospital", "team_assembled"))
-    present = [columns["pathway"].notna(), *(_pick(first, "time_min", e).notna() for e in ROW_EVENTS)]
+    per = PerCase.of(sel)
+    columns = {name: per.pick(how, column, event) for name, (how, event, column) in ATTRIBUTES.items()}
+    columns["team_home"] = columns["team_home"].combine_first(per.pick("first", "hospital", "team_assembled"))
+    present = [columns["pathway"].notna(), *(per.pick("first", "time_min", e).notna() for e in ROW_EVENTS)]
     cases = pd.DataFrame(columns)[np.logical_or.reduce(present)]
     for name, (event, mark) in FLAG_EVENTS.items():
-        cases[name] = _pick(marks, mark, event).reindex(cases.index).fillna(False).astype(bool)
-    times = pd.DataFrame({f"{m}_min": _pick(first, "time_min", m) for m in MILESTONES})
-    times["decision_min"] = _pick(last, "time_min", "decision")
+        cases[name] = per.pick("marks", mark, event).reindex(cases.index).fillna(False).astype(bool)
+    times = per.first["time_min"].reindex(columns=MILESTONES)
+    times.columns = [f"{m}_min" for m in MILESTONES]
+    times["decision_min"] = per.pick("last", "time_min", "decision")
     for asked in ("team_requested", "crew_requested"):  # a re-booked case is asked for again: the request that held
-        times[f"{asked}_min"] = _pick(last, "time_min", asked)
-    times["first_decision_min"] = _pick(first, "decided_min", "decision")
+        times[f"{asked}_min"] = per.pick("last", "time_min", asked)
+    times["first_decision_min"] = per.pick("first", "decided_min", "decision")
     dispatch = dispatch_decisions(sel)
     times["dispatch_decision_min"] = dispatch["time_min"]
     cases = cases.join(times, how="left").join(dispatch[["dispatch_urgency"]], how="left").reset_index()

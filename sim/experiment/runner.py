@@ -16,6 +16,7 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_complet
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -162,6 +163,17 @@ def executor(engine: str, workers: int, scheduler: str | None) -> Iterator[tuple
             stop_pool(pool)
             raise
         pool.shutdown(wait=True)
+
+
+def submit(fn: Callable[..., Any], *args: Any) -> Future:
+    """Run ``fn(*args)`` on the innermost :func:`shared_executor`'s pool (in this process, at once, when it
+    has none)."""
+    pool = _shared[-1][1][0] if _shared else None
+    if pool is None:
+        done: Future = Future()
+        done.set_result(fn(*args))
+        return done
+    return pool.submit(fn, *args)
 
 
 def ignore_interrupts() -> None:

@@ -133,16 +133,18 @@ REPORT_CASE_COLUMNS = ["replication", "case_id", "case_type", "hospital", "urgen
 """The cases-table columns the report reads for every charted case (the median cases are read whole)."""
 
 
-def load(folder: Path) -> RunData:
+def load(folder: Path, manifest: dict[str, Any] | None = None) -> RunData:
     """Read a results folder: the cases, waits and occupancy the charts and tables show.
 
     Cases, waits and occupancy are read for the first :data:`CHART_REPLICATIONS` only, and of the cases
     only :data:`REPORT_CASE_COLUMNS` (the median cases whole), so that the memory does not grow with
     the horizon or the replications.  A folder without ``waits.parquet`` or ``occupancy.parquet``
     (written by an older version) has them derived again from its event log, one replication at a
-    time.
+    time.  With ``manifest`` (at least its ``scenario``) given, the folder's is not read, nor its summary
+    (empty): enough to draw the charts of a folder still being written.
     """
-    manifest = store.read_json(folder)
+    summary = pd.DataFrame() if manifest is not None else store.read_table(folder, "summary")
+    manifest = manifest or store.read_json(folder)
     run = manifest["scenario"]["run"]
     start, end = 1440.0 * float(run.get("warmup_days", 0.0)), 1440.0 * float(run["horizon_days"])
     columns = [c for c in REPORT_CASE_COLUMNS if c in store.table_columns(folder, "cases")]
@@ -153,7 +155,7 @@ def load(folder: Path) -> RunData:
     home["team_away"] = occupancy.flag_team_away(home, occupancy.team_away_intervals(cases, end))
     occ = occupancy.pooled_occupancy(hourly, busiest_pools(resources))
     picked = median_cases(folder, cases, list(manifest["scenario"]["urgency"]))
-    return RunData(manifest, store.read_table(folder, "summary"), cases, resources, waits, home, occ, picked)
+    return RunData(manifest, summary, cases, resources, waits, home, occ, picked)
 
 
 def report_tables(folder: Path, cases: pd.DataFrame, start: float, end: float) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -211,6 +213,12 @@ def figures_for(folder: Path, data: RunData | None = None, svg: bool = False) ->
     inline PNG of each."""
     data = data or load(folder)
     return [{"name": n, "caption": c, "png": save_figure(f, folder, n, svg)} for n, c, f in draw_figures(data)]
+
+
+def draw_and_save(folder: Path, manifest: dict[str, Any], svg: bool = False) -> list[dict[str, str]]:
+    """:func:`figures_for` a folder whose manifest and summary are not written yet (``manifest``: at least
+    its ``scenario``); a task for a worker process."""
+    return figures_for(folder, load(folder, manifest), svg)
 
 
 def share_kpi(kpi: str) -> str:
@@ -347,15 +355,18 @@ def resource_rows(resources: pd.DataFrame, days: float) -> list[dict]:
     return agg.sort_values("utilisation", ascending=False).to_dict("records")
 
 
-def context(folder: Path, data: RunData, svg: bool = False) -> dict[str, Any]:
-    """Everything the template shows (drawing and saving the figures, with SVGs if ``svg``)."""
+def context(folder: Path, data: RunData, svg: bool = False,
+            figures: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """Everything the template shows (drawing and saving the figures, with SVGs if ``svg``, unless
+    ``figures`` were drawn already)."""
     m, sc = data.manifest, data.scenario
     key, every = kpi_rows(data.summary, data.targets, data.service_levels, data.fastest)
     flag_deteriorated(key, data.cases, list(data.targets))
     note = narrative.precision_note(data.summary, int(m["replications"]), float(m.get("precision", 0.05)))
     return {
         "m": m, "sc": sc, "targets": data.targets, "labels": data.labels, "kpis": key, "all_kpis": every,
-        "figures": figures_for(folder, data, svg), "resources": resource_rows(data.resources, data.days),
+        "figures": figures if figures is not None else figures_for(folder, data, svg),
+        "resources": resource_rows(data.resources, data.days),
         "outreach_waits": wait_rows(data, "outreach"), "home_waits": wait_rows(data, "home", HOME_WAIT_ROWS),
         "away": team_away_note(data.home), "shown_cases": shown_cases(data), "precision": note,
         "stress": narrative.stress_des(m, note),
@@ -380,15 +391,17 @@ def _num(x: Any, digits: int = 1) -> str:
     return "" if math.isnan(x) else f"{x:,.{digits}f}"
 
 
-def render(folder: Path, svg: bool = False) -> str:
-    """The report's HTML for a results folder (also writes its figures, with SVGs if ``svg``)."""
+def render(folder: Path, svg: bool = False, figures: list[dict[str, str]] | None = None) -> str:
+    """The report's HTML for a results folder (also writes its figures, with SVGs if ``svg``, unless
+    ``figures`` were drawn already by :func:`figures_for`)."""
     env = Environment(loader=PackageLoader("sim.report", "templates"), autoescape=select_autoescape(default=True))
     env.filters["num"] = _num
     env.filters["duration"] = charts.fmt_duration
-    return env.get_template("report.html.j2").render(**context(folder, load(folder), svg))
+    return env.get_template("report.html.j2").render(**context(folder, load(folder), svg, figures))
 
 
-def build_report(folder: str | Path, svg: bool = False) -> Path:
-    """Write ``figures/`` (PNG; SVG too with ``svg``) and ``report.html`` in a results folder from its tables."""
+def build_report(folder: str | Path, svg: bool = False, figures: list[dict[str, str]] | None = None) -> Path:
+    """Write ``figures/`` (PNG; SVG too with ``svg``) and ``report.html`` in a results folder from its tables
+    (``figures``: those :func:`figures_for` drew already, if it ran elsewhere)."""
     folder = Path(folder)
-    return store.write_text(folder, "report.html", render(folder, svg))
+    return store.write_text(folder, "report.html", render(folder, svg, figures))
