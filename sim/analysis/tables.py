@@ -212,7 +212,7 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     present = [columns["pathway"].notna(), *(per.pick("first", "time_min", e).notna() for e in ROW_EVENTS)]
     cases = pd.DataFrame(columns)[np.logical_or.reduce(present)]
     for name, (event, mark) in FLAG_EVENTS.items():
-        cases[name] = per.pick("marks", mark, event).reindex(cases.index).fillna(False).astype(bool)
+        cases[name] = per.pick("marks", mark, event).reindex(cases.index).eq(True).astype(bool)
     times = per.first["time_min"].reindex(columns=MILESTONES)
     times.columns = [f"{m}_min" for m in MILESTONES]
     times["decision_min"] = per.pick("last", "time_min", "decision")
