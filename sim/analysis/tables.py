@@ -168,10 +168,10 @@ class PerCase:
 
     def pick(self, how: str, column: str, event: str) -> pd.Series:
         """Column ``(column, event)`` of ``first``, ``last`` or ``marks`` (``how``), texts decoded; all empty
-        when no case had the event."""
+        (no mark) when no case had the event."""
         table = getattr(self, how)
         found = table[(column, event)] if (column, event) in table.columns else \
-            pd.Series(np.nan, index=table.index, dtype="float64")
+            pd.Series(False if how == "marks" else np.nan, index=table.index)
         if column not in self.texts:
             return found
         text = np.full(len(found), None, dtype=object)
@@ -212,7 +212,7 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     present = [columns["pathway"].notna(), *(per.pick("first", "time_min", e).notna() for e in ROW_EVENTS)]
     cases = pd.DataFrame(columns)[np.logical_or.reduce(present)]
     for name, (event, mark) in FLAG_EVENTS.items():
-        cases[name] = per.pick("marks", mark, event).reindex(cases.index).eq(True).astype(bool)
+        cases[name] = per.pick("marks", mark, event).reindex(cases.index).fillna(False).astype(bool)
     times = per.first["time_min"].reindex(columns=MILESTONES)
     times.columns = [f"{m}_min" for m in MILESTONES]
     times["decision_min"] = per.pick("last", "time_min", "decision")
