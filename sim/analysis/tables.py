@@ -222,23 +222,7 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     dispatch = dispatch_decisions(sel)
     times["dispatch_decision_min"] = dispatch["time_min"]
     cases = cases.join(times, how="left").join(dispatch[["dispatch_urgency"]], how="left").reset_index()
-    for name, (start, end) in INTERVALS.items():
-        cases[name] = cases[f"{end}_min"] - cases[f"{start}_min"]
-    # after a host-started caesarean the team arrives when she is already in theatre: no wait of a ready team
-    cases["ready_to_theatre_min"] = cases["ready_to_theatre_min"].where(~cases["host_started"])
-    cases["target_min"] = cases["urgency"].map(urgency_targets).astype("float64")
-    delivered = cases["decision_to_delivery_min"].notna()
-    cases["within_target"] = (cases["decision_to_delivery_min"] <= cases["target_min"]).where(delivered)
-    cases["status"] = np.where(cases["case_closed_min"].notna(), "completed", "in_progress")
-    reached = cases[[f"{m}_min" for m in MILESTONES]].notna().to_numpy()
-    last = reached.shape[1] - 1 - np.argmax(reached[:, ::-1], axis=1)
-    cases["stage"] = np.array(MILESTONES)[last]
-    cases["deteriorated"] = cases["deteriorated_min"].notna()
-    for col in ("case_type", "hospital", "urgency_initial", "urgency", "dispatch_urgency", "severity", "pathway",
-                "team", "team_home",
-                "nicu_hospital", "status", "stage"):
-        cases[col] = cases[col].astype("string")
-    return cases
+    return derived_columns(cases, urgency_targets)
 
 
 POOL_TABLE_EVENTS = ["capacity", "call_in", "call_in_arrival", "call_in_home", "overtime_start", "overtime_end",
@@ -268,6 +252,28 @@ class Steps:
         order = np.lexsort((self.time_min, self.pool))
         pool, time = self.pool[order], self.time_min[order]
         return pool, time, pd.Series(self.d[order]).groupby(pool).cumsum()
+
+
+def derived_columns(cases: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.DataFrame:
+    """The cases table's intervals, target, status, stage and flags from its milestones (``cases``: one row
+    per case with the ``<milestone>_min`` columns), text columns as ``string``; changes ``cases``."""
+    for name, (start, end) in INTERVALS.items():
+        cases[name] = cases[f"{end}_min"] - cases[f"{start}_min"]
+    # after a host-started caesarean the team arrives when she is already in theatre: no wait of a ready team
+    cases["ready_to_theatre_min"] = cases["ready_to_theatre_min"].where(~cases["host_started"])
+    cases["target_min"] = cases["urgency"].map(urgency_targets).astype("float64")
+    delivered = cases["decision_to_delivery_min"].notna()
+    cases["within_target"] = (cases["decision_to_delivery_min"] <= cases["target_min"]).where(delivered)
+    cases["status"] = np.where(cases["case_closed_min"].notna(), "completed", "in_progress")
+    reached = cases[[f"{m}_min" for m in MILESTONES]].notna().to_numpy()
+    last = reached.shape[1] - 1 - np.argmax(reached[:, ::-1], axis=1)
+    cases["stage"] = np.array(MILESTONES)[last]
+    cases["deteriorated"] = cases["deteriorated_min"].notna()
+    for col in ("case_type", "hospital", "urgency_initial", "urgency", "dispatch_urgency", "severity", "pathway",
+                "team", "team_home",
+                "nicu_hospital", "status", "stage"):
+        cases[col] = cases[col].astype("string")
+    return cases
 
 
 def _integrate(steps: Steps, start: float, end: float) -> pd.Series:
@@ -384,7 +390,12 @@ def _resources_one(pe: PoolEvents, horizon: float, warmup: float) -> pd.DataFram
     calls = (pe.event == "call_in") & (pe.time_min >= warmup)
     table["call_ins"] = pd.Series(pe.pool[calls]).value_counts()
     table.index = pe.pools.take(table.index)
-    table = table.reset_index()
+    return filled(table.reset_index())
+
+
+def filled(table: pd.DataFrame) -> pd.DataFrame:
+    """The resources table with its counts as whole numbers (0 for a pool nobody asked for) and an infinite
+    utilisation (busy without capacity) left empty."""
     fill = {"mean_queue": 0.0, "max_queue": 0, "requests": 0, "call_ins": 0, "not_granted": 0, "withdrawn": 0}
     table = table.fillna(fill)
     for col in ("requests", "call_ins", "not_granted", "withdrawn", "max_queue"):

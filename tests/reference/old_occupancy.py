@@ -11,21 +11,7 @@ from sim.analysis.occupancy import HOURS_PER_DAY, MIN_PER_HOUR, _pool_steps, ste
 
 def occupancy_by_hour(events: pd.DataFrame, pools: list[tuple[str, str]], start_min: float,
                       end_min: float) -> pd.DataFrame:
-    """Mean busy and available units of each pool by hour of day.
-
-    Parameters
-    ----------
-    events : the event log (one or more replications), in log order.
-    pools : ``(hospital, pool)`` pairs to measure.
-    start_min, end_min : the window averaged over (minutes); whole hours are used.
-
-    Returns
-    -------
-    One row per pool and hour, pools in the order asked: ``hospital, resource,
-    hour, busy_mean, available_mean, surge_mean`` (units, time averages over
-    the window's days and the replications; ``surge_mean``: newborns admitted
-    over a NICU's count, who hold no cot, on ``nicu_cot`` pools, else 0).
-    """
+    """The old whole-log occupancy: same inputs and columns as :func:`sim.analysis.occupancy.occupancy_by_hour`."""
     edges = np.arange(np.ceil(start_min / MIN_PER_HOUR), np.floor(end_min / MIN_PER_HOUR) + 1) * MIN_PER_HOUR
     hours = (edges[:-1] // MIN_PER_HOUR % HOURS_PER_DAY).astype(int)
     rows = []

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.analysis.tables import EVENT_COLUMNS, FLAGS, INTERVALS, MILESTONES, dispatch_decisions
+from sim.analysis.tables import EVENT_COLUMNS, FLAGS, MILESTONES, derived_columns, dispatch_decisions, filled
 
 
 def events_frame(rows: list[tuple], replication: int) -> pd.DataFrame:
@@ -46,15 +46,7 @@ def _flag(events: pd.DataFrame, name: str, detail: str | None = None, value: flo
 
 
 def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.DataFrame:
-    """One row per case per replication, with milestones, intervals, flags and status.
-
-    ``status`` is ``completed`` when the case closed before the horizon, else
-    ``in_progress``; ``stage`` names the last milestone reached either way.
-    ``team`` is the id of the team sent (outreach pathway) and
-    ``team_expected_arrival_min`` its expected arrival, in minutes from the
-    request, when it was chosen; ``team_home`` is the hospital whose staff
-    the team takes (its home; a dedicated team's own id: it takes nobody's).
-    """
+    """The old cases table, a filter of the whole log per column: as :func:`sim.analysis.tables.cases_table`."""
     ev = events[events["case_id"] >= 0]
     # the consultation's decision names the pathway; a deterioration before it logs a decision without one
     decided = ev[(ev["event"] == "decision") & (ev["detail"] != "")]
@@ -92,23 +84,7 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     dispatch = dispatch_decisions(ev)
     times["dispatch_decision_min"] = dispatch["time_min"]
     cases = cases.join(times, how="left").join(dispatch[["dispatch_urgency"]], how="left").reset_index()
-    for name, (start, end) in INTERVALS.items():
-        cases[name] = cases[f"{end}_min"] - cases[f"{start}_min"]
-    # after a host-started caesarean the team arrives when she is already in theatre: no wait of a ready team
-    cases["ready_to_theatre_min"] = cases["ready_to_theatre_min"].where(~cases["host_started"])
-    cases["target_min"] = cases["urgency"].map(urgency_targets).astype("float64")
-    delivered = cases["decision_to_delivery_min"].notna()
-    cases["within_target"] = (cases["decision_to_delivery_min"] <= cases["target_min"]).where(delivered)
-    cases["status"] = np.where(cases["case_closed_min"].notna(), "completed", "in_progress")
-    reached = cases[[f"{m}_min" for m in MILESTONES]].notna().to_numpy()
-    last = reached.shape[1] - 1 - np.argmax(reached[:, ::-1], axis=1)
-    cases["stage"] = np.array(MILESTONES)[last]
-    cases["deteriorated"] = cases["deteriorated_min"].notna()
-    for col in ("case_type", "hospital", "urgency_initial", "urgency", "dispatch_urgency", "severity", "pathway",
-                "team", "team_home",
-                "nicu_hospital", "status", "stage"):
-        cases[col] = cases[col].astype("string")
-    return cases
+    return derived_columns(cases, urgency_targets)  # unchanged: shared with the new table
 
 
 def _integrate(df: pd.DataFrame, delta: str, start: float, end: float) -> pd.Series:
@@ -149,14 +125,7 @@ def request_waits(events: pd.DataFrame, horizon_min: float) -> pd.DataFrame:
 
 
 def resources_table(events: pd.DataFrame, horizon_min: float, warmup_min: float = 0.0) -> pd.DataFrame:
-    """Per replication and pool: capacity, busy time, overtime, utilisation, queue and waits.
-
-    Busy, capacity, overtime and queue are integrals or time averages over
-    [warmup, horizon].  ``capacity_mean`` counts every unit present: on-duty
-    staff by the roster, called-in staff on site and staff on overtime (people
-    of an earlier shift finishing a job), so ``utilisation = busy_min /
-    (capacity_mean x span)`` never exceeds 1.
-    """
+    """The old resources table: same inputs and columns as :func:`sim.analysis.tables.resources_table`."""
     frames = []
     for rep, ev in events.groupby("replication", sort=True):
         frames.append(_resources_one(ev, horizon_min, warmup_min).assign(replication=rep))
@@ -210,10 +179,4 @@ def _resources_one(ev: pd.DataFrame, horizon: float, warmup: float) -> pd.DataFr
     call_ins = ev[(ev["event"] == "call_in") & (ev["time_min"] >= warmup)].groupby(
         ["hospital", "resource"], observed=True).size()
     table["call_ins"] = call_ins
-    table = table.reset_index()
-    fill = {"mean_queue": 0.0, "max_queue": 0, "requests": 0, "call_ins": 0, "not_granted": 0, "withdrawn": 0}
-    table = table.fillna(fill)
-    for col in ("requests", "call_ins", "not_granted", "withdrawn", "max_queue"):
-        table[col] = table[col].astype("int64")
-    table["utilisation"] = table["utilisation"].replace([np.inf, -np.inf], np.nan)
-    return table
+    return filled(table.reset_index())  # unchanged: shared with the new table
