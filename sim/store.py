@@ -457,10 +457,31 @@ def iter_table(folder: Path, name: str, columns: list[str] | None) -> Iterator[p
 
 
 def read_replications(folder: Path, name: str, first: int, columns: list[str] | None = None) -> pd.DataFrame:
-    """Rows of the first ``first`` replications of a parquet table (only their row groups are read)."""
+    """Rows of the first ``first`` replications of a parquet table (only their row groups are read, and
+    converted to pandas column by column, so the memory taken is little more than the table's)."""
     path = Path(folder) / f"{name}.parquet"
     with reading(path):
-        return pd.read_parquet(path, columns=columns, filters=[("replication", "<", first)])
+        parquet = pq.ParquetFile(path)
+        groups = _groups_before(parquet, first)
+        if groups is None:  # no statistics to choose row groups by
+            return pd.read_parquet(path, columns=columns, filters=[("replication", "<", first)])
+        table = parquet.read_row_groups(groups, columns=columns)
+    return table.to_pandas(self_destruct=True, split_blocks=True)
+
+
+def _groups_before(parquet: pq.ParquetFile, first: int) -> list[int] | None:
+    """The row groups whose ``replication`` is below ``first`` (a replication's part never shares a row group
+    with another's), or ``None`` where a row group has no statistics to tell."""
+    meta = parquet.metadata
+    column = parquet.schema_arrow.get_field_index("replication")
+    groups = []
+    for i in range(meta.num_row_groups):
+        stats = meta.row_group(i).column(column).statistics if column >= 0 else None
+        if stats is None or not stats.has_min_max:
+            return None
+        if stats.min < first:
+            groups.append(i)
+    return groups
 
 
 def table_columns(folder: Path, name: str) -> list[str]:

@@ -127,6 +127,8 @@ def busiest_pools(resources: pd.DataFrame, n: int = OCCUPANCY_POOLS) -> list[tup
     return [(str(h), str(r)) for h, r in mean.sort_values(ascending=False).head(n).index]
 
 
+HOME_COLUMNS = ["replication", "case_id", "hospital", "urgency", "decision_min", "decision_to_delivery_min"]
+"""The columns of the home emergencies the report keeps (with ``team_away``): the most numerous cases."""
 REPORT_CASE_COLUMNS = ["replication", "case_id", "case_type", "hospital", "urgency_initial", "urgency", "pathway",
                        "team_home", "decision_to_delivery_min", "deteriorated_min", "team_assembled_min",
                        "team_returned_min", *attribution.MILESTONE_COLUMNS]
@@ -151,7 +153,7 @@ def load(folder: Path, manifest: dict[str, Any] | None = None) -> RunData:
     cases = store.read_replications(folder, "cases", CHART_REPLICATIONS, columns)
     resources = store.read_table(folder, "resources")
     waits, hourly = report_tables(folder, cases, start, end)
-    home = cases[cases["case_type"] == "home"].copy()
+    home = cases.loc[cases["case_type"] == "home", HOME_COLUMNS]
     home["team_away"] = occupancy.flag_team_away(home, occupancy.team_away_intervals(cases, end))
     occ = occupancy.pooled_occupancy(hourly, busiest_pools(resources))
     picked = median_cases(folder, cases, list(manifest["scenario"]["urgency"]))
