@@ -104,7 +104,7 @@ def case_values(folder: Path, replications: list[int]) -> dict[str, pd.Series]:
     for rep in replications:
         for kpi, values in values_of(store.read_parts(folder, "values", [rep])).items():
             found.setdefault(kpi, []).append(pd.Series(values, index=np.full(len(values), rep), dtype="float64"))
-    return {kpi: pd.concat(parts) for kpi, parts in found.items()}
+    return {kpi: pd.concat(found.pop(kpi)) for kpi in list(found)}  # each KPI's parts freed once joined
 
 
 def finish_folder(folder: Path, n: int, precision: float, parts: store.PartsCombiner | None = None,
