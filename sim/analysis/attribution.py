@@ -321,12 +321,15 @@ def binding_summary(waits: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
     (share of ``cases`` with such a wait), ``mean_wait_min``, ``p90_wait_min``
     and ``total_wait_min``, sorted by total wait.
     """
-    keys = cases[["replication", "case_id"]]
-    sel = waits.merge(keys, on=["replication", "case_id"])
+    def key(table: pd.DataFrame) -> np.ndarray:  # one integer per case (case ids are far below 2**32)
+        return table["replication"].to_numpy(dtype="int64") * 2**32 + table["case_id"].to_numpy(dtype="int64")
+
+    keys = key(cases)
+    sel = waits[np.isin(key(waits), keys)]
     if sel.empty:
         return pd.DataFrame(columns=["step", "binding", "waits", "cases_pct", "mean_wait_min", "p90_wait_min",
                                      "total_wait_min"])
-    sel = sel.assign(case_key=sel["replication"].astype(str) + ":" + sel["case_id"].astype(str))
+    sel = sel.assign(case_key=key(sel))
     out = sel.groupby(["step", "binding"]).agg(
         waits=("wait_min", "size"), cases=("case_key", "nunique"), mean_wait_min=("wait_min", "mean"),
         p90_wait_min=("wait_min", lambda s: float(np.percentile(s, 90))), total_wait_min=("wait_min", "sum"),

@@ -326,7 +326,7 @@ def shown_cases(data: RunData) -> list[dict[str, Any]]:
 
 def wait_rows(data: RunData, case_type: str, limit: int | None = None) -> list[dict[str, Any]]:
     """What cases of one type wait for, with the binding pools in words."""
-    cases = data.cases[data.cases["case_type"] == case_type]
+    cases = data.cases.loc[data.cases["case_type"] == case_type, ["replication", "case_id"]]
     table = attribution.binding_summary(data.waits, cases)
     if limit:
         table = table.head(limit)
