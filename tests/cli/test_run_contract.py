@@ -127,6 +127,10 @@ def test_same_seed_gives_identical_tables_with_one_or_two_workers(results, resul
     for table in ("cases", "events", "waits", "occupancy"):  # combined in replication order however they finish
         pd.testing.assert_frame_equal(pd.read_parquet(results / f"{table}.parquet"),
                                       pd.read_parquet(results_two_workers / f"{table}.parquet"))
+    charts = sorted(p.name for p in (results / "figures").glob("*.png"))  # drawn here, and by a worker with two
+    assert charts == sorted(p.name for p in (results_two_workers / "figures").glob("*.png"))
+    for name in charts:
+        assert (results / "figures" / name).read_bytes() == (results_two_workers / "figures" / name).read_bytes()
 
 
 @pytest.mark.slow
