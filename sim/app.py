@@ -15,7 +15,8 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,10 +26,10 @@ import pandas as pd
 
 from sim import __version__, store
 from sim.analysis.feasibility import unserved_summary
-from sim.analysis.kpis import case_values as kpi_case_values
+from sim.analysis.kpis import values_of
 from sim.analysis.stats import pooled_shares, summarise
 from sim.experiment import workload
-from sim.experiment.runner import home_urgencies, run_replications
+from sim.experiment.runner import run_replications, shared_executor, submit
 from sim.scenario import Scenario, load_scenario, scenario_dict, scenario_hash
 from sim.scenario.feasibility import scenario_warnings
 from sim.scenario.load import titled
@@ -57,6 +58,8 @@ class RunOptions:
     lock: bool = True
     """Hold ``out.lock`` while writing; off only for a study's runs, inside the study's locked folder."""
     allow_large: bool = False
+    svg: bool = False
+    """Save every chart of the report as SVG too (PNG always)."""
 
 
 def safe_name(name: str) -> str:
@@ -89,53 +92,39 @@ def git_commit() -> str | None:
     return done.stdout.strip() or None if done.returncode == 0 else None
 
 
-def case_values(folder: Path, scenario: Scenario) -> dict[str, pd.Series]:
+def case_values(folder: Path, replications: list[int]) -> dict[str, pd.Series]:
     """Every case KPI's per-case values (:func:`sim.analysis.kpis.case_values`), pooled over replications.
 
     Each Series is indexed by the replication of its case, so statistics can
-    resample replications.  One replication's cases are read at a time and
-    only the numbers are kept: memory grows by 16 bytes per value, not by
-    whole table rows.
+    resample replications.  The values are those each replication stored as
+    its ``values`` part (:func:`sim.analysis.kpis.values_table`), read one
+    replication at a time: memory grows by 16 bytes per value.
     """
-    warmup = scenario.run.warmup_days * 1440.0
     found: dict[str, list[pd.Series]] = {}
-    for cases in _by_replication(store.iter_table(folder, "cases", None)):
-        rep = int(cases["replication"].iloc[0])
-        values = kpi_case_values(cases, list(scenario.urgency), warmup, home_urgencies(scenario),
-                                 list(scenario.outcomes))
-        for kpi, series in values.items():
-            found.setdefault(kpi, []).append(pd.Series(series.to_numpy(dtype="float64"),
-                                                       index=np.full(len(series), rep), dtype="float64"))
-    return {kpi: pd.concat(parts) for kpi, parts in found.items()}
+    for rep in replications:
+        for kpi, values in values_of(store.read_parts(folder, "values", [rep])).items():
+            found.setdefault(kpi, []).append(pd.Series(values, index=np.full(len(values), rep), dtype="float64"))
+    return {kpi: pd.concat(found.pop(kpi)) for kpi in list(found)}  # each KPI's parts freed once joined
 
 
-def _by_replication(groups: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """Row groups joined into one table per replication (a replication's part is one or more row groups,
-    written in replication order)."""
-    pending: list[pd.DataFrame] = []
-    for group in groups:
-        if pending and group["replication"].iloc[0] != pending[0]["replication"].iloc[0]:
-            yield pd.concat(pending, ignore_index=True)
-            pending = []
-        if len(group):
-            pending.append(group)
-    if pending:
-        yield pd.concat(pending, ignore_index=True)
-
-
-def finish_folder(folder: Path, scenario: Scenario, n: int, precision: float) -> pd.DataFrame:
-    """Combine parts into tables, write replications.csv and summary.csv; returns the summary.
+def finish_folder(folder: Path, n: int, precision: float, parts: store.PartsCombiner | None = None,
+                  combined: Callable[[], object] | None = None) -> pd.DataFrame:
+    """Combine parts into tables (finishing what ``parts`` combined while the replications ran), write
+    replications.csv and summary.csv; returns the summary.  ``combined`` is called once the tables are
+    combined, before the summary is worked out (to start the report's charts meanwhile).
 
     The parts stay: they are removed only once the complete folder is in place
     (:func:`sim.store.results_folder`), so a failure from here on leaves a resumable ``.partial``.
     """
     reps = list(range(n))
-    for table in ("events", "cases", "resources"):
-        store.combine_parts(folder, table, reps)
+    with parts or store.PartsCombiner(folder) as combiner:
+        combiner.finish(n)
+    if combined is not None:
+        combined()
     kpis = store.read_kpis(folder, reps)
     store.write_csv(folder, "replications.csv", kpis)
     shares = pooled_shares(store.read_parts(folder, "shares", reps))
-    summary = summarise(kpis, case_values(folder, scenario), precision=precision, shares=shares)
+    summary = summarise(kpis, case_values(folder, reps), precision=precision, shares=shares)
     store.write_csv(folder, "summary.csv", summary)
     store.write_csv(folder, "unserved.csv", store.read_parts(folder, "unserved", reps))
     return summary
@@ -185,11 +174,14 @@ def run_loaded(scenario: Scenario, opts: RunOptions, overrides: list[str] | None
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
     run_key = {"scenario_sha256": scenario_hash(scenario), "seed": seed, "ihsim_version": __version__,
                "part_tables": list(store.TABLES)}  # parts of a run that wrote other tables cannot be resumed
-    with store.results_folder(out, force=opts.force, resume=opts.resume, key=run_key, lock=opts.lock) as tmp:
+    pool = shared_executor(opts.engine, opts.workers, opts.scheduler) if Charts.wanted(opts) else nullcontext()
+    with (store.results_folder(out, force=opts.force, resume=opts.resume, key=run_key, lock=opts.lock) as tmp,
+          store.PartsCombiner(tmp) as parts, pool):
         done = store.finished_replications(tmp) if opts.resume else set()
         notes = warn_all(scenario_warnings(scenario))  # once the folder is ours: a refused run says only why
+        parts.add(done)
         runner: dict[str, Any] = {"workers": opts.workers, "engine": opts.engine, "scheduler": opts.scheduler,
-                  "progress": opts.progress}
+                                  "progress": opts.progress, "on_done": parts.add}
         if opts.max_replications:  # add replications until the headline KPIs meet the precision
             from sim.experiment.sequential import run_to_precision
 
@@ -197,7 +189,8 @@ def run_loaded(scenario: Scenario, opts: RunOptions, overrides: list[str] | None
             n, results = seq.n, seq.results
         else:
             results = run_replications(scenario, seed, n, tmp, skip=done, **runner)
-        finish_folder(tmp, scenario, n, opts.precision)
+        charts = Charts(tmp, scenario, opts)
+        finish_folder(tmp, n, opts.precision, parts, charts.start)
         notes += warn_all(unserved_summary(store.read_table(tmp, "unserved"), n))
         sim_events = sum(r.sim_events for r in results)
         store.write_json(tmp, "manifest.json",
@@ -209,8 +202,35 @@ def run_loaded(scenario: Scenario, opts: RunOptions, overrides: list[str] | None
         if opts.report:
             from sim.report import build_report
 
-            build_report(tmp)
+            build_report(tmp, opts.svg, charts.figures())
     return out
+
+
+class Charts:
+    """The report's charts, drawn by a worker of the run's process pool while this process summarises.
+
+    Only with the local engine and two workers or more (the pool is kept open for it by
+    :func:`run_loaded`); otherwise, and without a report, :meth:`figures` is ``None`` and the report
+    draws them itself.  The charts need the combined tables only, not the summary.
+    """
+
+    def __init__(self, folder: Path, scenario: Scenario, opts: RunOptions) -> None:
+        self.folder, self.scenario, self.opts = folder, scenario, opts
+        self.future: Any = None
+
+    @staticmethod
+    def wanted(opts: RunOptions) -> bool:
+        return opts.report and opts.engine == "local" and opts.workers > 1
+
+    def start(self) -> None:
+        if self.wanted(self.opts):
+            from sim.report.html import draw_and_save
+
+            self.future = submit(draw_and_save, self.folder, {"scenario": scenario_dict(self.scenario)},
+                                 self.opts.svg)
+
+    def figures(self) -> list[dict[str, str]] | None:
+        return None if self.future is None else self.future.result()
 
 
 def run_scenario(path: str | Path, overrides: list[str] | None, opts: RunOptions) -> Path:

@@ -214,8 +214,10 @@ def _warmup_series(folder: Path, manifest: dict[str, Any], pool: str | None, kpi
     return pool.replace(".", "_"), f"{resource.replace('_', ' ')}s in use at {hospital} (time average)", series
 
 
-def warmup(folder: Path, pool: str | None = None, kpi: str | None = None, bin_days: float = 1.0) -> WarmupReport:
-    """MSER-5 on the ensemble-averaged series; saves ``figures/warmup_<series>.png`` in ``folder``."""
+def warmup(folder: Path, pool: str | None = None, kpi: str | None = None, bin_days: float = 1.0,
+           svg: bool = False) -> WarmupReport:
+    """MSER-5 on the ensemble-averaged series; saves ``figures/warmup_<series>.png`` in ``folder`` (and the
+    SVG beside it with ``svg``)."""
     from sim.report.compare_charts import warmup_chart
     from sim.report.html import figure_file_name, save_figure
 
@@ -231,7 +233,7 @@ def warmup(folder: Path, pool: str | None = None, kpi: str | None = None, bin_da
         raise InputError(f"{folder}: {exc}; use a longer horizon or a shorter --bin-days") from None
     days = float(mean.index[result.truncate_obs])  # the first retained bin's start (bins may be empty)
     figure = figure_file_name(f"warmup_{name}")
-    save_figure(warmup_chart(per_rep, mean, result.statistic, days, bin_days, label), Path(folder), figure)
+    save_figure(warmup_chart(per_rep, mean, result.statistic, days, bin_days, label), Path(folder), figure, svg)
     return WarmupReport(name, days, result.reliable, Path(folder) / "figures" / f"{figure}.png")
 
 

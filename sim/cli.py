@@ -93,6 +93,7 @@ def _with_run_options(func: Callable[..., Any], out_default: str) -> Callable[..
         click.option("--force", is_flag=True, help="Replace an existing results folder."),
         click.option("--precision", type=FiniteFloatRange(0, 1, min_open=True), default=0.05, show_default=True,
                      help="Relative CI half-width asked of each KPI."),
+        click.option("--svg", is_flag=True, help="Save every chart as SVG too (beside its PNG, in figures/)."),
         click.option("--yes", "allow_large", is_flag=True,
                      help="Run work beyond the sane limits (more than 10,000 scenario runs or 5 million expected "
                           "cases, or more than 4 workers per CPU); its size is said before it starts."),
@@ -175,14 +176,15 @@ def schema(out: Path | None, resolved: bool) -> None:
 
 @cli.command()
 @click.argument("results_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--svg", is_flag=True, help="Save every chart as SVG too (beside its PNG, in figures/).")
 @handle_errors
-def report(results_dir: Path) -> None:
+def report(results_dir: Path, svg: bool) -> None:
     """Rebuild the charts, report and results.xlsx of RESULTS_DIR without rerunning: report.html of a run's
     folder, comparison.html of a compare or sweep folder."""
     from sim.report import rebuild_report
 
     with lock_results(results_dir):
-        out = rebuild_report(results_dir)
+        out = rebuild_report(results_dir, svg)
     assert out is not None  # lock_results took only a results or comparison folder
     say(f"report:   {out[0]}\nworkbook: {out[1]}")
 
@@ -341,13 +343,14 @@ def regress(baseline_dir: Path, candidate_dir: Path, mode: str, alpha: float, to
 @click.option("--kpi", default=None, help="Instead, a case interval KPI, e.g. home_decision_to_delivery_min.")
 @click.option("--bin-days", type=FiniteFloatRange(0, min_open=True), default=1.0, show_default=True,
               help="Width of the series' bins (days); at most 100,000 bins over the horizon.")
+@click.option("--svg", is_flag=True, help="Save the chart as SVG too (beside its PNG).")
 @handle_errors
-def warmup(results_dir: Path, pool: str | None, kpi: str | None, bin_days: float) -> None:
+def warmup(results_dir: Path, pool: str | None, kpi: str | None, bin_days: float, svg: bool) -> None:
     """Suggest a warm-up for RESULTS_DIR by MSER-5 and save its chart."""
     from sim.checks import warmup as diagnose
 
     with lock_results(results_dir):  # the chart is saved in the folder
-        found = diagnose(results_dir, pool, kpi, bin_days)
+        found = diagnose(results_dir, pool, kpi, bin_days, svg)
     say(f"MSER-5 on {found.series}: warm-up of {found.warmup_days:g} days")
     if not found.reliable:
         click.echo("warning: the minimum is at the end of the searched half; the horizon may be too short")

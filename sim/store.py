@@ -11,16 +11,17 @@ skip them after a failure at any point.  Who may write or replace a folder
 Layout of a finished folder::
 
     manifest.json  events.parquet  cases.parquet  resources.parquet
-    replications.csv  summary.csv  unserved.csv  [sequential.json]
-    results.xlsx  figures/*.png|svg  report.html
+    waits.parquet  occupancy.parquet  replications.csv  summary.csv  unserved.csv
+    [sequential.json]  results.xlsx  figures/*.png[|svg]  report.html
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
+from itertools import takewhile
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,9 +33,14 @@ from sim import __version__, folders
 from sim.errors import InputError, first_line
 from sim.folders import RUN_KEY, FolderError, suffixed
 
-TABLES = ("events", "cases", "resources", "unserved", "shares", "kpis")
+TABLES = ("events", "cases", "resources", "unserved", "shares", "values", "waits", "occupancy", "kpis")
 """Per-replication parts; ``kpis`` become ``replications.csv``, ``unserved`` becomes
-``unserved.csv`` (requests still waiting at the horizon), the rest parquet files."""
+``unserved.csv`` (requests still waiting at the horizon), ``shares`` and ``values`` (the per-case values
+of the KPIs that are means over cases) go into ``summary.csv``, the rest (:data:`COMBINED`) parquet
+files."""
+COMBINED = ("events", "cases", "resources", "waits", "occupancy")
+"""Parts combined into one parquet file each: ``waits`` and ``occupancy`` are what the report derives
+from the event log, computed replication by replication where the replications run."""
 COMPRESSION = "zstd"
 WORKBOOK = "results.xlsx"
 """The Excel workbook of every folder kind (run, compare, sweep): :mod:`sim.report.workbook` builds it."""
@@ -231,6 +237,79 @@ def combine_parts(folder: Path, table: str, replications: list[int]) -> Path:
     return out
 
 
+class PartsCombiner:
+    """Combine the parts of :data:`COMBINED` into the folder's parquet files while replications still run.
+
+    :meth:`add` is told which replications have finished; each is appended, in replication order, as
+    soon as every earlier one is, one part in memory at a time.  The file has the schema of the first
+    part; a table whose later part would change it (a column empty in the first replication, say) is
+    combined again from all its parts by :func:`combine_parts` in :meth:`finish`, so the files are the
+    same as :func:`combine_parts` writes either way.  Use it as a context manager: files left
+    unfinished are closed (and never put in place) on the way out.
+    """
+
+    def __init__(self, folder: Path, tables: tuple[str, ...] = COMBINED) -> None:
+        self.folder, self.tables = Path(folder), tables
+        self.next = 0
+        self.finished: set[int] = set()
+        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.redo: set[str] = set()
+
+    def __enter__(self) -> PartsCombiner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for writer in self.writers.values():
+            writer.close()
+        self.writers.clear()
+
+    def add(self, replications: Iterable[int]) -> None:
+        """Note ``replications`` as finished (their parts are all written) and append what can be."""
+        self.finished.update(replications)
+        while self.next in self.finished and self._visible(self.next):
+            for table in self.tables:
+                self._append(table, self.next)
+            self.next += 1
+
+    def _visible(self, replication: int) -> bool:
+        """Whether this process sees the replication's parts (a worker elsewhere may write them where it
+        cannot: then they are left to :meth:`finish`, after the run has checked them)."""
+        return all(_part_path(self.folder, t, replication).is_file() for t in self.tables)
+
+    def _tmp(self, table: str) -> Path:
+        return self.folder / f"{table}.parquet.tmp"
+
+    def _append(self, table: str, replication: int) -> None:
+        if table in self.redo:
+            return
+        path = _part_path(self.folder, table, replication)
+        part = pq.read_table(path)
+        writer = self.writers.get(table)
+        if writer is None:
+            writer = self.writers[table] = pq.ParquetWriter(self._tmp(table), part.schema.remove_metadata(),
+                                                            compression=COMPRESSION)
+        if pa.unify_schemas([writer.schema, part.schema], promote_options="permissive") != writer.schema:
+            self.redo.add(table)  # combined again from every part at the end
+            self.writers.pop(table).close()
+            return
+        writer.write_table(part.cast(writer.schema))
+
+    def finish(self, n: int) -> None:
+        """Append the rest of replications ``0..n-1`` (all finished by now) and put every file in place."""
+        if self.next > n:  # more were appended than the run kept
+            self.redo.update(self.tables)
+        self.add(range(n))
+        for table in self.tables:
+            writer = self.writers.pop(table, None)
+            if writer is None or table in self.redo:
+                if writer is not None:
+                    writer.close()
+                combine_parts(self.folder, table, list(range(n)))
+                continue
+            writer.close()
+            self._tmp(table).replace(self.folder / f"{table}.parquet")
+
+
 def read_parts(folder: Path, table: str, replications: list[int]) -> pd.DataFrame:
     """The parts of a small per-replication table (``unserved``), in replication order."""
     frames = [pd.read_parquet(f) for f in _part_files(Path(folder), table, replications)]
@@ -378,10 +457,70 @@ def iter_table(folder: Path, name: str, columns: list[str] | None) -> Iterator[p
 
 
 def read_replications(folder: Path, name: str, first: int, columns: list[str] | None = None) -> pd.DataFrame:
-    """Rows of the first ``first`` replications of a parquet table (only their row groups are read)."""
+    """Rows of the first ``first`` replications of a parquet table (only their row groups are read, and
+    converted to pandas column by column, so the memory taken is little more than the table's)."""
     path = Path(folder) / f"{name}.parquet"
     with reading(path):
-        return pd.read_parquet(path, columns=columns, filters=[("replication", "<", first)])
+        parquet = pq.ParquetFile(path)
+        groups = _groups_before(parquet, first)
+        if groups is None:  # no statistics to choose row groups by
+            return pd.read_parquet(path, columns=columns, filters=[("replication", "<", first)])
+        table = parquet.read_row_groups(groups, columns=columns)
+    return table.to_pandas(self_destruct=True, split_blocks=True)
+
+
+def _groups_before(parquet: pq.ParquetFile, first: int) -> list[int] | None:
+    """The row groups whose ``replication`` is below ``first`` (a replication's part never shares a row group
+    with another's), or ``None`` where a row group has no statistics to tell."""
+    meta = parquet.metadata
+    column = parquet.schema_arrow.get_field_index("replication")
+    groups = []
+    for i in range(meta.num_row_groups):
+        stats = meta.row_group(i).column(column).statistics if column >= 0 else None
+        if stats is None or not stats.has_min_max:
+            return None
+        if stats.min < first:
+            groups.append(i)
+    return groups
+
+
+def table_columns(folder: Path, name: str) -> list[str]:
+    """The column names of a parquet table of a results folder (its footer only is read)."""
+    path = Path(folder) / f"{name}.parquet"
+    with reading(path):
+        return list(pq.read_schema(path).names)
+
+
+def read_rows(folder: Path, name: str, keys: list[tuple[int, int]]) -> pd.DataFrame:
+    """The rows of a parquet table with these ``(replication, case_id)`` (only their row groups are read)."""
+    path = Path(folder) / f"{name}.parquet"
+    wanted = [[("replication", "==", r), ("case_id", "==", c)] for r, c in keys]
+    with reading(path):
+        return pd.read_parquet(path, filters=wanted)
+
+
+def by_replication(groups: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Row groups (of :func:`iter_table`) joined into one table per replication (a replication's part is
+    one or more row groups, written in replication order)."""
+    pending: list[pd.DataFrame] = []
+    for group in groups:
+        if pending and group["replication"].iloc[0] != pending[0]["replication"].iloc[0]:
+            yield pd.concat(pending, ignore_index=True)
+            pending = []
+        if len(group):
+            pending.append(group)
+    if pending:
+        yield pd.concat(pending, ignore_index=True)
+
+
+def iter_replications(folder: Path, name: str, first: int, columns: list[str] | None = None
+                      ) -> Iterator[pd.DataFrame]:
+    """A parquet table of a results folder one replication at a time, for replications ``0..first-1``
+    (reading stops at the first row group of a later one)."""
+    if columns is not None and "replication" not in columns:
+        columns = ["replication", *columns]
+    groups = takewhile(lambda g: not len(g) or g["replication"].iloc[0] < first, iter_table(folder, name, columns))
+    yield from by_replication(groups)
 
 
 def copy_files(src: Path, dst: Path, names: list[str]) -> None:

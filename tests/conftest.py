@@ -10,8 +10,8 @@ from sim.scenario import Scenario, load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
-RESULT_FILES = ["manifest.json", "events.parquet", "cases.parquet", "resources.parquet", "replications.csv",
-                "summary.csv", "unserved.csv", "results.xlsx", "report.html"]
+RESULT_FILES = ["manifest.json", "events.parquet", "cases.parquet", "resources.parquet", "waits.parquet",
+                "occupancy.parquet", "replications.csv", "summary.csv", "unserved.csv", "results.xlsx", "report.html"]
 """Every file of a finished results folder (docs/results.md), figures aside."""
 
 

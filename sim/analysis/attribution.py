@@ -68,20 +68,30 @@ def free_levels(events: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray,
     until the next change.
     """
     ev = events[events["event"].isin(POOL_EVENTS)]
-    key = ev["hospital"].astype(str) + "/" + ev["resource"].astype(str)
-    value = ev["value"].astype(float)
-    is_cap = ev["event"] == "capacity"
-    cap_step = value.where(is_cap).groupby(key[is_cap]).diff().fillna(value.where(is_cap))
-    sign = ev["event"].map({"call_in_arrival": 1.0, "call_in_home": -1.0, "overtime_start": 1.0,
-                            "overtime_end": -1.0, "acquire": -1.0, "release": 1.0})
-    unit = ev["event"].isin(["call_in_arrival", "call_in_home"])
-    delta = np.where(is_cap, cap_step.reindex(ev.index).fillna(0.0), sign * np.where(unit, 1.0, value))
-    frame = pd.DataFrame({"key": key, "row": ev.index.to_numpy(), "time": ev["time_min"].to_numpy(),
-                          "delta": delta})
+    code, names = pool_codes(ev)
+    event, value = ev["event"].to_numpy(dtype=object), ev["value"].to_numpy(dtype=float)
+    is_cap = event == "capacity"
+    signs = {"call_in_arrival": 1.0, "call_in_home": -1.0, "overtime_start": 1.0, "overtime_end": -1.0,
+             "acquire": -1.0, "release": 1.0}
+    sign = np.select([event == name for name in signs], list(signs.values()), np.nan)
+    unit = (event == "call_in_arrival") | (event == "call_in_home")
+    delta = sign * np.where(unit, 1.0, value)
+    capacity = pd.Series(value[is_cap])
+    delta[is_cap] = capacity.groupby(code[is_cap]).diff().fillna(capacity).to_numpy()  # each change of capacity
+    rows, times = ev.index.to_numpy(), ev["time_min"].to_numpy()
+    order = np.argsort(code, kind="stable")  # pool by pool, log order kept within each
+    bounds = np.flatnonzero(np.diff(code[order])) + 1
     out = {}
-    for name, grp in frame.groupby("key", sort=False):
-        out[str(name)] = (grp["row"].to_numpy(), grp["time"].to_numpy(), grp["delta"].cumsum().to_numpy())
+    for idx in np.split(order, bounds) if len(order) else []:
+        out[names[code[idx[0]]]] = (rows[idx], times[idx], pd.Series(delta[idx]).cumsum().to_numpy())
     return out
+
+
+def pool_codes(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, names)``: each row's pool as an integer, and the pool names (``HOSPITAL/pool``) by code."""
+    groups = events.groupby(["hospital", "resource"], sort=True, observed=True)
+    names = np.array([f"{h}/{r}" for h, r in groups.size().index], dtype=object)
+    return groups.ngroup().to_numpy(), names
 
 
 def pool_requests(events: pd.DataFrame) -> pd.DataFrame:
@@ -94,18 +104,22 @@ def pool_requests(events: pd.DataFrame) -> pd.DataFrame:
     end in that pool (the broker takes a grant's pools at once, and one case
     never queues the same pool twice at once).
     """
-    ev = events
-    keys = ["case_id", "pool"]
-    sel = ev[ev["event"].isin(["request", "acquire", "withdraw"])]
-    sel = sel.assign(pool=sel["hospital"].astype(str) + "/" + sel["resource"].astype(str), row=sel.index)
-    req = sel[sel["event"] == "request"][[*keys, "value", "row", "time_min"]]
-    end = sel[sel["event"] != "request"][[*keys, "event", "row", "time_min"]]
+    keys = ["case_id", "code"]
+    sel = events[events["event"].isin(["request", "acquire", "withdraw"])]
+    code, names = pool_codes(sel)
+    sel = pd.DataFrame({"case_id": sel["case_id"].to_numpy(), "code": code,
+                        "event": sel["event"].to_numpy(dtype=object), "value": sel["value"].to_numpy(),
+                        "row": sel.index.to_numpy(), "time_min": sel["time_min"].to_numpy()})
+    is_request = sel["event"] == "request"
+    req = sel[is_request][[*keys, "value", "row", "time_min"]]
+    end = sel[~is_request][[*keys, "event", "row", "time_min"]]
     req = req.assign(k=req.groupby(keys).cumcount())
     end = end.assign(k=end.groupby(keys).cumcount())
     out = req.merge(end, on=[*keys, "k"], how="left", suffixes=("_request", "_end"))
     granted, withdrawn = out["event"] == "acquire", out["event"] == "withdraw"
     return pd.DataFrame({
-        "case_id": out["case_id"], "pool": out["pool"], "need": out["value"], "request_row": out["row_request"],
+        "case_id": out["case_id"], "pool": names[out["code"].to_numpy()], "need": out["value"],
+        "request_row": out["row_request"],
         "request_min": out["time_min_request"], "acquire_row": out["row_end"].where(granted),
         "acquire_min": out["time_min_end"].where(granted), "withdraw_row": out["row_end"].where(withdrawn),
         "withdraw_min": out["time_min_end"].where(withdrawn)})
@@ -307,12 +321,15 @@ def binding_summary(waits: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
     (share of ``cases`` with such a wait), ``mean_wait_min``, ``p90_wait_min``
     and ``total_wait_min``, sorted by total wait.
     """
-    keys = cases[["replication", "case_id"]]
-    sel = waits.merge(keys, on=["replication", "case_id"])
+    def key(table: pd.DataFrame) -> np.ndarray:  # one integer per case (case ids are far below 2**32)
+        return table["replication"].to_numpy(dtype="int64") * 2**32 + table["case_id"].to_numpy(dtype="int64")
+
+    keys = key(cases)
+    sel = waits[np.isin(key(waits), keys)]
     if sel.empty:
         return pd.DataFrame(columns=["step", "binding", "waits", "cases_pct", "mean_wait_min", "p90_wait_min",
                                      "total_wait_min"])
-    sel = sel.assign(case_key=sel["replication"].astype(str) + ":" + sel["case_id"].astype(str))
+    sel = sel.assign(case_key=key(sel))
     out = sel.groupby(["step", "binding"]).agg(
         waits=("wait_min", "size"), cases=("case_key", "nunique"), mean_wait_min=("wait_min", "mean"),
         p90_wait_min=("wait_min", lambda s: float(np.percentile(s, 90))), total_wait_min=("wait_min", "sum"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pandas as pd
 
 from sim.analysis.case_kpis import home_counts, home_values, outreach_values, staff_left_at_home, target_shares
@@ -230,22 +231,48 @@ def case_values(cases: pd.DataFrame, urgencies: list[str], warmup_min: float = 0
     return out
 
 
+def values_table(values: dict[str, pd.Series]) -> pd.DataFrame:
+    """:func:`case_values` of one replication as a table: ``kpi``, ``value`` (float64) and ``i``, the
+    value's position among its KPI's; each KPI also has one row with ``i`` = -1 (and no value), so a KPI
+    without a case is kept.  :func:`values_of` reads it back."""
+    kpis, numbers, positions = [], [], []
+    for kpi, series in values.items():
+        kpis += [kpi] * (len(series) + 1)
+        numbers.append(np.concatenate(([np.nan], series.to_numpy(dtype="float64"))))
+        positions.append(np.arange(-1, len(series)))
+    if not kpis:
+        return pd.DataFrame({"kpi": pd.Series(dtype=object), "value": pd.Series(dtype="float64"),
+                             "i": pd.Series(dtype="int64")})
+    return pd.DataFrame({"kpi": kpis, "value": np.concatenate(numbers), "i": np.concatenate(positions)})
+
+
+def values_of(table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """KPI -> its values in order, from a :func:`values_table` (KPIs in the table's order)."""
+    out = {}
+    for kpi, rows in table.groupby("kpi", sort=False):
+        out[str(kpi)] = rows.loc[rows["i"] >= 0, "value"].to_numpy(dtype="float64")
+    return out
+
+
 def replication_kpis(cases: pd.DataFrame, resources: pd.DataFrame, urgencies: list[str],
                      warmup_min: float = 0.0, events: pd.DataFrame | None = None,
                      staff_roles: list[str] | None = None, home_urgencies: list[str] | None = None,
                      horizon_min: float | None = None, teams: list[str] | None = None,
                      home_hospitals: list[str] | None = None,
-                     proxies: list[OutcomeProxy] | None = None) -> dict[str, float]:
+                     proxies: list[OutcomeProxy] | None = None,
+                     values: dict[str, pd.Series] | None = None) -> dict[str, float]:
     """Every KPI of one replication.  Cases created in the warm-up are left out.
 
-    The means over cases come from :func:`case_values`; with ``events`` and
+    The means over cases come from :func:`case_values` (``values``, when already computed with the same
+    arguments); with ``events`` and
     ``staff_roles`` the fewest staff left at home while a team is away too
     (:func:`sim.analysis.case_kpis.staff_left_at_home`).  With ``horizon_min``
     and ``teams`` (team ids): ``utilisation_team@<id>``, the share of the
     observed time each team is away.  With two or more ``home_hospitals``:
     each one's home emergencies' KPIs, suffixed ``@<hospital>``.
     """
-    values = case_values(cases, urgencies, warmup_min, home_urgencies, proxies)
+    if values is None:
+        values = case_values(cases, urgencies, warmup_min, home_urgencies, proxies)
     out = {kpi: _mean(v) for kpi, v in values.items()}
     all_cases = cases
     cases = cases[cases["case_created_min"] >= warmup_min]

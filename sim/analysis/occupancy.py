@@ -54,6 +54,70 @@ def _surge_steps(ev: pd.DataFrame) -> pd.DataFrame:
         ["hospital", "resource", "time_min", "busy", "available", "surge"]]
 
 
+OCCUPANCY_COLUMNS = ["hospital", "resource", "hour", "available_mean", "busy_mean", "surge_mean"]
+MEASURES = {"busy": "busy_mean", "available": "available_mean", "surge": "surge_mean"}
+
+
+def hourly_occupancy(events: pd.DataFrame, start_min: float, end_min: float) -> pd.DataFrame:
+    """Mean busy and available units of every pool by hour of day, for one replication.
+
+    Parameters
+    ----------
+    events : one replication's event log, in log order.
+    start_min, end_min : the window averaged over (minutes); whole hours are used.
+
+    Returns
+    -------
+    One row per pool (with an event) and hour of day: ``hospital, resource, hour, available_mean,
+    busy_mean, surge_mean`` (units, time averages over the window's days) and ``hours`` (how many
+    whole hours of the window fall at that hour of day: the weight of the row when replications are
+    pooled by :func:`pooled_occupancy`).
+    """
+    edges = np.arange(np.ceil(start_min / MIN_PER_HOUR), np.floor(end_min / MIN_PER_HOUR) + 1) * MIN_PER_HOUR
+    if len(edges) < 2:
+        return pd.DataFrame(columns=[*OCCUPANCY_COLUMNS, "hours"])
+    hour = (edges[:-1] // MIN_PER_HOUR % HOURS_PER_DAY).astype(int)
+    hours = np.bincount(hour, minlength=HOURS_PER_DAY)
+    seen = hours > 0
+    pools: list[tuple[str, str]] = []
+    means: dict[str, list[np.ndarray]] = {column: [] for column in MEASURES.values()}
+    for (hosp, res), grp in _pool_steps(events).groupby(["hospital", "resource"], observed=True, sort=False):
+        pools.append((str(hosp), str(res)))
+        times = grp["time_min"].to_numpy(dtype=float)
+        for measure, column in MEASURES.items():
+            per_hour = np.diff(step_integral(times, grp[measure].cumsum().to_numpy(), edges)) / MIN_PER_HOUR
+            means[column].append(np.bincount(hour, weights=per_hour, minlength=HOURS_PER_DAY)[seen] / hours[seen])
+    k = int(seen.sum())
+    table = pd.DataFrame({"hospital": np.repeat([h for h, _ in pools], k).astype(object),
+                          "resource": np.repeat([r for _, r in pools], k).astype(object),
+                          "hour": np.tile(np.flatnonzero(seen), len(pools))})
+    for column, parts in means.items():
+        table[column] = np.concatenate(parts) if parts else np.array([], dtype=float)
+    table["hours"] = np.tile(hours[seen], len(pools))
+    return table[[*OCCUPANCY_COLUMNS, "hours"]]
+
+
+def pooled_occupancy(hourly: pd.DataFrame, pools: list[tuple[str, str]]) -> pd.DataFrame:
+    """Replications' :func:`hourly_occupancy` tables pooled: each pool's and hour's mean over every
+    whole hour of every replication (means weighted by ``hours``), for ``pools`` in the order asked.
+
+    Returns ``hospital, resource, hour, available_mean, busy_mean, surge_mean``.
+    """
+    rank = {pool: i for i, pool in enumerate(pools)}
+    hourly = hourly.assign(hospital=hourly["hospital"].astype(str), resource=hourly["resource"].astype(str))
+    wanted = [(h, r) in rank for h, r in zip(hourly["hospital"], hourly["resource"], strict=True)]
+    sel = hourly[np.array(wanted, dtype=bool)]
+    if sel.empty:
+        return pd.DataFrame(columns=OCCUPANCY_COLUMNS)
+    weight = sel["hours"].astype(float)
+    sums = sel[list(MEASURES.values())].mul(weight, axis=0).assign(hours=weight)
+    table = sums.groupby([sel["hospital"], sel["resource"], sel["hour"].astype(int)]).sum().reset_index()
+    for column in MEASURES.values():
+        table[column] = table[column] / table["hours"]
+    order = [rank[(h, r)] for h, r in zip(table["hospital"], table["resource"], strict=True)]
+    return table.assign(_order=order).sort_values(["_order", "hour"], ignore_index=True)[OCCUPANCY_COLUMNS]
+
+
 def occupancy_by_hour(events: pd.DataFrame, pools: list[tuple[str, str]], start_min: float,
                       end_min: float) -> pd.DataFrame:
     """Mean busy and available units of each pool by hour of day.
@@ -67,35 +131,14 @@ def occupancy_by_hour(events: pd.DataFrame, pools: list[tuple[str, str]], start_
     Returns
     -------
     One row per pool and hour, pools in the order asked: ``hospital, resource,
-    hour, busy_mean, available_mean, surge_mean`` (units, time averages over
+    hour, available_mean, busy_mean, surge_mean`` (units, time averages over
     the window's days and the replications; ``surge_mean``: newborns admitted
     over a NICU's count, who hold no cot, on ``nicu_cot`` pools, else 0).
     """
-    edges = np.arange(np.ceil(start_min / MIN_PER_HOUR), np.floor(end_min / MIN_PER_HOUR) + 1) * MIN_PER_HOUR
-    hours = (edges[:-1] // MIN_PER_HOUR % HOURS_PER_DAY).astype(int)
-    rows = []
     reps = events.groupby("replication", sort=True) if "replication" in events else [(0, events)]
-    wanted = set(pools)
-    for _, ev in reps:
-        steps = _pool_steps(ev)
-        for (hosp, res), grp in steps.groupby(["hospital", "resource"], observed=True, sort=False):
-            if (hosp, res) not in wanted or len(edges) < 2:
-                continue
-            times = grp["time_min"].to_numpy(dtype=float)
-            for measure in ("busy", "available", "surge"):
-                per_hour = np.diff(step_integral(times, grp[measure].cumsum().to_numpy(), edges)) / MIN_PER_HOUR
-                rows.append(pd.DataFrame({"hospital": hosp, "resource": res, "measure": measure,
-                                          "hour": hours, "units": per_hour}))
-    if not rows:
-        return pd.DataFrame(columns=["hospital", "resource", "hour", "busy_mean", "available_mean", "surge_mean"])
-    table = pd.concat(rows).pivot_table(index=["hospital", "resource", "hour"], columns="measure", values="units",
-                                        aggfunc="mean", observed=True)
-    table = table.rename(columns={"busy": "busy_mean", "available": "available_mean", "surge": "surge_mean"})
-    table = table.reset_index()
-    table.columns.name = None
-    rank = {pool: i for i, pool in enumerate(pools)}
-    order = [rank[(h, r)] for h, r in zip(table["hospital"], table["resource"], strict=True)]
-    return table.assign(_order=order).sort_values(["_order", "hour"], ignore_index=True).drop(columns="_order")
+    hourly = [hourly_occupancy(ev, start_min, end_min) for _, ev in reps]
+    return pooled_occupancy(pd.concat(hourly, ignore_index=True) if hourly else
+                            pd.DataFrame(columns=[*OCCUPANCY_COLUMNS, "hours"]), pools)
 
 
 def team_away_intervals(cases: pd.DataFrame, end_min: float = np.inf) -> pd.DataFrame:

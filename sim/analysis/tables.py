@@ -6,8 +6,12 @@ minutes from the start of the run; intervals are minutes (``*_min``).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from operator import itemgetter
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 EVENT_COLUMNS = ["replication", "case_id", "time_min", "event", "hospital", "resource", "value", "detail"]
 
@@ -66,40 +70,114 @@ theatre (the minimum resuscitation of an urgent mother, the capped
 stabilisation of a booked one).
 """
 
+NUMBER_TYPES = {"case_id": np.int64, "time_min": np.float64, "value": np.float64}
+"""The numeric columns of the event log and their types; the others are text."""
+
 FLAGS = ("nicu_diverted", "nicu_surge", "icu_bed_wait", "host_started", "deteriorated_in_transit")
 """Boolean columns of the cases table (False when the event did not happen)."""
 
 
 def events_frame(rows: list[tuple], replication: int) -> pd.DataFrame:
-    """The model's rows as a typed DataFrame with a ``replication`` column."""
-    df = pd.DataFrame.from_records(rows, columns=EVENT_COLUMNS[1:])
-    df.insert(0, "replication", np.int32(replication))
-    df["case_id"] = df["case_id"].astype("int64")
-    df["time_min"] = df["time_min"].astype("float64")
-    df["value"] = df["value"].astype("float64")
-    for col in ("event", "hospital", "resource", "detail"):
-        df[col] = df[col].astype("string")
-    return df
+    """The model's rows as a typed DataFrame with a ``replication`` column.
+
+    Built column by column: ``replication`` int32, ``case_id`` int64, ``time_min`` and ``value`` float64,
+    the text columns pandas ``string`` (Arrow-backed, written to parquet as ``large_string``).
+    """
+    n = len(rows)
+    data: dict[str, object] = {"replication": np.full(n, replication, dtype=np.int32)}
+    for i, name in enumerate(EVENT_COLUMNS[1:]):
+        column = map(itemgetter(i), rows)
+        if name in NUMBER_TYPES:
+            data[name] = np.fromiter(column, dtype=NUMBER_TYPES[name], count=n)
+        else:
+            data[name] = pd.arrays.ArrowStringArray(pa.array(column, type=pa.large_string(), size=n))
+    return pd.DataFrame(data)
 
 
-def _first(events: pd.DataFrame, name: str, column: str) -> pd.Series:
-    sel = events[events["event"] == name]
-    return sel.groupby(["replication", "case_id"])[column].first()
+CASE_EVENTS = [*MILESTONES, "urgency", "severity", "team_chosen", "surgery_scheduled"]
+"""The events the cases table is built from (besides the requests that date the dispatch decision)."""
+
+ATTRIBUTES = {
+    "case_type": ("first", "case_created", "detail"),
+    "hospital": ("first", "case_created", "hospital"),
+    "gestation_weeks": ("first", "case_created", "value"),
+    "urgency_initial": ("first", "urgency", "detail"),
+    "urgency": ("last", "urgency", "detail"),
+    "severity": ("first", "severity", "detail"),
+    "pathway": ("first", "decision", "pathway"),
+    "team_home": ("last", "team_chosen", "hospital"),
+    "birth_weight_g": ("first", "delivery", "value"),
+    "nicu_hospital": ("first", "nicu_admission", "hospital"),
+    "team": ("last", "team_chosen", "resource"),
+    "team_expected_arrival_min": ("last", "team_chosen", "value"),
+    "booked_slot_min": ("first", "surgery_scheduled", "value"),
+}
+"""Case columns: (first or last non-empty value of the case's events of a kind, the event, its column).
+
+``pathway`` is the detail of the decisions that name one (the consultation's; a deterioration before it
+logs a decision without one).  ``team_home`` falls back on the hospital of ``team_assembled``.
+"""
+
+ROW_EVENTS = [*dict.fromkeys(e for _, e, _ in ATTRIBUTES.values() if e != "decision"), "team_assembled"]
+"""A case has a row when it has one of these events or a decision naming a pathway."""
+
+FLAG_EVENTS = {"nicu_diverted": ("nicu_admission", "diverted"), "nicu_surge": ("nicu_admission", "surge"),
+               "icu_bed_wait": ("icu_bed_wait", "any"), "host_started": ("crash_start", "any"),
+               "deteriorated_in_transit": ("deteriorated", "in_transit")}
+"""Flags: True when the case has the event (``any``), or one of them with that mark (see ``_marked``)."""
 
 
-def _last(events: pd.DataFrame, name: str, column: str) -> pd.Series:
-    sel = events[events["event"] == name]
-    return sel.groupby(["replication", "case_id"])[column].last()
+def _marked(sel: pd.DataFrame) -> pd.DataFrame:
+    """The case events with the derived columns of :data:`ATTRIBUTES` and :data:`FLAG_EVENTS`: ``pathway``
+    and ``decided_min`` (detail and time of a decision naming a pathway, else empty), and the marks
+    ``diverted``, ``surge`` (NICU admission detail), ``in_transit`` (value 1) and ``any``."""
+    named = (sel["event"] == "decision") & (sel["detail"] != "")
+    return sel.assign(pathway=sel["detail"].where(named), decided_min=sel["time_min"].where(named),
+                      diverted=sel["detail"] == "diverted", surge=sel["detail"] == "surge",
+                      in_transit=sel["value"] == 1.0, any=True)
 
 
-def _flag(events: pd.DataFrame, name: str, detail: str | None = None, value: float | None = None) -> pd.Series:
-    """True for the cases with an event ``name`` (with that detail or value, when given)."""
-    sel = events[events["event"] == name]
-    if detail is not None:
-        sel = sel[sel["detail"] == detail]
-    if value is not None:
-        sel = sel[sel["value"] == value]
-    return pd.Series(True, index=pd.MultiIndex.from_frame(sel[["replication", "case_id"]].drop_duplicates()))
+TEXT_COLUMNS = ("detail", "hospital", "resource", "pathway")
+"""Text columns of :func:`_marked`: grouped as integer codes (NaN where empty), decoded by :class:`PerCase`."""
+
+
+@dataclass
+class PerCase:
+    """Per case (index replication, case_id) and column ``(log column, event)``: the ``first`` and ``last``
+    non-empty value of each column of the case's events of each kind (empty where the case has none),
+    text columns as codes into ``texts``; and whether any of them carries each mark of :func:`_marked`."""
+
+    first: pd.DataFrame
+    last: pd.DataFrame
+    marks: pd.DataFrame
+    texts: dict[str, np.ndarray]
+
+    @classmethod
+    def of(cls, sel: pd.DataFrame) -> PerCase:
+        marked = _marked(sel)
+        texts, codes = {}, {}
+        for column in TEXT_COLUMNS:
+            code, names = pd.factorize(marked[column])
+            texts[column], codes[column] = np.asarray(names, dtype=object), np.where(code >= 0, code, np.nan)
+        groups = marked.assign(**codes).groupby(["replication", "case_id", "event"], observed=True, sort=True)
+        values = ["time_min", "value", "decided_min", *TEXT_COLUMNS]
+        # one grouping, three aggregates, each unstacked: pivot_table would group the rows again for each
+        first, last = groups[values].first().unstack("event"), groups[values].last().unstack("event")  # noqa: PD010
+        marks = groups[["diverted", "surge", "in_transit", "any"]].max().unstack("event")  # noqa: PD010
+        return cls(first, last, marks, texts)
+
+    def pick(self, how: str, column: str, event: str) -> pd.Series:
+        """Column ``(column, event)`` of ``first``, ``last`` or ``marks`` (``how``), texts decoded; all empty
+        (no mark) when no case had the event."""
+        table = getattr(self, how)
+        found = table[(column, event)] if (column, event) in table.columns else \
+            pd.Series(False if how == "marks" else np.nan, index=table.index)
+        if column not in self.texts:
+            return found
+        text = np.full(len(found), None, dtype=object)
+        known = found.notna().to_numpy()
+        text[known] = self.texts[column][found.to_numpy()[known].astype(int)]
+        return pd.Series(pd.array(text, dtype="string"), index=table.index)
 
 
 def dispatch_decisions(ev: pd.DataFrame) -> pd.DataFrame:
@@ -127,42 +205,58 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     the team takes (its home; a dedicated team's own id: it takes nobody's).
     """
     ev = events[events["case_id"] >= 0]
-    # the consultation's decision names the pathway; a deterioration before it logs a decision without one
-    decided = ev[(ev["event"] == "decision") & (ev["detail"] != "")]
-    cases = pd.DataFrame({
-        "case_type": _first(ev, "case_created", "detail"),
-        "hospital": _first(ev, "case_created", "hospital"),
-        "gestation_weeks": _first(ev, "case_created", "value"),
-        "urgency_initial": _first(ev, "urgency", "detail"),
-        "urgency": _last(ev, "urgency", "detail"),
-        "severity": _first(ev, "severity", "detail"),
-        "pathway": _first(decided, "decision", "detail"),
-        "team_home": _last(ev, "team_chosen", "hospital").combine_first(_first(ev, "team_assembled", "hospital")),
-        "birth_weight_g": _first(ev, "delivery", "value"),
-        "nicu_hospital": _first(ev, "nicu_admission", "hospital"),
-        "team": _last(ev, "team_chosen", "resource"),
-        "team_expected_arrival_min": _last(ev, "team_chosen", "value"),
-        "booked_slot_min": _first(ev, "surgery_scheduled", "value"),
-    })
-    flags = {"nicu_diverted": _flag(ev, "nicu_admission", detail="diverted"),
-             "nicu_surge": _flag(ev, "nicu_admission", detail="surge"),
-             "icu_bed_wait": _flag(ev, "icu_bed_wait"),
-             "host_started": _flag(ev, "crash_start"),
-             "deteriorated_in_transit": _flag(ev, "deteriorated", value=1.0)}
-    for name in FLAGS:
-        cases[name] = flags[name].reindex(cases.index, fill_value=False).astype(bool)
-    milestones = ev[ev["event"].isin(MILESTONES)]
-    times = milestones.pivot_table(index=["replication", "case_id"], columns="event", values="time_min",
-                                   aggfunc="first", observed=True)
-    times = times.reindex(columns=MILESTONES)
+    sel = ev[ev["event"].isin(CASE_EVENTS)]
+    per = PerCase.of(sel)
+    columns = {name: per.pick(how, column, event) for name, (how, event, column) in ATTRIBUTES.items()}
+    columns["team_home"] = columns["team_home"].combine_first(per.pick("first", "hospital", "team_assembled"))
+    present = [columns["pathway"].notna(), *(per.pick("first", "time_min", e).notna() for e in ROW_EVENTS)]
+    cases = pd.DataFrame(columns)[np.logical_or.reduce(present)]
+    for name, (event, mark) in FLAG_EVENTS.items():
+        cases[name] = per.pick("marks", mark, event).reindex(cases.index).fillna(False).astype(bool)
+    times = per.first["time_min"].reindex(columns=MILESTONES)
     times.columns = [f"{m}_min" for m in MILESTONES]
-    times["decision_min"] = _last(ev, "decision", "time_min")
+    times["decision_min"] = per.pick("last", "time_min", "decision")
     for asked in ("team_requested", "crew_requested"):  # a re-booked case is asked for again: the request that held
-        times[f"{asked}_min"] = _last(ev, asked, "time_min")
-    times["first_decision_min"] = _first(decided, "decision", "time_min")
-    dispatch = dispatch_decisions(ev)
+        times[f"{asked}_min"] = per.pick("last", "time_min", asked)
+    times["first_decision_min"] = per.pick("first", "decided_min", "decision")
+    dispatch = dispatch_decisions(sel)
     times["dispatch_decision_min"] = dispatch["time_min"]
     cases = cases.join(times, how="left").join(dispatch[["dispatch_urgency"]], how="left").reset_index()
+    return derived_columns(cases, urgency_targets)
+
+
+POOL_TABLE_EVENTS = ["capacity", "call_in", "call_in_arrival", "call_in_home", "overtime_start", "overtime_end",
+                     "request", "acquire", "release", "withdraw"]
+"""The events the resources table is built from."""
+
+
+@dataclass
+class Steps:
+    """Level changes of one quantity, pool by pool: ``pool`` codes, ``time_min`` and signed ``d``, in
+    the order that breaks ties (rows of one pool at one time are applied in this order)."""
+
+    pool: np.ndarray
+    time_min: np.ndarray
+    d: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.pool)
+
+    @staticmethod
+    def join(*parts: Steps) -> Steps:
+        return Steps(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("pool", "time_min", "d")))
+
+    def sorted(self) -> tuple[np.ndarray, np.ndarray, pd.Series]:
+        """``(pool, time_min, level)`` sorted by pool, then time (ties kept in order); ``level`` is the
+        running sum of ``d`` within each pool."""
+        order = np.lexsort((self.time_min, self.pool))
+        pool, time = self.pool[order], self.time_min[order]
+        return pool, time, pd.Series(self.d[order]).groupby(pool).cumsum()
+
+
+def derived_columns(cases: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.DataFrame:
+    """The cases table's intervals, target, status, stage and flags from its milestones (``cases``: one row
+    per case with the ``<milestone>_min`` columns), text columns as ``string``; changes ``cases``."""
     for name, (start, end) in INTERVALS.items():
         cases[name] = cases[f"{end}_min"] - cases[f"{start}_min"]
     # after a host-started caesarean the team arrives when she is already in theatre: no wait of a ready team
@@ -182,41 +276,71 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     return cases
 
 
-def _integrate(df: pd.DataFrame, delta: str, start: float, end: float) -> pd.Series:
-    """Integral over [start, end] of a per-pool step function given by time-sorted ``delta``s."""
-    df = df.sort_values(["hospital", "resource", "time_min"], kind="stable")
-    keys = ["hospital", "resource"]
-    level = df.groupby(keys, observed=True)[delta].cumsum()
-    t0 = df["time_min"].clip(lower=start, upper=end)
-    t1 = df.groupby(keys, observed=True)["time_min"].shift(-1).fillna(end).clip(lower=start, upper=end)
-    return (level * (t1 - t0)).groupby([df["hospital"], df["resource"]], observed=True).sum()
+def _integrate(steps: Steps, start: float, end: float) -> pd.Series:
+    """Integral over [start, end] of each pool's step function (index: pool code)."""
+    pool, time, level = steps.sorted()
+    t0 = np.clip(time, start, end)
+    following = np.append(pool[1:] == pool[:-1], False)
+    t1 = np.clip(np.where(following, np.append(time[1:], end), end), start, end)
+    return (level * (t1 - t0)).groupby(pool).sum()
 
 
-def _max_level(df: pd.DataFrame, delta: str) -> pd.Series:
-    df = df.sort_values(["hospital", "resource", "time_min"], kind="stable")
-    level = df.groupby(["hospital", "resource"], observed=True)[delta].cumsum()
-    return level.groupby([df["hospital"], df["resource"]], observed=True).max()
+def _max_level(steps: Steps) -> pd.Series:
+    pool, _, level = steps.sorted()
+    return level.groupby(pool).max()
 
 
-def request_waits(events: pd.DataFrame, horizon_min: float) -> pd.DataFrame:
-    """Each pool request with its wait, to its grant or its withdrawal; requests still waiting at the
-    horizon are censored there.
+@dataclass
+class PoolEvents:
+    """One replication's pool events in log order, with integer pool codes; ``pools`` maps a code to
+    its ``(hospital, resource)`` (codes follow the sorted pool names)."""
 
-    A case's k-th request of a pool ends with its k-th ``acquire`` or ``withdraw`` of that pool
-    (a case never queues twice for one pool at once).  ``time_min_acquire`` is the grant's time
-    (empty unless granted); ``granted`` and ``withdrawn`` say how the wait ended.
-    """
-    keys = ["replication", "case_id", "hospital", "resource"]
-    req = events[events["event"] == "request"][[*keys, "time_min"]].copy()
-    end = events[events["event"].isin(["acquire", "withdraw"])][[*keys, "time_min", "event"]].copy()
-    req["k"] = req.groupby(keys, observed=True).cumcount()
-    end["k"] = end.groupby(keys, observed=True).cumcount()
-    out = req.merge(end, on=[*keys, "k"], how="left", suffixes=("_request", "_end"))
-    out["granted"] = (out["event"] == "acquire").fillna(False).astype(bool)
-    out["withdrawn"] = (out["event"] == "withdraw").fillna(False).astype(bool)
-    out["wait_min"] = out["time_min_end"].fillna(horizon_min) - out["time_min_request"]
-    out["time_min_acquire"] = out["time_min_end"].where(out["granted"])
-    return out.drop(columns=["k", "event"])
+    event: np.ndarray
+    pool: np.ndarray
+    case_id: np.ndarray
+    time_min: np.ndarray
+    value: np.ndarray
+    pools: pd.MultiIndex
+
+    @classmethod
+    def of(cls, ev: pd.DataFrame) -> PoolEvents:
+        sel = ev[ev["event"].isin(POOL_TABLE_EVENTS)]
+        groups = sel.groupby(["hospital", "resource"], sort=True, observed=True)
+        return cls(sel["event"].to_numpy(dtype=object), groups.ngroup().to_numpy(), sel["case_id"].to_numpy(),
+                   sel["time_min"].to_numpy(), sel["value"].to_numpy(), groups.size().index)
+
+    def steps(self, up: str, down: str, unit: bool = False) -> Steps:
+        """Events ``up`` (+value) and ``down`` (-value) as level changes, in log order (+-1 if ``unit``)."""
+        rows = (self.event == up) | (self.event == down)
+        sign = np.where(self.event[rows] == up, 1, -1)
+        return Steps(self.pool[rows], self.time_min[rows], sign if unit else sign * self.value[rows])
+
+    def capacity(self) -> Steps:
+        """On-duty capacity as changes: each ``capacity`` event's rise over the pool's previous level."""
+        rows = self.event == "capacity"
+        order = np.argsort(self.pool[rows], kind="stable")  # log order is time order within a pool
+        pool, time, value = self.pool[rows][order], self.time_min[rows][order], self.value[rows][order]
+        d = pd.Series(value).groupby(pool).diff().fillna(pd.Series(value)).to_numpy()
+        return Steps(pool, time, d)
+
+    def waits(self, horizon: float) -> pd.DataFrame:
+        """Each request with its wait, to its grant or its withdrawal (censored at ``horizon`` if still
+        waiting): ``case_id, pool, time_min_request, time_min_end`` (empty unless it ended), ``granted``,
+        ``withdrawn``, ``wait_min``; requests in log order.  A case's k-th request of a pool ends with
+        its k-th ``acquire`` or ``withdraw`` of that pool (a case never queues twice for one pool at once)."""
+        is_request = self.event == "request"
+        ends = (self.event == "acquire") | (self.event == "withdraw")
+        req = pd.DataFrame({"case_id": self.case_id[is_request], "pool": self.pool[is_request],
+                            "time_min_request": self.time_min[is_request]})
+        end = pd.DataFrame({"case_id": self.case_id[ends], "pool": self.pool[ends],
+                            "time_min_end": self.time_min[ends], "event": self.event[ends]})
+        req["k"] = req.groupby(["case_id", "pool"]).cumcount()
+        end["k"] = end.groupby(["case_id", "pool"]).cumcount()
+        out = req.merge(end, on=["case_id", "pool", "k"], how="left")
+        out["granted"] = (out["event"] == "acquire").to_numpy()
+        out["withdrawn"] = (out["event"] == "withdraw").to_numpy()
+        out["wait_min"] = out["time_min_end"].fillna(horizon) - out["time_min_request"]
+        return out.drop(columns=["k", "event"])
 
 
 def resources_table(events: pd.DataFrame, horizon_min: float, warmup_min: float = 0.0) -> pd.DataFrame:
@@ -230,58 +354,48 @@ def resources_table(events: pd.DataFrame, horizon_min: float, warmup_min: float 
     """
     frames = []
     for rep, ev in events.groupby("replication", sort=True):
-        frames.append(_resources_one(ev, horizon_min, warmup_min).assign(replication=rep))
+        frames.append(_resources_one(PoolEvents.of(ev), horizon_min, warmup_min).assign(replication=rep))
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _signed(ev: pd.DataFrame, up: str, down: str) -> pd.DataFrame:
-    """Rows of events ``up`` (+value) and ``down`` (-value) as signed level changes ``d`` per pool."""
-    sel = ev[ev["event"].isin([up, down])]
-    sign = np.where(sel["event"] == up, 1.0, -1.0)
-    return sel[["hospital", "resource", "time_min"]].assign(d=sign * sel["value"].to_numpy())
-
-
-def _resources_one(ev: pd.DataFrame, horizon: float, warmup: float) -> pd.DataFrame:
+def _resources_one(pe: PoolEvents, horizon: float, warmup: float) -> pd.DataFrame:
     span = horizon - warmup
-    cols = ["hospital", "resource", "time_min"]
-    busy = ev[ev["event"].isin(["acquire", "release"])][cols].assign(
-        d=np.where(ev.loc[ev["event"].isin(["acquire", "release"]), "event"] == "acquire", 1, -1)
-        * ev.loc[ev["event"].isin(["acquire", "release"]), "value"].to_numpy())
-    cap = ev[ev["event"] == "capacity"][[*cols, "value"]].sort_values(cols, kind="stable")
-    cap["d"] = cap.groupby(["hospital", "resource"], observed=True)["value"].diff().fillna(cap["value"])
-    called = _signed(ev, "call_in_arrival", "call_in_home")
-    overtime = _signed(ev, "overtime_start", "overtime_end")
-    avail = pd.concat([cap[[*cols, "d"]], called, overtime], ignore_index=True)
-    waits = request_waits(ev, horizon)
+    busy = pe.steps("acquire", "release")
+    called = pe.steps("call_in_arrival", "call_in_home")
+    overtime = pe.steps("overtime_start", "overtime_end")
+    avail = Steps.join(pe.capacity(), called, overtime)
+    waits = pe.waits(horizon)
     waits = waits[waits["time_min_request"] >= warmup]
-    queue = pd.concat([
-        waits[["hospital", "resource", "time_min_request"]].rename(
-            columns={"time_min_request": "time_min"}).assign(d=1),
-        waits[waits["granted"] | waits["withdrawn"]][["hospital", "resource", "time_min_end"]].rename(
-            columns={"time_min_end": "time_min"}).assign(d=-1),
-    ], ignore_index=True)
+    ended = waits[waits["granted"] | waits["withdrawn"]]
+    queue = Steps.join(Steps(waits["pool"].to_numpy(), waits["time_min_request"].to_numpy(), np.ones(len(waits), int)),
+                       Steps(ended["pool"].to_numpy(), ended["time_min_end"].to_numpy(), -np.ones(len(ended), int)))
     table = pd.DataFrame({
-        "capacity_mean": _integrate(avail, "d", warmup, horizon) / span,
-        "busy_min": _integrate(busy, "d", warmup, horizon),
+        "capacity_mean": _integrate(avail, warmup, horizon) / span,
+        "busy_min": _integrate(busy, warmup, horizon),
     })
     table["busy_min"] = table["busy_min"].fillna(0.0)  # a pool nobody used was busy 0 minutes
-    table["overtime_min"] = _integrate(overtime, "d", warmup, horizon) if len(overtime) else 0.0
+    table["overtime_min"] = _integrate(overtime, warmup, horizon) if len(overtime) else 0.0
     table["overtime_min"] = table["overtime_min"].fillna(0.0)
-    table["call_in_min"] = _integrate(called, "d", warmup, horizon) if len(called) else 0.0
+    table["call_in_min"] = _integrate(called, warmup, horizon) if len(called) else 0.0
     table["call_in_min"] = table["call_in_min"].fillna(0.0)
     table["utilisation"] = table["busy_min"] / (table["capacity_mean"] * span)
-    table["mean_queue"] = _integrate(queue, "d", warmup, horizon) / span if len(queue) else 0.0
-    table["max_queue"] = _max_level(queue, "d") if len(queue) else 0
-    g = waits.groupby(["hospital", "resource"], observed=True)
+    table["mean_queue"] = _integrate(queue, warmup, horizon) / span if len(queue) else 0.0
+    table["max_queue"] = _max_level(queue) if len(queue) else 0
+    g = waits.groupby("pool")
     table["requests"] = g.size()
     table["mean_wait_min"] = g["wait_min"].mean()
     table["max_wait_min"] = g["wait_min"].max()
     table["withdrawn"] = g["withdrawn"].sum()
     table["not_granted"] = g.size() - g["granted"].sum() - g["withdrawn"].sum()
-    call_ins = ev[(ev["event"] == "call_in") & (ev["time_min"] >= warmup)].groupby(
-        ["hospital", "resource"], observed=True).size()
-    table["call_ins"] = call_ins
-    table = table.reset_index()
+    calls = (pe.event == "call_in") & (pe.time_min >= warmup)
+    table["call_ins"] = pd.Series(pe.pool[calls]).value_counts()
+    table.index = pe.pools.take(table.index)
+    return filled(table.reset_index())
+
+
+def filled(table: pd.DataFrame) -> pd.DataFrame:
+    """The resources table with its counts as whole numbers (0 for a pool nobody asked for) and an infinite
+    utilisation (busy without capacity) left empty."""
     fill = {"mean_queue": 0.0, "max_queue": 0, "requests": 0, "call_ins": 0, "not_granted": 0, "withdrawn": 0}
     table = table.fillna(fill)
     for col in ("requests", "call_ins", "not_granted", "withdrawn", "max_queue"):

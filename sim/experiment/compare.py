@@ -233,7 +233,7 @@ def compare_scenarios(scenarios: list[Scenario], opts: Any, names: list[str] | N
         if opts.report:
             from sim.report.compare_html import build_comparison_report
 
-            build_comparison_report(tmp)
+            build_comparison_report(tmp, opts.svg)
     return out
 
 

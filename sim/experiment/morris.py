@@ -124,7 +124,7 @@ def morris_study(path: Path, overrides: list[str], opts: Any, spec: str, range_t
         table = morris_table(problem, X, found, levels, seed % 2**32)
         rec = _record(base, overrides, params, skipped, factors, seed, n, trajectories, levels, len(X), runs)
         rec.update(kpis=list(found), not_measured=missing, wall_seconds=round(time.perf_counter() - t0))
-        write_outputs(tmp, Outcome(rec, text(table, rec), morris=table))
+        write_outputs(tmp, Outcome(rec, text(table, rec), morris=table), opts.svg)
     return out
 
 

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 import multiprocessing
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from sim import store
 from sim.analysis.costs import cost_kpis, hours_kpis, observed_years, with_resource_use
 from sim.analysis.feasibility import unserved_requests
-from sim.analysis.kpis import replication_kpis, share_counts
+from sim.analysis.kpis import case_values, replication_kpis, share_counts, values_table
 from sim.analysis.outcomes import outcome_kpis
+from sim.analysis.report_tables import report_tables
 from sim.analysis.tables import cases_table, events_frame, resources_table
 from sim.errors import InputError
 from sim.experiment.progress import Progress
@@ -86,14 +88,16 @@ def replication_tables(scenario: Scenario, seed: int, replication: int) -> tuple
     cases = with_resource_use(cases_table(events, targets), events, staff_roles, horizon, scenario.costs)
     resources = resources_table(events, horizon, warmup)
     homes = [d.hospital for d in scenario.demand.home_streams]
+    values = case_values(cases, list(scenario.urgency), warmup, home_urgencies(scenario), list(scenario.outcomes))
     kpis = replication_kpis(cases, resources, list(scenario.urgency), warmup, events, staff_roles,
                             home_urgencies(scenario), horizon, teams=[t.name for t in scenario.teams],
-                            home_hospitals=homes, proxies=list(scenario.outcomes))
+                            home_hospitals=homes, proxies=list(scenario.outcomes), values=values)
     kpis.update(resource_kpis(scenario, cases, events, resources))
     kpi_frame = pd.DataFrame([{"replication": replication, **kpis}])
     shares = share_counts(cases, list(scenario.urgency), warmup, homes).assign(replication=replication)
     unserved = unserved_requests(events, horizon, limit_table(scenario))
     return {"events": events, "cases": cases, "resources": resources, "unserved": unserved, "shares": shares,
+            "values": values_table(values), **report_tables(events, cases, warmup, horizon),
             "kpis": kpi_frame}, out.sim_events
 
 
@@ -161,6 +165,17 @@ def executor(engine: str, workers: int, scheduler: str | None) -> Iterator[tuple
         pool.shutdown(wait=True)
 
 
+def submit(fn: Callable[..., Any], *args: Any) -> Future:
+    """Run ``fn(*args)`` on the innermost :func:`shared_executor`'s pool (in this process, at once, when it
+    has none)."""
+    pool = _shared[-1][1][0] if _shared else None
+    if pool is None:
+        done: Future = Future()
+        done.set_result(fn(*args))
+        return done
+    return pool.submit(fn, *args)
+
+
 def ignore_interrupts() -> None:
     """Worker initialiser: Ctrl-C reaches every process of the terminal's group; only the
     driver handles it (and stops the workers), so workers print no tracebacks of their own."""
@@ -188,8 +203,13 @@ def check_parts(folder: Path, todo: list[int]) -> None:
 
 def run_replications(scenario: Scenario, seed: int, replications: int, folder: Path, *, workers: int = 1,
                      engine: str = "local", scheduler: str | None = None, skip: set[int] | None = None,
-                     progress: bool = True, label: str = "") -> list[BatchResult]:
-    """Run replications ``0..n-1`` (less ``skip``) and store their parts in ``folder``."""
+                     progress: bool = True, label: str = "",
+                     on_done: Callable[[tuple[int, ...]], None] | None = None) -> list[BatchResult]:
+    """Run replications ``0..n-1`` (less ``skip``) and store their parts in ``folder``.
+
+    ``on_done`` is called in this process with each batch's replications once their parts are written
+    (while later batches still run: :class:`sim.store.PartsCombiner` combines them meanwhile).
+    """
     todo = [r for r in range(replications) if r not in (skip or set())]
     bar = Progress(len(todo), label or scenario.name, enabled=progress)
     results: list[BatchResult] = []
@@ -200,6 +220,8 @@ def run_replications(scenario: Scenario, seed: int, replications: int, folder: P
                 for batch in batches(todo, 1):
                     results.append(run_batch(scenario, seed, batch, str(folder)))
                     bar.update(len(batch))
+                    if on_done is not None:
+                        on_done(batch)
             else:
                 futures: list[Future] = [pool.submit(run_batch, scenario, seed, b, str(folder))
                                          for b in batches(todo, slots)]
@@ -207,6 +229,8 @@ def run_replications(scenario: Scenario, seed: int, replications: int, folder: P
                     result = fut.result()
                     results.append(result)
                     bar.update(len(result.replications))
+                    if on_done is not None:
+                        on_done(result.replications)
     finally:
         bar.close()
     check_parts(folder, todo)

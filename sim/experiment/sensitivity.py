@@ -261,9 +261,10 @@ class Outcome:
     morris: pd.DataFrame | None = None
 
 
-def write_outputs(folder: Path, out: Outcome) -> None:
+def write_outputs(folder: Path, out: Outcome, svg: bool = False) -> None:
     """Write the study's own files (the runs' subfolders are written as they finish): ``sensitivity.csv``,
-    ``survival.csv``, ``morris.csv``, ``sensitivity.json``, ``sensitivity.txt`` and the figures.
+    ``survival.csv``, ``morris.csv``, ``sensitivity.json``, ``sensitivity.txt`` and the figures (PNG, and
+    SVG with ``svg``).
 
     This is the one place a sensitivity folder's files are written; a workbook sheet belongs here too.
     """
@@ -280,9 +281,10 @@ def write_outputs(folder: Path, out: Outcome) -> None:
             store.write_csv(folder, f"{name}.csv", table)
     for kpi in out.record["kpis"]:
         if out.table is not None and (out.table["kpi"] == kpi).any():
-            save_figure(tornado_chart(out.table, kpi, factors, currency=currency), folder, f"tornado_{safe_name(kpi)}")
+            save_figure(tornado_chart(out.table, kpi, factors, currency=currency), folder, f"tornado_{safe_name(kpi)}",
+                        svg)
         if out.morris is not None and (out.morris["kpi"] == kpi).any():
-            save_figure(morris_chart(out.morris, kpi), folder, f"morris_{safe_name(kpi)}")
+            save_figure(morris_chart(out.morris, kpi), folder, f"morris_{safe_name(kpi)}", svg)
     store.write_json(folder, "sensitivity.json", out.record)
     store.write_text(folder, "sensitivity.txt", "\n".join(out.text).rstrip() + "\n")
     write_sensitivity_workbook(folder)
@@ -319,7 +321,7 @@ def one_way(path: Path, overrides: list[str], opts: Any, spec: str = "ASSUMPTION
         rec = record(runs, params, skipped, factors, seed, n, overrides, measured(table, kpis))
         rec.update(not_measured=[k for k in kpis if k not in rec["kpis"]], wall_seconds=round(time.perf_counter() - t0))
         text = [*header(rec, "One-way sensitivity"), *summary_lines(table, rec["kpis"], factors)]
-        write_outputs(tmp, Outcome(rec, text, table=table))
+        write_outputs(tmp, Outcome(rec, text, table=table), opts.svg)
     return out
 
 

@@ -108,7 +108,7 @@ def survival_study(base_path: Path, other_path: Path, overrides: list[str], opts
         rec.update(outcome.record, scenario_runs=len(mine.runs) + len(yours.runs),
                    wall_seconds=round(time.perf_counter() - t0))
         outcome.record, outcome.text = rec, [*header(rec, "One-way sensitivity"), *outcome.text]
-        write_outputs(tmp, outcome)
+        write_outputs(tmp, outcome, opts.svg)
     return out
 
 

@@ -134,5 +134,5 @@ def sweep(path: Path, overrides: list[str], vary_texts: list[str], opts: Any) ->
         if opts.report:
             from sim.report.compare_html import build_comparison_report
 
-            build_comparison_report(tmp)
+            build_comparison_report(tmp, opts.svg)
     return out

@@ -12,16 +12,16 @@ from sim.report.workbook import write_study_workbook
 __all__ = ["build_comparison_report", "build_report", "rebuild_report"]
 
 
-def rebuild_report(folder: str | Path) -> tuple[Path, Path] | None:
+def rebuild_report(folder: str | Path, svg: bool = False) -> tuple[Path, Path] | None:
     """Rebuild the report and ``results.xlsx`` of a results folder (``report.html``) or of a comparison or
-    sweep folder (``comparison.html``) from its tables, without rerunning; returns ``(report, workbook)``,
-    or ``None`` when the folder is neither."""
+    sweep folder (``comparison.html``) from its tables, without rerunning (with ``svg``, an SVG of every
+    chart beside its PNG); returns ``(report, workbook)``, or ``None`` when the folder is neither."""
     folder = Path(folder)
     if store.is_results_folder(folder):
         checked_manifest(folder)
         workbook = write_run_workbook(folder)
-        return build_report(folder), workbook
+        return build_report(folder, svg), workbook
     if store.is_comparison_folder(folder):
         workbook = write_study_workbook(folder)
-        return build_comparison_report(folder), workbook
+        return build_comparison_report(folder, svg), workbook
     return None

@@ -242,22 +242,23 @@ def _panel_title(case: pd.Series, labels: dict[str, str], targets: dict[str, flo
     return textwrap.fill(text, TITLE_WIDTH)
 
 
-def median_case_waterfall(cases: pd.DataFrame, waits: pd.DataFrame, targets: dict[str, float],
+def median_case_waterfall(picked: pd.DataFrame, waits: pd.DataFrame, targets: dict[str, float],
                           labels: dict[str, str] | None = None) -> Figure:
     """Where the time goes: for each urgency, the outreach case with the median DDI, step by step.
 
-    Cases are chosen by :func:`sim.analysis.attribution.median_cases`: the
-    median of the cases decided at each urgency that never deteriorated, and
-    apart, the median of those that deteriorated into it (marked where they
-    did).  Each panel names its case id and replication.  ``waits`` is
+    ``picked`` holds the cases as :func:`sim.analysis.attribution.median_cases`
+    chooses them (whole rows of the cases table): the median of the cases
+    decided at each urgency that never deteriorated, and apart, the median of
+    those that deteriorated into it (marked where they did).  Each panel names
+    its case id and replication.  ``waits`` is
     :func:`sim.analysis.attribution.case_waits`; each wait is labelled with
     the resource (or schedule, or patient) that bound it.
     """
-    from sim.analysis.attribution import case_path, median_cases
+    from sim.analysis.attribution import case_path
 
     labels = labels or {}
     panels = []
-    for _, case in median_cases(cases, list(targets)).iterrows():
+    for _, case in picked.iterrows():
         mine = waits[(waits["replication"] == case["replication"]) & (waits["case_id"] == case["case_id"])]
         panels.append((case, case_path(case, mine)))
     if not panels:

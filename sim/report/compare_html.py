@@ -36,7 +36,7 @@ def chart_kpis(with_values: set[str]) -> list[str]:
     return found[:MOST_PANELS] or [k for k in HEADLINE if k in with_values]
 
 
-def _figures(folder: Path, record: dict[str, Any], diff: pd.DataFrame) -> list[dict[str, str]]:
+def _figures(folder: Path, record: dict[str, Any], diff: pd.DataFrame, svg: bool = False) -> list[dict[str, str]]:
     reps = {s["name"]: store.read_table(folder / s["folder"], "replications") for s in record["scenarios"]}
     made: list[tuple[str, str, Figure]] = []
     if len(diff):
@@ -56,7 +56,7 @@ def _figures(folder: Path, record: dict[str, Any], diff: pd.DataFrame) -> list[d
                      "possible values",
                      compare_charts.sweep_chart(table, keys[0], chart_kpis(set(table.loc[table["mean"].notna(),
                                                                                          "kpi"])), hue)))
-    return [{"name": n, "caption": c, "png": save_figure(f, folder, n)} for n, c, f in made]
+    return [{"name": n, "caption": c, "png": save_figure(f, folder, n, svg)} for n, c, f in made]
 
 
 def _num(x: Any, digits: int = 2) -> str:
@@ -65,8 +65,8 @@ def _num(x: Any, digits: int = 2) -> str:
     return f"{x:,.{digits}f}"
 
 
-def render(folder: Path) -> str:
-    """The comparison report's HTML text."""
+def render(folder: Path, svg: bool = False) -> str:
+    """The comparison report's HTML text (also writes its figures, with SVGs if ``svg``)."""
     folder = Path(folder)
     record = store.read_json(folder, "comparison.json")
     diff = store.read_table(folder, "differences")
@@ -82,10 +82,10 @@ def render(folder: Path) -> str:
     env.filters["num"] = _num
     return env.get_template("comparison.html.j2").render(
         r=record, diffs=diff.to_dict("records"), summary=head.to_dict("records"),
-        figures=_figures(folder, record, diff))
+        figures=_figures(folder, record, diff, svg))
 
 
-def build_comparison_report(folder: str | Path) -> Path:
-    """Write ``figures/`` and ``comparison.html`` in a comparison or sweep folder."""
+def build_comparison_report(folder: str | Path, svg: bool = False) -> Path:
+    """Write ``figures/`` (PNG; SVG too with ``svg``) and ``comparison.html`` in a comparison or sweep folder."""
     folder = Path(folder)
-    return store.write_text(folder, "comparison.html", render(folder))
+    return store.write_text(folder, "comparison.html", render(folder, svg))

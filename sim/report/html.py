@@ -1,9 +1,11 @@
 """The results report: figures saved beside the data and one self-contained ``report.html``.
 
-``build_report(folder)`` reads a results folder (nothing is rerun), derives
-the delay attribution and activity tables, draws every chart (PNG at 300 dpi
-and SVG under ``figures/``), and renders ``templates/report.html.j2`` with
-the PNGs inlined as base64, so the page can be emailed on its own.  The
+``build_report(folder)`` reads a results folder (nothing is rerun): its tables,
+and the waits and occupancy the replications derived from their event logs
+(``waits.parquet``, ``occupancy.parquet``); draws every chart (PNG at 300 dpi
+under ``figures/``, and SVG beside it when asked), and renders
+``templates/report.html.j2`` with the PNGs inlined as base64, so the page can
+be emailed on its own.  The
 template autoescapes everything; scenario text is never marked safe.
 """
 
@@ -24,6 +26,7 @@ from matplotlib.figure import Figure
 
 from sim import store
 from sim.analysis import attribution, occupancy
+from sim.analysis import report_tables as derived
 from sim.analysis.kpis import shown_interval
 from sim.analysis.labels import kpi_label
 from sim.analysis.precision import headline_of
@@ -47,18 +50,26 @@ def figure_file_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.+=-]+", "_", name).lstrip(".") or "figure"
 
 
-def save_figure(fig: Figure, folder: Path, name: str) -> str:
-    """Save PNG (300 dpi, at most :data:`charts.MAX_PNG_WIDTH_PX` wide) and SVG under ``folder/figures`` as
-    :func:`figure_file_name` of ``name``; return the PNG as base64."""
+def save_figure(fig: Figure, folder: Path, name: str, svg: bool = False) -> str:
+    """Save a PNG (300 dpi, at most :data:`charts.MAX_PNG_WIDTH_PX` wide), and with ``svg`` an SVG, under
+    ``folder/figures`` as :func:`figure_file_name` of ``name``; return the PNG as base64.
+
+    Without ``svg``, an SVG of that name left by an earlier save is removed, so that none is older than
+    its PNG.
+    """
     figures = folder / "figures"
     figures.mkdir(exist_ok=True)
     name = figure_file_name(name)
-    buf, svg = io.BytesIO(), io.BytesIO()
+    buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=charts.png_dpi(fig))
-    fig.savefig(svg, format="svg", metadata={"Date": None})
-    plt.close(fig)
     store.write_bytes(figures, f"{name}.png", buf.getvalue())  # each file whole or not at all
-    store.write_bytes(figures, f"{name}.svg", svg.getvalue())
+    if svg:
+        vector = io.BytesIO()
+        fig.savefig(vector, format="svg", metadata={"Date": None})
+        store.write_bytes(figures, f"{name}.svg", vector.getvalue())
+    else:
+        (figures / f"{name}.svg").unlink(missing_ok=True)
+    plt.close(fig)
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
@@ -73,6 +84,8 @@ class RunData:
     waits: pd.DataFrame
     home: pd.DataFrame
     occupancy: pd.DataFrame
+    picked: pd.DataFrame
+    """The median cases (:func:`median_cases`), whole rows."""
 
     @property
     def scenario(self) -> dict[str, Any]:
@@ -114,22 +127,64 @@ def busiest_pools(resources: pd.DataFrame, n: int = OCCUPANCY_POOLS) -> list[tup
     return [(str(h), str(r)) for h, r in mean.sort_values(ascending=False).head(n).index]
 
 
-def load(folder: Path) -> RunData:
-    """Read a results folder and derive waits, team-away flags and occupancy by hour.
+HOME_COLUMNS = ["replication", "case_id", "hospital", "urgency", "decision_min", "decision_to_delivery_min"]
+"""The columns of the home emergencies the report keeps (with ``team_away``): the most numerous cases."""
+REPORT_CASE_COLUMNS = ["replication", "case_id", "case_type", "hospital", "urgency_initial", "urgency", "pathway",
+                       "team_home", "decision_to_delivery_min", "deteriorated_min", "team_assembled_min",
+                       "team_returned_min", *attribution.MILESTONE_COLUMNS]
+"""The cases-table columns the report reads for every charted case (the median cases are read whole)."""
 
-    Cases and events are read for the first :data:`CHART_REPLICATIONS` only.
+
+def load(folder: Path, manifest: dict[str, Any] | None = None) -> RunData:
+    """Read a results folder: the cases, waits and occupancy the charts and tables show.
+
+    Cases, waits and occupancy are read for the first :data:`CHART_REPLICATIONS` only, and of the cases
+    only :data:`REPORT_CASE_COLUMNS` (the median cases whole), so that the memory does not grow with
+    the horizon or the replications.  A folder without ``waits.parquet`` or ``occupancy.parquet``
+    (written by an older version) has them derived again from its event log, one replication at a
+    time.  With ``manifest`` (at least its ``scenario``) given, the folder's is not read, nor its summary
+    (empty): enough to draw the charts of a folder still being written.
     """
-    manifest = store.read_json(folder)
+    summary = pd.DataFrame() if manifest is not None else store.read_table(folder, "summary")
+    manifest = manifest or store.read_json(folder)
     run = manifest["scenario"]["run"]
     start, end = 1440.0 * float(run.get("warmup_days", 0.0)), 1440.0 * float(run["horizon_days"])
-    cases = store.read_replications(folder, "cases", CHART_REPLICATIONS)
+    columns = [c for c in REPORT_CASE_COLUMNS if c in store.table_columns(folder, "cases")]
+    cases = store.read_replications(folder, "cases", CHART_REPLICATIONS, columns)
     resources = store.read_table(folder, "resources")
-    events = store.read_replications(folder, "events", CHART_REPLICATIONS)
-    waits = attribution.case_waits(events, cases, end_min=end)
-    home = cases[cases["case_type"] == "home"].copy()
+    waits, hourly = report_tables(folder, cases, start, end)
+    home = cases.loc[cases["case_type"] == "home", HOME_COLUMNS]
     home["team_away"] = occupancy.flag_team_away(home, occupancy.team_away_intervals(cases, end))
-    occ = occupancy.occupancy_by_hour(events, busiest_pools(resources), start, end)
-    return RunData(manifest, store.read_table(folder, "summary"), cases, resources, waits, home, occ)
+    occ = occupancy.pooled_occupancy(hourly, busiest_pools(resources))
+    picked = median_cases(folder, cases, list(manifest["scenario"]["urgency"]))
+    return RunData(manifest, summary, cases, resources, waits, home, occ, picked)
+
+
+def report_tables(folder: Path, cases: pd.DataFrame, start: float, end: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(waits, hourly occupancy)`` of the first :data:`CHART_REPLICATIONS` replications
+    (:func:`sim.analysis.report_tables.report_tables`): read from the folder, or for an older folder
+    derived from its event log, one replication at a time."""
+    if store.has_table(folder, "waits") and store.has_table(folder, "occupancy"):
+        return (store.read_replications(folder, "waits", CHART_REPLICATIONS),
+                store.read_replications(folder, "occupancy", CHART_REPLICATIONS))
+    waits, hourly = [], []
+    for events in store.iter_replications(folder, "events", CHART_REPLICATIONS):
+        mine = cases[cases["replication"] == events["replication"].iloc[0]]
+        tables = derived.report_tables(events, mine, start, end)
+        waits.append(tables["waits"])
+        hourly.append(tables["occupancy"])
+    return pd.concat(waits, ignore_index=True), pd.concat(hourly, ignore_index=True)
+
+
+def median_cases(folder: Path, cases: pd.DataFrame, urgencies: list[str]) -> pd.DataFrame:
+    """:func:`sim.analysis.attribution.median_cases` of ``cases``, each picked case with its whole row
+    of the folder's cases table."""
+    picked = attribution.median_cases(cases, urgencies)
+    if picked.empty:
+        return picked
+    keys = list(zip(picked["replication"].astype(int), picked["case_id"].astype(int), strict=True))
+    rows = store.read_rows(folder, "cases", keys).set_index(["replication", "case_id"]).loc[keys].reset_index()
+    return rows.assign(**{c: picked[c].to_numpy() for c in ("group", "urgency_group", "n_cases")})
 
 
 def draw_figures(data: RunData) -> list[tuple[str, str, Figure]]:
@@ -144,7 +199,7 @@ def draw_figures(data: RunData) -> list[tuple[str, str, Figure]]:
          "(among cases decided at it; those that deteriorated into it apart), step by step; each wait names what "
          "it waited for (the binding resource, the schedule or the mother). Each panel names its case and "
          "replication: the table below gives the command that draws its whole timeline.",
-         charts.median_case_waterfall(data.cases, data.waits, data.targets, data.labels)),
+         charts.median_case_waterfall(data.picked, data.waits, data.targets, data.labels)),
         ("home_ddi", "The obstetric hospital's own emergency caesareans, by whether an outreach team was away "
          "(between assembling and returning) when the decision was made.",
          charts.home_ddi_team_away(data.home, data.targets, data.labels)),
@@ -155,10 +210,17 @@ def draw_figures(data: RunData) -> list[tuple[str, str, Figure]]:
     ]
 
 
-def figures_for(folder: Path, data: RunData | None = None) -> list[dict[str, str]]:
-    """Draw and save the run's charts; return name, caption and inline PNG of each."""
+def figures_for(folder: Path, data: RunData | None = None, svg: bool = False) -> list[dict[str, str]]:
+    """Draw and save the run's charts (with ``svg``, an SVG beside each PNG); return name, caption and
+    inline PNG of each."""
     data = data or load(folder)
-    return [{"name": n, "caption": c, "png": save_figure(f, folder, n)} for n, c, f in draw_figures(data)]
+    return [{"name": n, "caption": c, "png": save_figure(f, folder, n, svg)} for n, c, f in draw_figures(data)]
+
+
+def draw_and_save(folder: Path, manifest: dict[str, Any], svg: bool = False) -> list[dict[str, str]]:
+    """:func:`figures_for` a folder whose manifest and summary are not written yet (``manifest``: at least
+    its ``scenario``); a task for a worker process."""
+    return figures_for(folder, load(folder, manifest), svg)
 
 
 def share_kpi(kpi: str) -> str:
@@ -255,7 +317,7 @@ def flag_deteriorated(key: list[dict[str, Any]], cases: pd.DataFrame, urgencies:
 def shown_cases(data: RunData) -> list[dict[str, Any]]:
     """The cases the median-case chart shows, with the ``ihsim timeline`` command that draws each one
     (``DIR`` stands for the results folder, so that the page reads the same wherever the folder moves)."""
-    picked = attribution.median_cases(data.cases, list(data.targets))
+    picked = data.picked
     return [{"group": r.group, "replication": int(r.replication), "case_id": int(r.case_id),
              "ddi": float(r.decision_to_delivery_min),
              "command": f"ihsim timeline DIR --replication {int(r.replication)} --case {int(r.case_id)}"}
@@ -264,7 +326,7 @@ def shown_cases(data: RunData) -> list[dict[str, Any]]:
 
 def wait_rows(data: RunData, case_type: str, limit: int | None = None) -> list[dict[str, Any]]:
     """What cases of one type wait for, with the binding pools in words."""
-    cases = data.cases[data.cases["case_type"] == case_type]
+    cases = data.cases.loc[data.cases["case_type"] == case_type, ["replication", "case_id"]]
     table = attribution.binding_summary(data.waits, cases)
     if limit:
         table = table.head(limit)
@@ -295,15 +357,18 @@ def resource_rows(resources: pd.DataFrame, days: float) -> list[dict]:
     return agg.sort_values("utilisation", ascending=False).to_dict("records")
 
 
-def context(folder: Path, data: RunData) -> dict[str, Any]:
-    """Everything the template shows."""
+def context(folder: Path, data: RunData, svg: bool = False,
+            figures: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """Everything the template shows (drawing and saving the figures, with SVGs if ``svg``, unless
+    ``figures`` were drawn already)."""
     m, sc = data.manifest, data.scenario
     key, every = kpi_rows(data.summary, data.targets, data.service_levels, data.fastest)
     flag_deteriorated(key, data.cases, list(data.targets))
     note = narrative.precision_note(data.summary, int(m["replications"]), float(m.get("precision", 0.05)))
     return {
         "m": m, "sc": sc, "targets": data.targets, "labels": data.labels, "kpis": key, "all_kpis": every,
-        "figures": figures_for(folder, data), "resources": resource_rows(data.resources, data.days),
+        "figures": figures if figures is not None else figures_for(folder, data, svg),
+        "resources": resource_rows(data.resources, data.days),
         "outreach_waits": wait_rows(data, "outreach"), "home_waits": wait_rows(data, "home", HOME_WAIT_ROWS),
         "away": team_away_note(data.home), "shown_cases": shown_cases(data), "precision": note,
         "stress": narrative.stress_des(m, note),
@@ -328,15 +393,17 @@ def _num(x: Any, digits: int = 1) -> str:
     return "" if math.isnan(x) else f"{x:,.{digits}f}"
 
 
-def render(folder: Path) -> str:
-    """The report's HTML for a results folder (also writes its figures)."""
+def render(folder: Path, svg: bool = False, figures: list[dict[str, str]] | None = None) -> str:
+    """The report's HTML for a results folder (also writes its figures, with SVGs if ``svg``, unless
+    ``figures`` were drawn already by :func:`figures_for`)."""
     env = Environment(loader=PackageLoader("sim.report", "templates"), autoescape=select_autoescape(default=True))
     env.filters["num"] = _num
     env.filters["duration"] = charts.fmt_duration
-    return env.get_template("report.html.j2").render(**context(folder, load(folder)))
+    return env.get_template("report.html.j2").render(**context(folder, load(folder), svg, figures))
 
 
-def build_report(folder: str | Path) -> Path:
-    """Write ``figures/`` and ``report.html`` in a results folder from its tables."""
+def build_report(folder: str | Path, svg: bool = False, figures: list[dict[str, str]] | None = None) -> Path:
+    """Write ``figures/`` (PNG; SVG too with ``svg``) and ``report.html`` in a results folder from its tables
+    (``figures``: those :func:`figures_for` drew already, if it ran elsewhere)."""
     folder = Path(folder)
-    return store.write_text(folder, "report.html", render(folder))
+    return store.write_text(folder, "report.html", render(folder, svg, figures))

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sim.analysis.attribution import median_cases
 from sim.report import charts
 
 TARGETS = {"cat1": 30.0, "cat2": 75.0}
@@ -77,7 +78,7 @@ def test_waterfall_follows_the_median_case_and_names_what_it_waited_for():
                           "start_min": [1000.0, 5000.0], "end_min": [1030.0, 5030.0], "wait_min": 30.0,
                           "granted": True, "short": ["NHOG/anaesthetist", "NHOG/ambulance"],
                           "binding": ["NHOG/anaesthetist", "NHOG/ambulance"]})
-    fig = charts.median_case_waterfall(cases, waits, TARGETS)
+    fig = charts.median_case_waterfall(median_cases(cases, list(TARGETS)), waits, TARGETS)
     words = texts(fig)
     assert any("DDI 2 h 30" in w for w in words)  # case 1, the median of 130, 150 and 400
     assert "30 min: NHOG anaesthetist" in words
@@ -91,8 +92,8 @@ def test_waterfall_shows_a_deteriorated_case_apart_and_says_when_it_deteriorated
     worse = outreach_case(4, 2000, 60) | {"urgency_initial": "planned", "first_decision_min": 1000.0,
                                           "deteriorated_min": 2000.0}
     cases = pd.DataFrame([outreach_case(1, 1000, 150), worse])
-    fig = charts.median_case_waterfall(cases, pd.DataFrame(columns=["replication", "case_id", "step", "binding",
-                                                                    "start_min"]), TARGETS)
+    no_waits = pd.DataFrame(columns=["replication", "case_id", "step", "binding", "start_min"])
+    fig = charts.median_case_waterfall(median_cases(cases, list(TARGETS)), no_waits, TARGETS)
     words = " ".join(texts(fig)).replace("\n", " ")
     assert "case 1, replication 0, the median of 1 decided at it" in words
     assert "case 4, replication 0, the median of 1 who deteriorated into it" in words

@@ -109,12 +109,16 @@ def test_report_command_rebuilds_the_same_report_without_rerunning(results, tmp_
     events_mtime = (copy / "events.parquet").stat().st_mtime_ns
     (copy / "report.html").unlink()
     shutil.rmtree(copy / "figures")
-    result = run_cli(["report", str(copy)])
+    result = run_cli(["report", str(copy), "--svg"])
     assert result.exit_code == 0, result.output
     assert str(copy / "report.html") in result.output
     assert (copy / "report.html").read_text(encoding="utf-8") == before
-    assert (copy / "figures" / "median_case_waterfall.svg").is_file()
+    pngs, svgs = ({p.stem for p in (copy / "figures").glob(f"*.{kind}")} for kind in ("png", "svg"))
+    assert "median_case_waterfall" in svgs
+    assert svgs == pngs
     assert (copy / "events.parquet").stat().st_mtime_ns == events_mtime
+    assert run_cli(["report", str(copy)]).exit_code == 0  # without --svg: the SVGs, now older than the PNGs, go
+    assert not list((copy / "figures").glob("*.svg"))
 
 
 def test_report_of_a_folder_without_results_is_refused(tmp_path):
