@@ -234,7 +234,7 @@ def run(scenario: Scenario, replications: int | None = None, *, seed: int | None
     warn_all(scenario_warnings(scenario))
     with tempfile.TemporaryDirectory(prefix="ihsim-") as tmp:  # the store's own parts, then its tables
         run_replications(scenario, seed, n, Path(tmp), workers=workers, progress=progress)
-        finish_folder(Path(tmp), scenario, n, precision)
+        finish_folder(Path(tmp), n, precision)
         tables = {name: store.read_table(Path(tmp), name) for name in TABLES}
     return Results(scenario, seed, n, None, tables)
 
