@@ -247,11 +247,15 @@ def values_table(values: dict[str, pd.Series]) -> pd.DataFrame:
 
 
 def values_of(table: pd.DataFrame) -> dict[str, np.ndarray]:
-    """KPI -> its values in order, from a :func:`values_table` (KPIs in the table's order)."""
-    out = {}
-    for kpi, rows in table.groupby("kpi", sort=False):
-        out[str(kpi)] = rows.loc[rows["i"] >= 0, "value"].to_numpy(dtype="float64")
-    return out
+    """KPI -> its values in order, from a :func:`values_table` (KPIs in the table's order).
+
+    Each KPI's rows are contiguous and open with its ``i`` = -1 row, so the rows
+    between two such openings are one KPI's values.
+    """
+    kpis, values = table["kpi"].to_numpy(), table["value"].to_numpy(dtype="float64")
+    starts = np.flatnonzero(table["i"].to_numpy() < 0)
+    ends = [*starts[1:], len(table)]
+    return {str(kpis[start]): values[start + 1:end] for start, end in zip(starts, ends, strict=True)}
 
 
 def replication_kpis(cases: pd.DataFrame, resources: pd.DataFrame, urgencies: list[str],

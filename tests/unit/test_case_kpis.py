@@ -134,3 +134,20 @@ def test_every_kpi_a_replication_gives_is_a_name_a_goal_may_use() -> None:
     made = set(kpis.columns) - {"replication"}
     assert "home_ddi_within_target_pct_cat1_night_team_home_NHOG" in made
     assert made <= known_kpis(scenario)
+
+
+def test_values_table_reads_back_each_kpis_values_in_order_empty_ones_kept(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    from sim.analysis.kpis import values_of, values_table
+
+    given = {"b_min": pd.Series([3.0, np.nan, 1.5]), "none_min": pd.Series([], dtype="float64"),
+             "a_pct": pd.Series([100.0])}
+    table = values_table(given)
+    table.to_parquet(tmp_path / "v.parquet")  # as a replication stores it
+    back = values_of(pd.read_parquet(tmp_path / "v.parquet"))
+    assert list(back) == ["b_min", "none_min", "a_pct"]
+    np.testing.assert_array_equal(back["b_min"], [3.0, np.nan, 1.5])
+    assert back["none_min"].size == 0
+    np.testing.assert_array_equal(back["a_pct"], [100.0])
