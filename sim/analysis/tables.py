@@ -213,7 +213,9 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     cases = pd.DataFrame(columns)[np.logical_or.reduce(present)]
     for name, (event, mark) in FLAG_EVENTS.items():
         cases[name] = per.pick("marks", mark, event).reindex(cases.index).fillna(False).astype(bool)
-    times = per.first["time_min"].reindex(columns=MILESTONES)
+    first = per.first
+    times = (first["time_min"] if "time_min" in first.columns.get_level_values(0)  # no case at all: no columns
+             else pd.DataFrame(index=first.index)).reindex(columns=MILESTONES)
     times.columns = [f"{m}_min" for m in MILESTONES]
     times["decision_min"] = per.pick("last", "time_min", "decision")
     for asked in ("team_requested", "crew_requested"):  # a re-booked case is asked for again: the request that held
