@@ -135,3 +135,22 @@ def test_ihsim_app_says_when_it_is_not_local(monkeypatch):
     monkeypatch.setattr(launch, "serve", lambda *args: 0)
     result = CliRunner().invoke(cli, ["app", "--host", "0.0.0.0", "--no-browser"])
     assert "NOT local" in result.output
+
+
+def test_a_comparison_started_by_the_app_shows_paired_differences_with_verdicts_and_the_forest_plot(finished):
+    root, ws, _ = finished
+    base = ws.save_edited("baseline.yaml", "short-base", SHORT)
+    other = ws.save_edited("baseline.yaml", "short-lean", {**SHORT, "hospitals.NHOG.staff.anaesthetist.night": 1})
+    out = root / "compare-short-base"
+    job = jobs.Job.start("compare", out.name, jobs.compare_command([ws.path(base), ws.path(other)], out, 2, 5),
+                         out, 4, 2, ws.root / "logs/compare.log")
+    wait_for(job)
+    assert job.state == "done", job.tail()
+    assert results.folders(root, "compare") == [out.name]
+    assert out.name not in results.folders(root, "run")  # a comparison is not offered as a run
+    diff = results.differences(results.folder(root, out.name, "compare"))
+    assert set(diff["scenario"]) == {"short-lean"}
+    assert len(diff) > 0
+    assert diff["verdict"].notna().all()
+    assert "short-lean" in results.comparison_text(out)
+    assert any("forest" in png.stem for png in results.figures(out))
