@@ -27,11 +27,11 @@ from pydantic import ValidationError
 from sim import store
 from sim.analysis.kpis import HEADLINE
 from sim.analysis.labels import kpi_label
-from sim.app import RunOptions, finish_folder, run_loaded, warn_all
 from sim.errors import InputError
 from sim.experiment import workload
 from sim.experiment.compare import compare_scenarios, name_all, paired, same_currency
 from sim.experiment.runner import run_replications
+from sim.experiment.single import RunOptions, finish_folder, run_loaded, warn_all
 from sim.scenario import Scenario, ScenarioError, load_scenario
 from sim.scenario.feasibility import scenario_warnings
 from sim.scenario.load import Problem, with_overrides

@@ -31,6 +31,7 @@ from sim.analysis.labels import kpi_label
 from sim.analysis.paired import DIFFERENCE_COLUMNS, UNIT_WORDS, differences
 from sim.experiment import workload
 from sim.experiment.runner import shared_executor
+from sim.experiment.single import run_loaded, safe_name
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_dict, scenario_hash
 from sim.scenario.diff import describe_changes
 from sim.scenario.load import Problem, titled
@@ -59,8 +60,6 @@ def unique(names: Iterable[str]) -> list[str]:
 
 def name_all(scenarios: list[Scenario], names: list[str] | None = None) -> list[Named]:
     """Give each scenario a unique name and folder (from its own name unless ``names`` is given)."""
-    from sim.app import safe_name
-
     labels = unique(names or [sc.name for sc in scenarios])
     folders = unique(safe_name(n) for n in labels)
     return [Named(n, sc, f) for n, sc, f in zip(labels, scenarios, folders, strict=True)]
@@ -101,8 +100,6 @@ def run_set(named: list[Named], opts: Any, folder: Path, overrides: list[str] | 
     The scenarios' own reports are not built (``ihsim report DIR/<name>`` makes one); the
     comparison report covers them.
     """
-    from sim.app import run_loaded
-
     first = named[0].scenario.run
     seed = first.seed if opts.seed is None else opts.seed
     n = opts.replications or first.replications

@@ -39,6 +39,7 @@ from sim.errors import InputError
 from sim.experiment import workload
 from sim.experiment.compare import Named, run_set, unique
 from sim.experiment.progress import Progress
+from sim.experiment.single import safe_name
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_dict, scenario_hash
 from sim.scenario.feasibility import streams
 from sim.scenario.load import titled
@@ -149,8 +150,6 @@ def _variant(out: RunPlan, seen: dict[str, str], key: str, level: str, scaled: S
     digest = scenario_hash(sc)
     if digest in seen:
         return Variant(key, level, scaled, seen[digest], same_as=seen[digest])
-    from sim.app import safe_name
-
     folder = unique([*(r.folder for r in out.runs), prefix + safe_name(f"{key}_{level}")[:120]])[-1]
     seen[digest] = folder
     name = f"{title}: {key} x{scaled.factor:g}"[:200]
@@ -268,7 +267,6 @@ def write_outputs(folder: Path, out: Outcome, svg: bool = False) -> None:
 
     This is the one place a sensitivity folder's files are written; a workbook sheet belongs here too.
     """
-    from sim.app import safe_name
     from sim.report.html import save_figure
     from sim.report.tornado import morris_chart, tornado_chart
     from sim.report.workbook import write_sensitivity_workbook
@@ -292,8 +290,6 @@ def write_outputs(folder: Path, out: Outcome, svg: bool = False) -> None:
 
 def default_out(scenario: Scenario, overrides: list[str], suffix: str = "") -> Path:
     """``results/sensitivity-<scenario title><suffix>``."""
-    from sim.app import safe_name
-
     return Path("results") / f"sensitivity-{safe_name(titled(scenario.name, overrides))}{suffix}"
 
 

@@ -42,6 +42,7 @@ from sim.experiment.sensitivity import (
     run_all,
     write_outputs,
 )
+from sim.experiment.single import safe_name
 from sim.scenario import load_scenario, scenario_dict
 from sim.scenario.scaling import Parameter, Skipped, matches, parameter
 
@@ -80,8 +81,6 @@ def survival_study(base_path: Path, other_path: Path, overrides: list[str], opts
     """Run BASE and OTHER at every scaled setting and write the folder (``survival.csv`` and BASE's one-way
     study); returns its path.  Input errors raise before anything runs (see
     :func:`sim.experiment.sensitivity.one_way`)."""
-    from sim.app import safe_name
-
     factors = parse_range(range_text)
     base, other = load_scenario(base_path, overrides), load_scenario(other_path, overrides)
     same_currency([base_path, other_path], [base, other])

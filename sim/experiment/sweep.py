@@ -24,6 +24,7 @@ from sim import store
 from sim.errors import InputError
 from sim.experiment import workload
 from sim.experiment.compare import Named, run_set, write_study, write_workbook
+from sim.experiment.single import safe_name
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.diff import show
 from sim.scenario.load import parse_override
@@ -93,8 +94,6 @@ def _yaml(value: Any) -> str:
 
 
 def _safe(folder: str) -> str:
-    from sim.app import safe_name
-
     return safe_name(folder)[:120]
 
 
@@ -121,8 +120,6 @@ def sweep(path: Path, overrides: list[str], vary_texts: list[str], opts: Any) ->
     workload.check(workload.Workload("sweep", size, size * n), opts)
     named = build_variants(Path(path), overrides, varies)
     workload.check(workload.workload("sweep", [x.scenario for x in named], n), opts)
-    from sim.app import safe_name
-
     out = opts.out or Path("results") / f"sweep-{safe_name(named[0].scenario.name.split(':')[0])}"
     with store.results_folder(out, force=opts.force, key=store.study_key("sweep")) as tmp:
         seed, n = run_set(named, opts, tmp, overrides)

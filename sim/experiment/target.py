@@ -37,6 +37,7 @@ from typing import Any
 from sim.errors import InputError
 from sim.experiment import workload
 from sim.experiment.runner import shared_executor
+from sim.experiment.single import run_loaded, safe_name
 from sim.scenario.load import child_key, missing_child
 
 MAX_HALVINGS = 30
@@ -237,7 +238,6 @@ def evaluator(path: Path, overrides: list[str], lever: Lever, goal: Goal, opts: 
               seed: int) -> tuple[Callable[..., Trial], list[Trial]]:
     """A cached function lever value -> :class:`Trial` that runs into ``folder`` and records each trial."""
     from sim import store
-    from sim.app import run_loaded
     from sim.scenario import load_scenario
 
     tried: dict[float, Trial] = {}
@@ -263,7 +263,6 @@ def solve(path: Path, overrides: list[str], lever_key: str, range_text: str, goa
           tolerance: float | None = None, confirm: bool = True) -> tuple[Path, Outcome]:
     """Validate, search, confirm with another seed and write the target folder; returns ``(folder, outcome)``."""
     from sim import store
-    from sim.app import safe_name
     from sim.scenario import load_scenario, scenario_dict
     from sim.scenario.load import titled
 

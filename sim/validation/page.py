@@ -18,7 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.app import git_commit, versions
+from sim.experiment.single import git_commit, versions
 from sim.validation import audit, little, mmc, replay, soak
 from sim.validation.common import markdown
 from sim.validation.texts import AUDIT, HEAD, LITTLE, MMC, REPLAY, SOAK

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from sim.app import safe_name
+from sim.experiment.single import safe_name
 from sim.report import html
 from sim.scenario import ScenarioError, load_scenario, scenario_dict
 from sim.scenario.diff import describe_changes

@@ -29,7 +29,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from sim.app import safe_name
+from sim.experiment.single import safe_name
 from sim.folders import replace_file
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_dict, scenario_hash, yamlsafe
 from sim.scenario.diff import describe_changes

@@ -18,8 +18,9 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from sim import app, store
+from sim import store
 from sim.cli import cli
+from sim.experiment import single
 from tests.conftest import SCENARIOS
 
 BASELINE = str(SCENARIOS / "baseline.yaml")
@@ -108,7 +109,7 @@ def _interrupt_before_finishing(monkeypatch: pytest.MonkeyPatch, out: Path, *arg
     """A run stopped after its replications but before combining them (every part on disk)."""
     def stop(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
-    monkeypatch.setattr(app, "finish_folder", stop)
+    monkeypatch.setattr(single, "finish_folder", stop)
     code, _ = run_cli("--out", str(out), "-n", "3", *args, days=10)
     monkeypatch.undo()
     assert code == 130
@@ -155,7 +156,7 @@ def test_writing_over_results_needs_force(tmp_path: Path) -> None:
 def test_interrupt_before_any_replication_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def stop(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
-    monkeypatch.setattr(app, "run_replications", stop)
+    monkeypatch.setattr(single, "run_replications", stop)
     out = tmp_path / "res"
     code, _ = run_cli("--out", str(out), "-n", "2", days=10)
     assert code == 130
@@ -201,8 +202,8 @@ def _rename_fails(self: Path, target: object) -> Path:
 
 REPLACE = Path.replace
 FAILURES = {
-    "ctrl-c after the tables are combined": (app, "finish_folder",
-                                             lambda: _after(app.finish_folder, KeyboardInterrupt())),
+    "ctrl-c after the tables are combined": (single, "finish_folder",
+                                             lambda: _after(single.finish_folder, KeyboardInterrupt())),
     "full disk writing the report": ("sim.report.build_report", None, lambda: _fail(FULL)),
     "full disk writing the workbook": ("sim.report.run_workbook.write_run_workbook", None, lambda: _fail(FULL)),
     "ctrl-c writing the report": ("sim.report.build_report", None, lambda: _fail(KeyboardInterrupt())),
