@@ -29,15 +29,15 @@ SHORT = ["--set", "run.horizon_days=5"]
 PAUSED = """
 import sys, time
 from pathlib import Path
-import sim.app as app
+import sim.experiment.single as single
 gate = Path(sys.argv.pop(1))
-finish = app.finish_folder
+finish = single.finish_folder
 def paused(*args, **kwargs):
     (gate / "paused").touch()
     while not (gate / "go").exists():
         time.sleep(0.05)
     return finish(*args, **kwargs)
-app.finish_folder = paused
+single.finish_folder = paused
 from sim.cli import main
 main()
 """
