@@ -56,8 +56,8 @@ def test_descriptions_come_from_the_field_info(found):
     # a distribution's parameters take the description of the field that holds it, in minutes
     call_in = found["hospitals.NHOG.staff.anaesthetist.call_in.high"]
     holder = StaffRole.model_fields["call_in"]
-    assert (call_in.description, call_in.unit) == (holder.description, unit_of(holder) if unit_of(holder) != "none"
-                                                   else "min")
+    assert unit_of(holder) == "minutes"
+    assert (call_in.description, call_in.unit) == (holder.description, "minutes")
 
 
 def test_a_unit_the_schema_gives_is_the_fields_unit(baseline, monkeypatch):
