@@ -37,7 +37,7 @@ class SimContext:
     routes: dict[tuple[str, str], Route]  # both directions
     peak_windows: list[tuple[int, int]]
     next_case_id: int = 0
-    needs: dict[tuple, dict[Pool, int]] = field(default_factory=dict)  # cache of ``need``
+    needs: dict[tuple | str, dict[Pool, int]] = field(default_factory=dict)  # cache of ``need`` (str: a team's)
     ordinals: dict[str, int] = field(default_factory=dict)  # cases started so far, by source
     case_keys: dict[int, tuple[str, int]] = field(default_factory=dict)  # case id -> (source, ordinal)
     plans: dict[str, TeamPlan] = field(default_factory=dict)  # team id -> its plan, in the scenario's order
@@ -58,8 +58,13 @@ class SimContext:
         return need
 
     def team_request(self, team: Team) -> dict[Pool, int]:
-        """Every role of ``team``, its equipment and its ambulance(s), from the pools it draws on."""
-        return self.need(team.owner, {**team.composition, **team.equipment, "ambulance": team.ambulances})
+        """Every role of ``team``, its equipment and its ambulance(s), from the pools it draws on (built once
+        per team and shared, as :meth:`need`)."""
+        need = self.needs.get(team.name)
+        if need is None:
+            need = self.needs[team.name] = self.need(team.owner, {**team.composition, **team.equipment,
+                                                                  "ambulance": team.ambulances})
+        return need
 
     def team_of(self, case: Case) -> Team:
         """The team sent to ``case``."""

@@ -154,10 +154,20 @@ def simulate(scenario: Scenario, seed: int, replication: int) -> ModelOutput:
         ctx = build_context(scenario, seed, replication)
         start_processes(ctx)
         horizon = scenario.run.horizon_days * clock.MIN_PER_DAY
-        env = ctx.env
-        steps = 0
-        step, peek = env.step, env.peek
-        while peek() < horizon:
-            step()
-            steps += 1
+        steps = run_until(ctx.env, horizon)
     return ModelOutput(ctx.log.rows, steps)
+
+
+def run_until(env: simpy.Environment, horizon: float) -> int:
+    """Process every event scheduled before ``horizon`` (minutes) and return how many there were.
+
+    ``env.run(until=horizon)`` stops at an event it schedules at the horizon
+    ahead of every event due then, so exactly the events due before the
+    horizon are processed, as a ``peek``-then-``step`` loop would, without
+    the two calls per event.  The count is the events scheduled so far
+    (SimPy numbers them from 0) less those still queued and the stop event.
+    Raises ValueError if ``horizon`` is not after ``env.now``.
+    """
+    env.run(until=horizon)
+    scheduled = next(env._eid)  # SimPy's event counter: the next number is how many were scheduled
+    return scheduled - len(env._queue) - 1
