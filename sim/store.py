@@ -432,16 +432,22 @@ def reading(path: Path) -> Iterator[None]:
 
 
 
-def read_table(folder: Path, name: str, columns: list[str] | None = None) -> pd.DataFrame:
-    """A table of a results folder: parquet (events, cases, resources) or CSV (replications, summary)."""
+def read_table(folder: Path, name: str, columns: list[str] | None = None,
+               replication: int | None = None) -> pd.DataFrame:
+    """A table of a results folder: parquet (events, cases, resources) or CSV (replications, summary).
+
+    ``replication`` keeps one replication's rows of a parquet table, reading only the row groups
+    that can hold it (each replication's part is its own row groups).
+    """
     folder = Path(folder)
     path = folder / f"{name}.parquet"
     if not path.exists():
         path = folder / f"{name}.csv"
         with reading(path):
             return pd.read_csv(path, usecols=columns)
+    only = None if replication is None else [("replication", "==", replication)]
     with reading(path):
-        return pd.read_parquet(path, columns=columns)
+        return pd.read_parquet(path, columns=columns, filters=only)
 
 
 def iter_table(folder: Path, name: str, columns: list[str] | None) -> Iterator[pd.DataFrame]:

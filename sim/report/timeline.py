@@ -310,8 +310,8 @@ def load_case(folder: Path, replication: int, case_id: int) -> tuple[pd.Series, 
         ids = cases.loc[cases["replication"] == replication, "case_id"]
         raise InputError(f"--case {case_id}: no such case in replication {replication} "
                          f"(case ids {ids.min()} to {ids.max()}; see cases.parquet)")
-    events = store.read_table(folder, "events")
-    return mine.iloc[0], events[events["replication"] == replication], manifest
+    events = store.read_table(folder, "events", replication=replication).reset_index(drop=True)
+    return mine.iloc[0], events, manifest
 
 
 def case_team(sc: dict, events: pd.DataFrame) -> dict:
@@ -335,8 +335,12 @@ def obstetric_hospital(case: pd.Series, events: pd.DataFrame, team_home: str) ->
 def write_timeline(folder: str | Path, replication: int, case_id: int, out: str | Path | None = None) -> Path:
     """Draw one case's Gantt chart; write PNG (300 dpi, at most 2,000 px wide) and SVG; return the PNG's path.
 
-    The default is ``figures/timeline-r<replication>-c<case>.png`` in the results folder.
+    The default is ``figures/timeline-r<replication>-c<case>.png`` in the results folder.  Only the
+    case's replication of the event log is read.  Raises InputError for an ``out`` that is not a
+    ``.png`` name (nothing is written) and for a folder, replication or case that is not there.
     """
+    if out is not None and Path(out).suffix.lower() not in ("", ".png"):
+        raise InputError(f"--out {out}: give a .png file name (the SVG is written beside it)")
     case, events, manifest = load_case(Path(folder), replication, case_id)
     sc = manifest["scenario"]
     run_end = 1440.0 * float(sc["run"]["horizon_days"])

@@ -73,3 +73,23 @@ def test_steps_of_an_outreach_case_follow_its_events_and_explain_waits():
     ticks, labels = timeline.clock_ticks(0.0, 170.0)
     assert ticks[:2] == [0.0, 30.0]
     assert labels[0] == "00:00\nMon d1"
+
+
+def test_an_out_that_is_not_a_png_name_is_bad_input_and_nothing_is_written(results, outreach_case, tmp_path):
+    rep, case = outreach_case
+    mine = tmp_path / "notes.txt"
+    mine.write_text("my notes", encoding="utf-8")
+    result = run_cli(["timeline", str(results), "-r", str(rep), "-c", str(case), "--out", str(mine)])
+    assert result.exit_code == 2
+    assert "give a .png file name" in result.output and "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    assert mine.read_text(encoding="utf-8") == "my notes"
+
+
+def test_only_the_cases_replication_is_read(results, outreach_case):
+    rep, case = outreach_case
+    _, events, _ = timeline.load_case(results, rep, case)
+    every = pd.read_parquet(results / "events.parquet")
+    expected = every[every["replication"] == rep].reset_index(drop=True)
+    assert len(expected) < len(every)  # the folder holds other replications
+    pd.testing.assert_frame_equal(events, expected)
