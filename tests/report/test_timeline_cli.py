@@ -81,7 +81,8 @@ def test_an_out_that_is_not_a_png_name_is_bad_input_and_nothing_is_written(resul
     mine.write_text("my notes", encoding="utf-8")
     result = run_cli(["timeline", str(results), "-r", str(rep), "-c", str(case), "--out", str(mine)])
     assert result.exit_code == 2
-    assert "give a .png file name" in result.output and "Traceback" not in result.output
+    assert "give a .png file name" in result.output
+    assert "Traceback" not in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
     assert mine.read_text(encoding="utf-8") == "my notes"
 
