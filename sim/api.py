@@ -38,7 +38,7 @@ from sim.scenario.load import Problem, with_overrides
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 """The shipped scenarios (``scenarios/`` of the repository)."""
-TABLES = ("summary", "replications", "cases", "events", "resources", "unserved")
+TABLES = ("summary", "replications", "cases", "events", "resources", "unserved", "waits", "occupancy")
 """The tables of a run (``docs/results.md`` documents each column)."""
 SUMMARY_VIEW = ["kpi", "label", "unit", "mean", "ci_low", "ci_high", "p50", "p90", "n", "precision_met"]
 """The columns :func:`summarise` shows."""

@@ -102,9 +102,10 @@ def test_a_run_in_memory_and_one_into_a_folder_give_the_same_tables(short, tmp_p
     assert memory.folder is None
     assert folder.folder == tmp_path / "run"
     assert (tmp_path / "run" / "results.xlsx").is_file()
-    for name in ("summary", "replications", "cases", "unserved"):
+    for name in ("summary", "replications", "cases", "unserved", "waits", "occupancy"):
         pd.testing.assert_frame_equal(memory.table(name), sim.read(tmp_path / "run").table(name))
     assert len(memory.kpis) == 2
+    assert set(memory.table("waits")["replication"]) == set(memory.table("occupancy")["replication"]) == {0, 1}
 
 
 def test_summarise_headline_keeps_the_headline_kpis_by_urgency(short):
