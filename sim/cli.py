@@ -367,16 +367,24 @@ def warmup(results_dir: Path, pool: str | None, kpi: str | None, bin_days: float
               help="Simulated days of each run of the load-scaling table (stress at x1, x4, x16).")
 @click.option("--stress", type=click.Path(path_type=Path), default=None, help="Default: scenarios/stress.yaml.")
 @click.option("--baseline", type=click.Path(path_type=Path), default=None, help="Default: scenarios/baseline.yaml.")
+@click.option("--yes", "allow_large", is_flag=True,
+              help="Run even beyond the size limits (more than 5,000,000 expected cases).")
 @handle_errors
 def bench(as_json: bool, replications: int, repeats: int, load_days: float, stress: Path | None,
-          baseline: Path | None) -> None:
+          baseline: Path | None, allow_large: bool) -> None:
     """Measure the model's cost per SimPy event against plain SimPy, its growth with load, throughput and
     memory."""
+    from types import SimpleNamespace
+
     from sim.bench import default_scenario, format_result, run_bench
+    from sim.bench.core import bench_workload
+    from sim.experiment import workload
     from sim.scenario import load_scenario
 
     stress_sc, baseline_sc = (load_scenario(path or default_scenario(f"{name}.yaml"))
                               for path, name in ((stress, "stress"), (baseline, "baseline")))
+    work = bench_workload(stress_sc, baseline_sc, replications, repeats, load_days)
+    workload.check(work, SimpleNamespace(allow_large=allow_large))
     result = run_bench(stress_sc, baseline_sc, replications, repeats, note=lambda line: click.echo(line, err=True),
                        load_days=load_days)
     click.echo("\n".join(format_result(result)))

@@ -47,6 +47,7 @@ import simpy
 
 from sim.bench import reference
 from sim.experiment.runner import batches, run_batch
+from sim.experiment.workload import Workload, expected_cases
 from sim.model import clock, simulate
 from sim.model.run import build_context, start_processes
 from sim.scenario.load import scenario_dict, with_overrides
@@ -241,6 +242,22 @@ def _rounded(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _rounded(v) for k, v in value.items()}
     return value
+
+
+def bench_workload(stress: Scenario, baseline: Scenario, replications: int, repeats: int,
+                   load_days: float) -> Workload:
+    """The benchmark's simulated work: the counting run and ``repeats`` timed runs of ``stress``, the
+    load-scaling runs (``stress`` at every load of :data:`LOADS` for ``load_days``) and ``replications``
+    baseline replications on one and on two workers.
+
+    Raises ScenarioError when ``stress`` cannot be scaled to the loads.
+    """
+    scaled = [scaled_load(stress, k, load_days) for k in LOADS]
+    load_repeats = min(repeats, LOAD_REPEATS)
+    cases = (expected_cases(stress) * (repeats + 1) + sum(map(expected_cases, scaled)) * load_repeats
+             + expected_cases(baseline) * replications * 2)
+    runs = repeats + 1 + len(LOADS) * load_repeats + 2
+    return Workload("bench", runs, repeats + 1 + len(LOADS) * load_repeats + 2 * replications, cases)
 
 
 def run_bench(stress: Scenario, baseline: Scenario, replications: int = 16, repeats: int = REPEATS,

@@ -119,3 +119,28 @@ def test_a_load_that_overflows_a_count_is_refused_with_the_key(tmp_path: Path) -
     assert result.exit_code == 2
     assert "hospitals.NHOG.icu_beds" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_bench_beyond_the_size_limits_is_refused_before_it_starts() -> None:
+    result = CliRunner().invoke(cli, ["bench", "--load-days", "3000", "--repeats", "2", "--replications", "1"])
+    assert result.exit_code == 2
+    assert "more than 5,000,000 expected cases" in result.output
+    assert "--yes" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_the_bench_workload_counts_every_timed_run() -> None:
+    from sim.bench.core import bench_workload
+
+    stress, baseline = load_scenario(SCENARIOS / "stress.yaml"), load_scenario(SCENARIOS / "baseline.yaml")
+
+    def per_day(sc) -> float:
+        return sc.demand.outreach.rate_per_day + sum(h.rate_per_day for h in sc.demand.home_streams)
+
+    work = bench_workload(stress, baseline, replications=3, repeats=7, load_days=2.0)
+    # 1 counting + 7 timed stress runs; 5 runs at each load (x1, x4, x16: 21 times the demand); 3 baseline
+    # replications on one worker and again on two
+    expected = (per_day(stress) * stress.run.horizon_days * 8 + per_day(stress) * 2.0 * 21 * 5
+                + per_day(baseline) * baseline.run.horizon_days * 3 * 2)
+    assert work.cases == pytest.approx(expected)
+    assert (work.runs, work.replications) == (8 + 15 + 2, 8 + 15 + 6)
