@@ -58,6 +58,18 @@ RESPONSE_STEMS = ("decision_to_team_on_site_min", "decision_to_mother_arrived_mi
 """The response KPIs: grouped by the urgency at the team's (or crew's) request, not the final one."""
 
 
+OUTREACH_COLUMNS = ("urgency", "dispatch_urgency", "pathway", "within_target",
+                    *(column for column, _ in OUTREACH_INTERVALS.values()))
+"""The cases-table columns :func:`outreach_values` reads."""
+HOME_COLUMNS = ("replication", "hospital", "urgency", "decision_min", "decision_to_delivery_min", "within_target")
+"""The cases-table columns :func:`home_values` and :func:`home_counts` read of the home cases."""
+
+
+def narrowed(cases: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``cases`` with only those of ``columns`` it has: the many selections that follow copy these alone."""
+    return cases[[c for c in dict.fromkeys(columns) if c in cases]]
+
+
 def target_shares(within: pd.Series) -> pd.Series:
     """Per case 100 (DDI within target) or 0; NaN for a case not delivered (``within_target`` empty)."""
     return within.map({True: 100.0, False: 0.0}).astype("float64")
@@ -82,6 +94,7 @@ def outreach_values(outreach: pd.DataFrame, urgencies: list[str]) -> dict[str, p
     ``ddi_within_target_pct_<u>_<p>`` for each pathway.
     """
     out: dict[str, pd.Series] = {}
+    outreach = narrowed(outreach, OUTREACH_COLUMNS)
     sent = outreach["dispatch_urgency"].fillna(outreach["urgency"]) if "dispatch_urgency" in outreach else None
     for u in urgencies:
         sel = outreach[outreach["urgency"] == u]
@@ -98,7 +111,9 @@ def outreach_values(outreach: pd.DataFrame, urgencies: list[str]) -> dict[str, p
 
 
 def home_context(home: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
-    """Home cases with ``team_away`` (a team from their hospital away at the decision) and ``shift``."""
+    """Home cases (their :data:`HOME_COLUMNS`) with ``team_away`` (a team from their hospital away at the
+    decision) and ``shift``."""
+    home = narrowed(home, HOME_COLUMNS)
     away = flag_team_away(home, team_away_intervals(cases))
     shift = [clock.shift(t) if np.isfinite(t) else "" for t in home["decision_min"].to_numpy(dtype=float)]
     return home.assign(team_away=away.to_numpy(dtype=bool), shift=shift)

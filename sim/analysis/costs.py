@@ -81,6 +81,13 @@ def with_resource_use(cases: pd.DataFrame, events: pd.DataFrame, staff_roles: li
     """``cases`` with each case's use of people, vehicles and cots (:data:`USE_COLUMNS`), and with
     ``costs`` its ``cost``: staff-hours away at each role's rate, ambulance missions, NICU days and the
     call-ins made for it, at their rates (empty without ``costs``)."""
+    return resource_use(cases, events, staff_roles, horizon_min, costs)[0]
+
+
+def resource_use(cases: pd.DataFrame, events: pd.DataFrame, staff_roles: list[str], horizon_min: float,
+                 costs: Costs | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(cases with their resource use, staff away)``: :func:`with_resource_use`, and the staff units away
+    of :func:`staff_away` it was worked out from (for :func:`hours_kpis`, which need not work them out again)."""
     spans = unit_spans(events, horizon_min)
     spans["hours"] = (spans["end_min"] - spans["start_min"]) / 60.0
     away = staff_away(spans, events, staff_roles)
@@ -100,7 +107,7 @@ def with_resource_use(cases: pd.DataFrame, events: pd.DataFrame, staff_roles: li
         out[col] = out[col].fillna(0.0)
     out["nicu_days"] = out["nicu_days"].where(out["nicu_admission_min"].notna())
     out["cost"] = case_costs(out, away, costs) if costs is not None else math.nan
-    return out
+    return out, away
 
 
 def case_costs(cases: pd.DataFrame, away: pd.DataFrame, costs: Costs) -> pd.Series:
@@ -126,8 +133,10 @@ def _pool_hours(resources: pd.DataFrame, column: str, pools: list[str]) -> float
 
 
 def hours_kpis(cases: pd.DataFrame, events: pd.DataFrame, resources: pd.DataFrame, staff_roles: list[str],
-               equipment: list[str], horizon_min: float, warmup_min: float) -> dict[str, float]:
-    """Per-year hours, missions and days of one replication (cases created after the warm-up).
+               equipment: list[str], horizon_min: float, warmup_min: float,
+               away: pd.DataFrame | None = None) -> dict[str, float]:
+    """Per-year hours, missions and days of one replication (cases created after the warm-up); ``away`` is
+    :func:`staff_away` of ``events`` when already worked out (by :func:`resource_use`).
 
     ``staff_hours_away_per_year`` (and ``_<role>``), ``overtime_hours_per_year``,
     ``call_in_hours_per_year`` (called-in people on site), ``call_ins_per_year``,
@@ -136,8 +145,9 @@ def hours_kpis(cases: pd.DataFrame, events: pd.DataFrame, resources: pd.DataFram
     """
     years = observed_years(horizon_min, warmup_min)
     kept = cases[cases["case_created_min"] >= warmup_min]
-    spans = unit_spans(events, horizon_min)
-    away = staff_away(spans, events, staff_roles).merge(kept[KEYS], on=KEYS)
+    if away is None:
+        away = staff_away(unit_spans(events, horizon_min), events, staff_roles)
+    away = away.merge(kept[KEYS], on=KEYS)
     out = {"staff_hours_away_per_year": float(away["hours"].sum()) / years}
     for role in staff_roles:
         hours = float(away.loc[away["resource"] == role, "hours"].sum())

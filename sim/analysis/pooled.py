@@ -17,12 +17,12 @@ per case for a share).
 
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 BOOTSTRAP_SEED = 20261130
 """Seed of the bootstrap's resampling, so that ``summary.csv`` is reproducible."""
@@ -42,6 +42,37 @@ def _cumulative_counts(values: np.ndarray, reps: np.ndarray, n_reps: int) -> tup
     counts = np.zeros((n_reps, len(grid)))
     np.add.at(counts, (reps, position), 1.0)
     return grid, np.cumsum(counts, axis=1)
+
+
+@functools.lru_cache(maxsize=4096)
+def exact_interval(successes: int, trials: int, confidence: float) -> tuple[float, float]:
+    """Clopper-Pearson interval ``(low, high)`` of ``successes`` out of ``trials`` (> 0), as fractions
+    (scipy's ``binomtest(k, n).proportion_ci(method="exact")``).  Remembered: a summary asks for the same
+    counts twice (the replications' pooled shares and the pooled case values)."""
+    from scipy import stats  # imported on first use: scipy.stats takes a second or two to import
+
+    ci = stats.binomtest(successes, trials).proportion_ci(confidence, method="exact")
+    return float(ci.low), float(ci.high)
+
+
+def resample_weights(idx: np.ndarray, n_reps: int) -> np.ndarray:
+    """``(resamples, n_reps)``: how many times each resample (a row of replication positions) drew each one."""
+    rows = np.repeat(np.arange(len(idx)), idx.shape[1]) * n_reps + idx.ravel()
+    return np.bincount(rows, minlength=len(idx) * n_reps).reshape(len(idx), n_reps).astype(float)
+
+
+def first_reaching(weights: np.ndarray, cum: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Per resample (row of ``weights``), the first grid position ``j`` whose pooled count ``weights @ cum[:, j]``
+    reaches ``level``, or ``cum.shape[1]`` if none does: the count of positions below ``level``, found by a
+    binary search (the pooled counts never fall along the grid) instead of pooling every grid value.
+    Counts are whole numbers, so every sum is exact whatever its order."""
+    low, high = np.zeros(len(weights), dtype=np.intp), np.full(len(weights), cum.shape[1], dtype=np.intp)
+    while (open_ := low < high).any():
+        mid = np.minimum((low + high) // 2, cum.shape[1] - 1)
+        reached = (weights * cum[:, mid].T).sum(axis=1) >= level
+        high = np.where(open_ & reached, mid, high)
+        low = np.where(open_ & ~reached, mid + 1, low)
+    return low
 
 
 def pooled_intervals(values: pd.Series, confidence: float = 0.95, n_resamples: int = N_RESAMPLES,
@@ -72,8 +103,8 @@ def pooled_intervals(values: pd.Series, confidence: float = 0.95, n_resamples: i
     out["per_case"] = float(x.mean())
     rep_ids, reps = np.unique(v.index.to_numpy(), return_inverse=True)
     if not percentiles:  # a share: never narrower than the exact binomial interval of the pooled cases
-        exact = stats.binomtest(int((x > 0).sum()), len(x)).proportion_ci(confidence, method="exact")
-        out["per_case_low"], out["per_case_high"] = 100.0 * exact.low, 100.0 * exact.high
+        low, high = exact_interval(int((x > 0).sum()), len(x), confidence)
+        out["per_case_low"], out["per_case_high"] = 100.0 * low, 100.0 * high
     if len(rep_ids) < 2:
         return out
     grid, cum = _cumulative_counts(x, reps, len(rep_ids))
@@ -82,13 +113,13 @@ def pooled_intervals(values: pd.Series, confidence: float = 0.95, n_resamples: i
     def statistic(idx: np.ndarray, axis: int = -1) -> np.ndarray:
         idx = np.moveaxis(np.atleast_2d(idx), axis, -1)
         flat = idx.reshape(-1, idx.shape[-1])
-        weights = np.zeros((len(flat), len(rep_ids)))
-        np.add.at(weights, (np.repeat(np.arange(len(flat)), flat.shape[1]), flat.ravel()), 1.0)
-        below = weights @ cum  # cases at or below each grid value, per resample
-        total = below[:, -1]
-        res = [grid[np.minimum((below < q * total[:, None]).sum(axis=1), len(grid) - 1)] for q in QUANTILES]
+        weights = resample_weights(flat, len(rep_ids))
+        total = (weights * cum[:, -1]).sum(axis=1)  # cases pooled, per resample
+        res = [grid[np.minimum(first_reaching(weights, cum, q * total), len(grid) - 1)] for q in QUANTILES]
         res.append(weights @ sums / total)
         return np.stack(res).reshape(len(res), *idx.shape[:-1])
+
+    from scipy import stats
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a resample of identical values is a legitimate, degenerate answer

@@ -27,10 +27,9 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.analysis.kpis import shown_interval, unit_of
-from sim.analysis.pooled import POOLED_COLUMNS, pooled_intervals
+from sim.analysis.pooled import POOLED_COLUMNS, exact_interval, pooled_intervals
 
 SUMMARY_COLUMNS = ["kpi", "unit", "mean", "sd", "ci_low", "ci_high", "n", "half_width", "rel_half_width",
                    "precision_met", "replications_needed", "p10", "p50", "p90", "ci_clipped", "successes", "trials",
@@ -50,6 +49,8 @@ def mean_ci(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float,
     sd = float(x.std(ddof=1))
     if sd == 0:
         return mean, 0.0, mean, mean, n
+    from scipy import stats  # imported on first use: scipy.stats takes a second or two to import
+
     low, high = stats.t.interval(confidence, n - 1, loc=mean, scale=sd / math.sqrt(n))
     return mean, sd, float(low), float(high), n
 
@@ -68,8 +69,8 @@ def exact_share_ci(successes: int, trials: int, confidence: float = 0.95) -> tup
     """Clopper-Pearson interval of a share, in percent: ``(low, high)``; NaN for no trials."""
     if trials <= 0:
         return math.nan, math.nan
-    ci = stats.binomtest(int(successes), int(trials)).proportion_ci(confidence, method="exact")
-    return 100.0 * float(ci.low), 100.0 * float(ci.high)
+    low, high = exact_interval(int(successes), int(trials), confidence)
+    return 100.0 * low, 100.0 * high
 
 
 def share_counts_of(kpi: str, pooled: pd.Series | None) -> tuple[int, int] | None:

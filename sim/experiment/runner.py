@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from sim import store
-from sim.analysis.costs import cost_kpis, hours_kpis, observed_years, with_resource_use
+from sim.analysis.costs import cost_kpis, hours_kpis, observed_years, resource_use
 from sim.analysis.feasibility import unserved_requests
 from sim.analysis.kpis import case_values, replication_kpis, share_counts, values_table
 from sim.analysis.outcomes import outcome_kpis
@@ -62,12 +62,12 @@ def equipment_of(scenario: Scenario) -> list[str]:
 
 
 def resource_kpis(scenario: Scenario, cases: pd.DataFrame, events: pd.DataFrame,
-                  resources: pd.DataFrame) -> dict[str, float]:
-    """Per-year hours (:func:`sim.analysis.costs.hours_kpis`), costs when the scenario has rates, and
-    outcome proxies, of one replication."""
+                  resources: pd.DataFrame, away: pd.DataFrame | None = None) -> dict[str, float]:
+    """Per-year hours (:func:`sim.analysis.costs.hours_kpis`; ``away``, the staff away, when already worked
+    out), costs when the scenario has rates, and outcome proxies, of one replication."""
     horizon, warmup = scenario.run.horizon_days * 1440.0, scenario.run.warmup_days * 1440.0
     roles = staff_roles_of(scenario)
-    out = hours_kpis(cases, events, resources, roles, equipment_of(scenario), horizon, warmup)
+    out = hours_kpis(cases, events, resources, roles, equipment_of(scenario), horizon, warmup, away)
     kept = cases[cases["case_created_min"] >= warmup]
     years = observed_years(horizon, warmup)
     if scenario.costs is not None:
@@ -85,14 +85,14 @@ def replication_tables(scenario: Scenario, seed: int, replication: int) -> tuple
     events = events_frame(out.rows, replication)
     targets = {name: u.target_min for name, u in scenario.urgency.items()}
     staff_roles = staff_roles_of(scenario)
-    cases = with_resource_use(cases_table(events, targets), events, staff_roles, horizon, scenario.costs)
+    cases, away = resource_use(cases_table(events, targets), events, staff_roles, horizon, scenario.costs)
     resources = resources_table(events, horizon, warmup)
     homes = [d.hospital for d in scenario.demand.home_streams]
     values = case_values(cases, list(scenario.urgency), warmup, home_urgencies(scenario), list(scenario.outcomes))
     kpis = replication_kpis(cases, resources, list(scenario.urgency), warmup, events, staff_roles,
                             home_urgencies(scenario), horizon, teams=[t.name for t in scenario.teams],
                             home_hospitals=homes, proxies=list(scenario.outcomes), values=values)
-    kpis.update(resource_kpis(scenario, cases, events, resources))
+    kpis.update(resource_kpis(scenario, cases, events, resources, away))
     kpi_frame = pd.DataFrame([{"replication": replication, **kpis}])
     shares = share_counts(cases, list(scenario.urgency), warmup, homes).assign(replication=replication)
     unserved = unserved_requests(events, horizon, limit_table(scenario))

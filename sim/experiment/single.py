@@ -100,11 +100,18 @@ def case_values(folder: Path, replications: list[int]) -> dict[str, pd.Series]:
     its ``values`` part (:func:`sim.analysis.kpis.values_table`), read one
     replication at a time: memory grows by 16 bytes per value.
     """
-    found: dict[str, list[pd.Series]] = {}
+    found: dict[str, tuple[list[np.ndarray], list[np.ndarray]]] = {}
     for rep in replications:
         for kpi, values in values_of(store.read_parts(folder, "values", [rep])).items():
-            found.setdefault(kpi, []).append(pd.Series(values, index=np.full(len(values), rep), dtype="float64"))
-    return {kpi: pd.concat(found.pop(kpi)) for kpi in list(found)}  # each KPI's parts freed once joined
+            parts, reps = found.setdefault(kpi, ([], []))
+            parts.append(values)
+            reps.append(np.full(len(values), rep))
+    return {kpi: _joined(*found.pop(kpi)) for kpi in list(found)}  # each KPI's parts freed once joined
+
+
+def _joined(parts: list[np.ndarray], reps: list[np.ndarray]) -> pd.Series:
+    """One KPI's values of every replication as one float64 Series indexed by replication."""
+    return pd.Series(np.concatenate(parts).astype("float64"), index=np.concatenate(reps))
 
 
 def finish_folder(folder: Path, n: int, precision: float, parts: store.PartsCombiner | None = None,

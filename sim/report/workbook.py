@@ -199,9 +199,9 @@ def write_sheet(ws: WriteOnlyWorksheet, sheet: Sheet) -> None:
     if columns:
         ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(table) + 1}"
     ws.append([make_cell(ws, c, bold=True) for c in columns])
-    formats = [sheet.formats.get(c, GENERAL) for c in columns]
+    formats = [f if isinstance(f, str) else list(f) for f in (sheet.formats.get(c, GENERAL) for c in columns)]
     for i, row in enumerate(table.itertuples(index=False, name=None)):
-        ws.append([make_cell(ws, v, f if isinstance(f, str) else f.iloc[i]) for v, f in zip(row, formats, strict=True)])
+        ws.append([make_cell(ws, v, f if isinstance(f, str) else f[i]) for v, f in zip(row, formats, strict=True)])
 
 
 def build_workbook(sheets: Sequence[Sheet]) -> Workbook:
