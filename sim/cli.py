@@ -114,9 +114,11 @@ def _with_run_options(func: Callable[..., Any], out_default: str) -> Callable[..
 def run(scenario: Path, overrides: tuple[str, ...], **opts: Any) -> None:
     """Run SCENARIO and write its results folder and report."""
     from sim.app import RunOptions, run_scenario
-    from sim.checks import precision_report
 
     out = run_scenario(scenario, list(overrides), RunOptions(**opts))
+    # imported after the run: sim.checks loads scipy.stats, which the workers need not wait for
+    from sim.checks import precision_report
+
     click.echo(f"results: {out}")
     click.echo(f"report:  {out / 'report.html'}")
     click.echo(f"workbook: {out / 'results.xlsx'}")

@@ -223,18 +223,30 @@ class Charts:
 
     def __init__(self, folder: Path, scenario: Scenario, opts: RunOptions) -> None:
         self.folder, self.scenario, self.opts = folder, scenario, opts
-        self.future: Any = None
+        self.futures: list[Any] = []
 
     @staticmethod
     def wanted(opts: RunOptions) -> bool:
         return opts.report and opts.engine == "local" and opts.workers > 1
 
     def start(self) -> None:
+        """Submit the charts as two tasks (the slow waterfall, and the rest), one per worker."""
         if self.wanted(self.opts):
-            from sim.report.html import draw_and_save
-
-            self.future = submit(draw_and_save, self.folder, {"scenario": scenario_dict(self.scenario)},
-                                 self.opts.svg)
+            manifest = {"scenario": scenario_dict(self.scenario)}
+            self.futures = [submit(draw_chart_share, self.folder, manifest, self.opts.svg, share) for share in (0, 1)]
 
     def figures(self) -> list[dict[str, str]] | None:
-        return None if self.future is None else self.future.result()
+        """The charts drawn by the workers, in the report's order (None if none were started)."""
+        if not self.futures:
+            return None
+        from sim.report.html import in_report_order
+
+        return in_report_order([figure for future in self.futures for figure in future.result()])
+
+
+def draw_chart_share(folder: Path, manifest: dict[str, Any], svg: bool, share: int) -> list[dict[str, str]]:
+    """A worker's task: draw and save one share of the report's charts (``sim.report.html.chart_names``).
+    The report is imported here, in the worker, so that the driver need not import it to hand the task on."""
+    from sim.report.html import draw_and_save
+
+    return draw_and_save(folder, manifest, svg, share)

@@ -15,6 +15,7 @@ import base64
 import io
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -187,40 +188,72 @@ def median_cases(folder: Path, cases: pd.DataFrame, urgencies: list[str]) -> pd.
     return rows.assign(**{c: picked[c].to_numpy() for c in ("group", "urgency_group", "n_cases")})
 
 
-def draw_figures(data: RunData) -> list[tuple[str, str, Figure]]:
-    """Every chart of the report: ``(file name, caption, figure)``."""
+CHARTS: dict[str, str] = {
+    "ddi_by_urgency": "Outreach decision-to-delivery interval by urgency, against its target.",
+    "median_case_waterfall": "Where the time goes: the outreach case with the median DDI of each urgency "
+    "(among cases decided at it; those that deteriorated into it apart), step by step; each wait names what "
+    "it waited for (the binding resource, the schedule or the mother). Each panel names its case and "
+    "replication: the table below gives the command that draws its whole timeline.",
+    "home_ddi": "The obstetric hospital's own emergency caesareans, by whether an outreach team was away "
+    "(between assembling and returning) when the decision was made.",
+    "utilisation": "Utilisation of every pool by hospital, and the on-call call-outs it needed.",
+    "occupancy_by_hour": "Busy and staffed units by time of day for the busiest pools (night shift shaded).",
+}
+"""Every chart of the report, in the report's order: file name -> caption."""
+SLOW_CHARTS = ("median_case_waterfall",)
+"""Charts that take about as long to draw and save (at 300 dpi) as all the others: a worker draws them while
+another draws the rest (:func:`draw_and_save`)."""
+
+
+def _drawers(data: RunData) -> dict[str, Callable[[], Figure]]:
+    """How to draw each chart of :data:`CHARTS` from ``data``."""
     sc = data.scenario
     names = {h: v.get("name", h) for h, v in sc["hospitals"].items()}
     staff = {r for h in sc["hospitals"].values() for r in (h.get("staff") or {})}
-    return [
-        ("ddi_by_urgency", "Outreach decision-to-delivery interval by urgency, against its target.",
-         charts.ddi_by_urgency(data.cases, data.targets, data.labels)),
-        ("median_case_waterfall", "Where the time goes: the outreach case with the median DDI of each urgency "
-         "(among cases decided at it; those that deteriorated into it apart), step by step; each wait names what "
-         "it waited for (the binding resource, the schedule or the mother). Each panel names its case and "
-         "replication: the table below gives the command that draws its whole timeline.",
-         charts.median_case_waterfall(data.picked, data.waits, data.targets, data.labels)),
-        ("home_ddi", "The obstetric hospital's own emergency caesareans, by whether an outreach team was away "
-         "(between assembling and returning) when the decision was made.",
-         charts.home_ddi_team_away(data.home, data.targets, data.labels)),
-        ("utilisation", "Utilisation of every pool by hospital, and the on-call call-outs it needed.",
-         charts.utilisation_by_pool(data.resources, data.days, staff, names)),
-        ("occupancy_by_hour", "Busy and staffed units by time of day for the busiest pools (night shift shaded).",
-         charts.occupancy_by_hour(data.occupancy)),
-    ]
+    return {
+        "ddi_by_urgency": lambda: charts.ddi_by_urgency(data.cases, data.targets, data.labels),
+        "median_case_waterfall": lambda: charts.median_case_waterfall(data.picked, data.waits, data.targets,
+                                                                      data.labels),
+        "home_ddi": lambda: charts.home_ddi_team_away(data.home, data.targets, data.labels),
+        "utilisation": lambda: charts.utilisation_by_pool(data.resources, data.days, staff, names),
+        "occupancy_by_hour": lambda: charts.occupancy_by_hour(data.occupancy),
+    }
 
 
-def figures_for(folder: Path, data: RunData | None = None, svg: bool = False) -> list[dict[str, str]]:
-    """Draw and save the run's charts (with ``svg``, an SVG beside each PNG); return name, caption and
-    inline PNG of each."""
+def chart_names(share: int | None = None) -> list[str]:
+    """The file names of the report's charts, in order: all of them (``share=None``), the slow ones
+    (:data:`SLOW_CHARTS`, ``share=0``) or the others (``share=1``)."""
+    if share is None:
+        return list(CHARTS)
+    return [n for n in CHARTS if (n in SLOW_CHARTS) == (share == 0)]
+
+
+def in_report_order(figures: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Saved charts (each with its ``name``) in the report's order."""
+    order = list(CHARTS)
+    return sorted(figures, key=lambda f: order.index(f["name"]))
+
+
+def draw_figures(data: RunData, names: list[str] | None = None) -> list[tuple[str, str, Figure]]:
+    """The report's charts (only ``names``, in that order, when given): ``(file name, caption, figure)``."""
+    draw = _drawers(data)
+    return [(n, CHARTS[n], draw[n]()) for n in (chart_names() if names is None else names)]
+
+
+def figures_for(folder: Path, data: RunData | None = None, svg: bool = False,
+                share: int | None = None) -> list[dict[str, str]]:
+    """Draw and save the run's charts (one share of them, see :func:`chart_names`; with ``svg``, an SVG
+    beside each PNG); return name, caption and inline PNG of each, in the report's order."""
     data = data or load(folder)
-    return [{"name": n, "caption": c, "png": save_figure(f, folder, n, svg)} for n, c, f in draw_figures(data)]
+    return [{"name": n, "caption": c, "png": save_figure(f, folder, n, svg)}
+            for n, c, f in draw_figures(data, chart_names(share))]
 
 
-def draw_and_save(folder: Path, manifest: dict[str, Any], svg: bool = False) -> list[dict[str, str]]:
+def draw_and_save(folder: Path, manifest: dict[str, Any], svg: bool = False,
+                  share: int | None = None) -> list[dict[str, str]]:
     """:func:`figures_for` a folder whose manifest and summary are not written yet (``manifest``: at least
-    its ``scenario``); a task for a worker process."""
-    return figures_for(folder, load(folder, manifest), svg)
+    its ``scenario``); a task for a worker process (``share``: 0 or 1, see :func:`chart_names`)."""
+    return figures_for(folder, load(folder, manifest), svg, share)
 
 
 def share_kpi(kpi: str) -> str:

@@ -132,3 +132,14 @@ def test_occupancy_chart_has_a_panel_per_pool_with_clock_ticks():
     assert titled == ["A surgeon", "A room"]
     assert "12:00" in texts(fig)
     render(fig)
+
+
+def test_the_two_chart_shares_hold_every_chart_once_and_come_back_in_the_reports_order():
+    from sim.report.html import chart_names, in_report_order
+
+    every = chart_names()
+    assert chart_names(0) == ["median_case_waterfall"]
+    assert sorted(chart_names(0) + chart_names(1)) == sorted(every)
+    assert every[:2] == ["ddi_by_urgency", "median_case_waterfall"]
+    drawn = [{"name": n} for n in chart_names(0) + chart_names(1)]  # as the two workers hand them back
+    assert [f["name"] for f in in_report_order(drawn)] == every
