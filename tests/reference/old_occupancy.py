@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.analysis.occupancy import HOURS_PER_DAY, MIN_PER_HOUR, _pool_steps, step_integral
+from sim.analysis.occupancy import HOURS_PER_DAY, MIN_PER_HOUR, step_integral
+from tests.reference.old_worker import _pool_steps
 
 
 def occupancy_by_hour(events: pd.DataFrame, pools: list[tuple[str, str]], start_min: float,

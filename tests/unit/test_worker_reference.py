@@ -1,0 +1,107 @@
+"""A replication's report tables and home-case KPIs are worked out faster and stay the same, frame for frame.
+
+The reference is the previous implementation (:mod:`tests.reference.old_worker`: pool levels from string
+comparisons split pool by pool, occupancy integrated pool by pool and measure by measure, the home cases'
+context worked out twice); the new one must give equal frames and series, values and types included, on
+several scenarios (transfers, two obstetric hospitals, a dedicated team, the stress scenario), seeds
+and replications, and on a log cut short with cases half done.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from sim.analysis import attribution, case_kpis, occupancy, tables
+from sim.experiment.runner import home_urgencies
+from sim.model import simulate
+from sim.scenario import load_scenario
+from tests.conftest import SCENARIOS
+from tests.reference import old_worker
+
+RUNS = [("baseline.yaml", 1, 0, 120), ("baseline.yaml", 7, 3, 120), ("stress.yaml", 5, 0, 2),
+        ("stress.yaml", 6, 1, 2), ("transfer-policy.yaml", 2, 1, 120), ("transfer-low-severity.yaml", 8, 0, 120),
+        ("second-hospital.yaml", 4, 2, 120), ("dedicated-team.yaml", 3, 0, 120)]
+
+
+def tables_of(name: str, seed: int, rep: int, days: int, cut_min: float | None = None):
+    warmup = 0 if days < 10 else 10
+    scenario = load_scenario(SCENARIOS / name, [f"run.horizon_days={days}", f"run.warmup_days={warmup}"])
+    rows = simulate(scenario, seed, rep).rows
+    if cut_min is not None:
+        rows = [r for r in rows if r[1] < cut_min]
+    events = tables.events_frame(rows, rep)
+    cases = tables.cases_table(events, {u: v.target_min for u, v in scenario.urgency.items()})
+    return scenario, events, cases
+
+
+@pytest.fixture(scope="module", params=RUNS, ids=lambda r: f"{r[0]}-seed{r[1]}-rep{r[2]}")
+def run(request):
+    return tables_of(*request.param)
+
+
+def test_the_waits_are_the_same(run):
+    scenario, events, cases = run
+    horizon = scenario.run.horizon_days * 1440.0
+    new, old = attribution.case_waits(events, cases, end_min=horizon), old_worker.case_waits(events, cases, horizon)
+    assert len(new) > 5
+    pd.testing.assert_frame_equal(new, old, check_exact=True)
+    some = cases["case_id"].iloc[::3].tolist()  # the timeline's way: a few cases, levels from the whole log
+    pd.testing.assert_frame_equal(attribution.case_waits(events, cases, case_ids=some),
+                                  old_worker.case_waits(events, cases, case_ids=some), check_exact=True)
+
+
+def test_the_free_levels_are_the_same(run):
+    _, events, _ = run
+    new, old = attribution.free_levels(events), old_worker.free_levels(events)
+    assert list(new) == list(old)
+    for pool in old:
+        for a, b in zip(new[pool], old[pool], strict=True):
+            assert a.dtype == b.dtype
+            assert (a == b).all()
+
+
+def test_the_hourly_occupancy_is_the_same(run):
+    scenario, events, _ = run
+    horizon, warmup = scenario.run.horizon_days * 1440.0, scenario.run.warmup_days * 1440.0
+    for start, end in ((warmup, horizon), (0.0, horizon), (90.0, 1000.5), (30.0, 70.0)):
+        new, old = occupancy.hourly_occupancy(events, start, end), old_worker.hourly_occupancy(events, start, end)
+        pd.testing.assert_frame_equal(new, old, check_exact=True)
+
+
+def test_the_home_case_values_and_counts_are_the_same(run):
+    scenario, _, cases = run
+    home = cases[cases["case_type"] == "home"]
+    urgencies = home_urgencies(scenario) or list(scenario.urgency)
+    new, old = case_kpis.home_values(home, cases, urgencies), old_worker.home_values(home, cases, urgencies)
+    assert list(new) == list(old)
+    for kpi, series in old.items():
+        pd.testing.assert_series_equal(new[kpi], series, check_exact=True, obj=kpi)
+    assert case_kpis.home_counts(home, cases) == old_worker.home_counts(home, cases)
+
+
+def test_the_target_shares_are_the_same(run):
+    _, _, cases = run
+    for within in (cases["within_target"], cases["within_target"].iloc[:0],
+                   cases["within_target"].astype("boolean"), pd.Series([True, None, False], dtype=object)):
+        pd.testing.assert_series_equal(case_kpis.target_shares(within), old_worker.target_shares(within),
+                                       check_exact=True)
+
+
+def test_a_log_cut_short_gives_the_same_report_tables():
+    """Cases still open, waits still going at the end, pools never used."""
+    scenario, events, cases = tables_of("baseline.yaml", 2, 0, 3, cut_min=1440.0)
+    pd.testing.assert_frame_equal(attribution.case_waits(events, cases, end_min=1440.0),
+                                  old_worker.case_waits(events, cases, end_min=1440.0), check_exact=True)
+    pd.testing.assert_frame_equal(occupancy.hourly_occupancy(events, 0.0, 1440.0),
+                                  old_worker.hourly_occupancy(events, 0.0, 1440.0), check_exact=True)
+    pd.testing.assert_frame_equal(occupancy.hourly_occupancy(events.iloc[:0], 0.0, 1440.0),
+                                  old_worker.hourly_occupancy(events.iloc[:0], 0.0, 1440.0), check_exact=True)
+
+
+def test_several_replications_in_one_log_give_the_same_waits():
+    parts = [tables_of("transfer-low-severity.yaml", 9, r, 30) for r in range(2)]
+    events = pd.concat([p[1] for p in parts], ignore_index=True)
+    cases = pd.concat([p[2] for p in parts], ignore_index=True)
+    pd.testing.assert_frame_equal(attribution.case_waits(events, cases), old_worker.case_waits(events, cases),
+                                  check_exact=True)
