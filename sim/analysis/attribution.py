@@ -40,6 +40,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from sim.analysis.pools import capacity_changes, name_codes, pool_keys, running_sum
+
 POOL_EVENTS = ("capacity", "call_in_arrival", "call_in_home", "overtime_start", "overtime_end", "acquire", "release")
 WAIT_COLUMNS = ["replication", "case_id", "step", "cause", "start_min", "end_min", "wait_min", "granted",
                 "short", "binding"]
@@ -67,31 +69,41 @@ def free_levels(events: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray,
     index labels of ``events`` and ``free[i]`` holds from ``times_min[i]``
     until the next change.
     """
-    ev = events[events["event"].isin(POOL_EVENTS)]
+    kind = name_codes(events["event"], POOL_EVENTS)
+    keep = kind >= 0
+    ev, kind = events[keep], kind[keep]
     code, names = pool_codes(ev)
-    event, value = ev["event"].to_numpy(dtype=object), ev["value"].to_numpy(dtype=float)
-    is_cap = event == "capacity"
-    signs = {"call_in_arrival": 1.0, "call_in_home": -1.0, "overtime_start": 1.0, "overtime_end": -1.0,
-             "acquire": -1.0, "release": 1.0}
-    sign = np.select([event == name for name in signs], list(signs.values()), np.nan)
-    unit = (event == "call_in_arrival") | (event == "call_in_home")
-    delta = sign * np.where(unit, 1.0, value)
-    capacity = pd.Series(value[is_cap])
-    delta[is_cap] = capacity.groupby(code[is_cap]).diff().fillna(capacity).to_numpy()  # each change of capacity
+    value = ev["value"].to_numpy(dtype=float)
+    delta = _free_change(kind, value)
+    is_cap = kind == POOL_EVENTS.index("capacity")
+    delta[is_cap] = capacity_changes(code[is_cap], value[is_cap])
     rows, times = ev.index.to_numpy(), ev["time_min"].to_numpy()
     order = np.argsort(code, kind="stable")  # pool by pool, log order kept within each
     bounds = np.flatnonzero(np.diff(code[order])) + 1
     out = {}
     for idx in np.split(order, bounds) if len(order) else []:
-        out[names[code[idx[0]]]] = (rows[idx], times[idx], pd.Series(delta[idx]).cumsum().to_numpy())
+        out[names[code[idx[0]]]] = (rows[idx], times[idx], running_sum(delta[idx]))
     return out
+
+
+FREE_SIGNS = {"call_in_arrival": 1.0, "call_in_home": -1.0, "overtime_start": 1.0, "overtime_end": -1.0,
+              "acquire": -1.0, "release": 1.0}
+"""How each pool event changes the free units: by its value, or by one person for a call-in's arrival or
+return home (the capacity is set, not changed: see :func:`sim.analysis.pools.capacity_changes`)."""
+
+
+def _free_change(kind: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Each row's change of free units by :data:`FREE_SIGNS` (``kind``: positions in :data:`POOL_EVENTS`;
+    NaN for a capacity row)."""
+    signs = np.array([FREE_SIGNS.get(name, np.nan) for name in POOL_EVENTS])
+    unit = np.isin(kind, [POOL_EVENTS.index("call_in_arrival"), POOL_EVENTS.index("call_in_home")])
+    return signs[kind] * np.where(unit, 1.0, value)
 
 
 def pool_codes(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """``(codes, names)``: each row's pool as an integer, and the pool names (``HOSPITAL/pool``) by code."""
-    groups = events.groupby(["hospital", "resource"], sort=True, observed=True)
-    names = np.array([f"{h}/{r}" for h, r in groups.size().index], dtype=object)
-    return groups.ngroup().to_numpy(), names
+    codes, pools = pool_keys(events)
+    return codes, np.array([f"{h}/{r}" for h, r in pools], dtype=object)
 
 
 def pool_requests(events: pd.DataFrame) -> pd.DataFrame:

@@ -6,8 +6,12 @@ Monday 00:00 of week one; hours of day run 0-23.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
+
+from sim.analysis.pools import capacity_changes, name_codes, pool_keys, running_sum
 
 MIN_PER_HOUR = 60.0
 HOURS_PER_DAY = 24
@@ -23,35 +27,76 @@ def step_integral(times: np.ndarray, levels: np.ndarray, at: np.ndarray) -> np.n
 
 
 POOL_EVENTS = ["acquire", "release", "capacity", "call_in_arrival", "call_in_home", "overtime_start", "overtime_end"]
+NICU_EVENTS = ["nicu_admission", "nicu_discharge"]
 
 
-def _pool_steps(ev: pd.DataFrame) -> pd.DataFrame:
-    """Signed changes of busy units, of available units (on duty + called in + staff on overtime)
-    and of newborns admitted over a NICU's count (``surge``, on the ``nicu_cot`` pool) per event."""
-    cols = ["hospital", "resource", "time_min"]
-    surge = _surge_steps(ev)
-    ev = ev[ev["event"].isin(POOL_EVENTS)]
-    event, value = ev["event"], ev["value"].astype(float)
-    busy = np.select([event == "acquire", event == "release"], [value, -value], 0.0)
-    is_cap = event == "capacity"
-    cap = ev.loc[is_cap]
-    cap_step = cap["value"] - cap.groupby(["hospital", "resource"], observed=True)["value"].shift(1).fillna(0.0)
-    avail = np.select([is_cap, event == "call_in_arrival", event == "call_in_home", event == "overtime_start",
-                       event == "overtime_end"],
-                      [cap_step.reindex(ev.index).fillna(0.0), 1.0, -1.0, value, -value], 0.0)
-    steps = ev[cols].assign(busy=busy, available=avail, surge=0.0)
-    return pd.concat([steps, surge], ignore_index=True).sort_values("time_min", kind="stable", ignore_index=True)
+@dataclass
+class PoolSteps:
+    """Signed changes of busy units, of available units (on duty + called in + staff on overtime) and of
+    newborns admitted over a NICU's count (``surge``, on the ``nicu_cot`` pool), row by row in time order
+    (ties in log order, the surge rows after the pools' own): ``pool`` codes into ``pools``
+    (``(hospital, resource)``), ``time_min`` and one array of changes per measure of :data:`MEASURES`."""
+
+    pool: np.ndarray
+    time_min: np.ndarray
+    changes: dict[str, np.ndarray]
+    pools: list[tuple[str, str]]
+
+    def by_pool(self) -> list[tuple[tuple[str, str], np.ndarray]]:
+        """``(pool, rows)`` for each pool in the order of its first row, its rows in time order."""
+        seen, first = np.unique(self.pool, return_index=True)
+        rank = np.empty(len(self.pools), dtype=np.int64)
+        rank[seen[np.argsort(first)]] = np.arange(len(seen))
+        order = np.argsort(rank[self.pool], kind="stable")
+        bounds = np.flatnonzero(np.diff(rank[self.pool][order])) + 1
+        return [(self.pools[self.pool[rows[0]]], rows) for rows in np.split(order, bounds) if len(rows)]
 
 
-def _surge_steps(ev: pd.DataFrame) -> pd.DataFrame:
-    """+1 at each ``surge`` NICU admission and -1 at that newborn's discharge, on its unit's ``nicu_cot`` pool."""
-    admitted = ev[(ev["event"] == "nicu_admission") & (ev["detail"] == "surge")]
-    keys = admitted[["case_id", "hospital"]].drop_duplicates()
-    left = ev[(ev["event"] == "nicu_discharge") & (ev["resource"] == "")].merge(keys, on=["case_id", "hospital"])
-    rows = pd.concat([admitted[["hospital", "time_min"]].assign(surge=1.0),
-                      left[["hospital", "time_min"]].assign(surge=-1.0)], ignore_index=True)
-    return rows.assign(resource="nicu_cot", busy=0.0, available=0.0)[
-        ["hospital", "resource", "time_min", "busy", "available", "surge"]]
+def _pool_steps(ev: pd.DataFrame) -> PoolSteps:
+    """The :class:`PoolSteps` of one replication's log (in log order)."""
+    kind = name_codes(ev["event"], [*POOL_EVENTS, *NICU_EVENTS])
+    on_pool = (kind >= 0) & (kind < len(POOL_EVENTS))
+    sel, kind_sel = ev[on_pool], kind[on_pool]
+    pool, pools = pool_keys(sel)
+    value = sel["value"].to_numpy(dtype=float)
+    is_ = {name: kind_sel == i for i, name in enumerate(POOL_EVENTS)}
+    cap_step = np.zeros(len(sel))
+    cap_step[is_["capacity"]] = capacity_changes(pool[is_["capacity"]], value[is_["capacity"]])
+    cap_step[np.isnan(cap_step)] = 0.0
+    busy = np.select([is_["acquire"], is_["release"]], [value, -value], 0.0)
+    avail = np.select([is_["capacity"], is_["call_in_arrival"], is_["call_in_home"], is_["overtime_start"],
+                       is_["overtime_end"]], [cap_step, 1.0, -1.0, value, -value], 0.0)
+    hospital, time_min, surge = _surge_steps(ev, kind - len(POOL_EVENTS))
+    cot = [_pool_index(pools, (h, "nicu_cot")) for h in hospital]
+    none = np.zeros(len(surge))
+    order = np.argsort(np.concatenate([sel["time_min"].to_numpy(dtype=float), time_min]), kind="stable")
+    changes = {"busy": np.concatenate([busy, none]), "available": np.concatenate([avail, none]),
+               "surge": np.concatenate([np.zeros(len(sel)), surge])}
+    return PoolSteps(np.concatenate([pool, np.array(cot, dtype=np.int64)])[order],
+                     np.concatenate([sel["time_min"].to_numpy(dtype=float), time_min])[order],
+                     {m: c[order] for m, c in changes.items()}, pools)
+
+
+def _pool_index(pools: list[tuple[str, str]], pool: tuple[str, str]) -> int:
+    """The code of ``pool`` in ``pools``, added at the end when it is not there yet."""
+    if pool not in pools:
+        pools.append(pool)
+    return pools.index(pool)
+
+
+def _surge_steps(ev: pd.DataFrame, nicu: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """``(hospitals, times, changes)``: +1 at each ``surge`` NICU admission and -1 at that newborn's
+    discharge, admissions first, each in log order (``nicu``: each row's position in :data:`NICU_EVENTS`)."""
+    admitted = ev[nicu == 0]
+    admitted = admitted[(admitted["detail"] == "surge").to_numpy(dtype=bool)]
+    keys = set(zip(admitted["case_id"].tolist(), admitted["hospital"].astype(str).tolist(), strict=True))
+    left = ev[nicu == 1]
+    left = left[(left["resource"] == "").to_numpy(dtype=bool)]
+    gone = [k in keys for k in zip(left["case_id"].tolist(), left["hospital"].astype(str).tolist(), strict=True)]
+    left = left[np.array(gone, dtype=bool)]
+    return ([*admitted["hospital"].astype(str), *left["hospital"].astype(str)],
+            np.concatenate([admitted["time_min"].to_numpy(dtype=float), left["time_min"].to_numpy(dtype=float)]),
+            np.concatenate([np.ones(len(admitted)), -np.ones(len(left))]))
 
 
 OCCUPANCY_COLUMNS = ["hospital", "resource", "hour", "available_mean", "busy_mean", "surge_mean"]
@@ -81,11 +126,13 @@ def hourly_occupancy(events: pd.DataFrame, start_min: float, end_min: float) -> 
     seen = hours > 0
     pools: list[tuple[str, str]] = []
     means: dict[str, list[np.ndarray]] = {column: [] for column in MEASURES.values()}
-    for (hosp, res), grp in _pool_steps(events).groupby(["hospital", "resource"], observed=True, sort=False):
-        pools.append((str(hosp), str(res)))
-        times = grp["time_min"].to_numpy(dtype=float)
+    steps = _pool_steps(events)
+    for pool, rows in steps.by_pool():
+        pools.append(pool)
+        times = steps.time_min[rows]
         for measure, column in MEASURES.items():
-            per_hour = np.diff(step_integral(times, grp[measure].cumsum().to_numpy(), edges)) / MIN_PER_HOUR
+            level = running_sum(steps.changes[measure][rows])
+            per_hour = np.diff(step_integral(times, level, edges)) / MIN_PER_HOUR
             means[column].append(np.bincount(hour, weights=per_hour, minlength=HOURS_PER_DAY)[seen] / hours[seen])
     k = int(seen.sum())
     table = pd.DataFrame({"hospital": np.repeat([h for h, _ in pools], k).astype(object),

@@ -1,0 +1,55 @@
+"""Integer codes for the event log's text columns: event names and pools, for array passes over the log.
+
+Comparing text row by row, or grouping on two text columns, is the slow part of reading a
+replication's log; each distinct text is looked at once here and the rows get integers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def name_codes(values: pd.Series, names: Sequence[str]) -> np.ndarray:
+    """Each row's position in ``names`` (int64; -1 for a value not among them, or empty)."""
+    codes, uniques = pd.factorize(values)
+    position = {name: i for i, name in enumerate(names)}
+    lookup = np.array([position.get(str(u), -1) for u in uniques] + [-1], dtype=np.int64)
+    return lookup[codes]  # a missing value (code -1) takes the trailing -1
+
+
+def pool_keys(events: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """``(codes, pools)``: each row's pool ``(hospital, resource)`` as an integer (int64), and the pools
+    by code, sorted by hospital then resource (the order of a sorted ``groupby``).  Every row must name
+    its hospital and resource."""
+    hospital, hospitals = pd.factorize(events["hospital"])
+    resource, resources = pd.factorize(events["resource"])
+    pair = hospital.astype(np.int64) * len(resources) + resource
+    seen, code = np.unique(pair, return_inverse=True)
+    pools = [(str(hospitals[p // len(resources)]), str(resources[p % len(resources)])) for p in seen]
+    order = sorted(range(len(pools)), key=pools.__getitem__)
+    rank = np.empty(len(pools), dtype=np.int64)
+    rank[order] = np.arange(len(pools))
+    return rank[code.ravel()], sorted(pools)
+
+
+def running_sum(values: np.ndarray) -> np.ndarray:
+    """The running sum of ``values`` as pandas takes it: an empty value adds nothing and stays empty."""
+    empty = np.isnan(values)
+    out = np.cumsum(np.where(empty, 0.0, values))
+    out[empty] = np.nan
+    return out
+
+
+def capacity_changes(code: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """Each ``capacity`` row's rise over its pool's previous capacity (its whole value for the pool's
+    first, or after an empty one; empty where its own is): rows in log order, ``code`` their pools."""
+    order = np.argsort(code, kind="stable")
+    v, pool = value[order], code[order]
+    step = np.full(len(v), np.nan)
+    step[1:] = np.where(pool[1:] == pool[:-1], v[1:] - v[:-1], np.nan)
+    out = np.empty_like(value)
+    out[order] = np.where(np.isnan(step), v, step)
+    return out
