@@ -33,6 +33,7 @@ from sim.analysis.occupancy import (
 )
 from sim.model import clock
 
+
 def free_levels(events: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Each pool's free units after every event that changes them, for one replication.
 

@@ -90,7 +90,7 @@ def test_the_target_shares_are_the_same(run):
 
 def test_a_log_cut_short_gives_the_same_report_tables():
     """Cases still open, waits still going at the end, pools never used."""
-    scenario, events, cases = tables_of("baseline.yaml", 2, 0, 3, cut_min=1440.0)
+    _, events, cases = tables_of("baseline.yaml", 2, 0, 3, cut_min=1440.0)
     pd.testing.assert_frame_equal(attribution.case_waits(events, cases, end_min=1440.0),
                                   old_worker.case_waits(events, cases, end_min=1440.0), check_exact=True)
     pd.testing.assert_frame_equal(occupancy.hourly_occupancy(events, 0.0, 1440.0),
