@@ -72,7 +72,9 @@ def narrowed(cases: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
 
 def target_shares(within: pd.Series) -> pd.Series:
     """Per case 100 (DDI within target) or 0; NaN for a case not delivered (``within_target`` empty)."""
-    return within.map({True: 100.0, False: 0.0}).astype("float64")
+    flag = within.to_numpy(dtype="float64", na_value=np.nan)
+    return pd.Series(np.where(flag == 1.0, 100.0, np.where(flag == 0.0, 0.0, np.nan)), index=within.index,
+                     name=within.name)
 
 
 def _shares(out: dict[str, pd.Series], within: pd.Series, within_name: str, over_name: str | None = None) -> None:
@@ -112,11 +114,26 @@ def outreach_values(outreach: pd.DataFrame, urgencies: list[str]) -> dict[str, p
 
 def home_context(home: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:
     """Home cases (their :data:`HOME_COLUMNS`) with ``team_away`` (a team from their hospital away at the
-    decision) and ``shift``."""
+    decision) and ``shift`` (:func:`shifts`)."""
     home = narrowed(home, HOME_COLUMNS)
-    away = flag_team_away(home, team_away_intervals(cases))
-    shift = [clock.shift(t) if np.isfinite(t) else "" for t in home["decision_min"].to_numpy(dtype=float)]
-    return home.assign(team_away=away.to_numpy(dtype=bool), shift=shift)
+    return home.assign(team_away=team_away(home, cases), shift=shifts(home["decision_min"].to_numpy(dtype=float)))
+
+
+def team_away(home: pd.DataFrame, cases: pd.DataFrame) -> np.ndarray:
+    """Per home case (bool): whether an outreach team from its hospital was away at its decision."""
+    return flag_team_away(home, team_away_intervals(cases)).to_numpy(dtype=bool)
+
+
+def shifts(times_min: np.ndarray) -> np.ndarray:
+    """The roster's shift at each time (:func:`sim.model.clock.shift`: ``day``, ``night`` or ``weekend``;
+    empty text for a time that is not finite), as an object array."""
+    with np.errstate(invalid="ignore"):  # an infinite time has no minute of the day
+        minute = np.mod(times_min, clock.MIN_PER_DAY)
+        weekend = np.mod(np.floor_divide(times_min, clock.MIN_PER_DAY), 7) >= 5
+    daytime = (clock.DAY_START_MIN <= minute) & (minute < clock.NIGHT_START_MIN)
+    out = np.where(daytime, np.where(weekend, "weekend", "day"), "night").astype(object)
+    out[~np.isfinite(times_min)] = ""
+    return out
 
 
 def home_values(home: pd.DataFrame, cases: pd.DataFrame, urgencies: list[str]) -> dict[str, pd.Series]:
@@ -132,24 +149,27 @@ def home_values(home: pd.DataFrame, cases: pd.DataFrame, urgencies: list[str]) -
     """
     out: dict[str, pd.Series] = {}
     ctx = home_context(home, cases)
+    ddi, within = ctx["decision_to_delivery_min"], ctx["within_target"]
+    urgency, hospital = ctx["urgency"].to_numpy(dtype=object), ctx["hospital"].to_numpy(dtype=object)
+    away, shift = ctx["team_away"].to_numpy(), ctx["shift"].to_numpy()
     for u in urgencies:
-        sel = ctx[ctx["urgency"] == u]
-        _shares(out, sel["within_target"], f"home_ddi_within_target_pct_{u}", f"home_ddi_over_target_pct_{u}")
-        for hospital, mine in sel.groupby("hospital", observed=True, sort=True):
-            for state, away in AWAY_STATES.items():
-                now = mine[mine["team_away"] == away]
-                for part, rows in [("", now), *((f"_{sh}", now[now["shift"] == sh]) for sh in SHIFTS)]:
-                    key = f"{u}{part}_{state}_{hospital}"
-                    out[f"home_decision_to_delivery_min_{key}"] = rows["decision_to_delivery_min"]
-                    _shares(out, rows["within_target"], f"home_ddi_within_target_pct_{key}")
+        sel = urgency == u
+        _shares(out, within[sel], f"home_ddi_within_target_pct_{u}", f"home_ddi_over_target_pct_{u}")
+        for h in sorted(set(hospital[sel])):
+            for state, is_away in AWAY_STATES.items():
+                now = sel & (hospital == h) & (away == is_away)
+                for part, rows in [("", now), *((f"_{sh}", now & (shift == sh)) for sh in SHIFTS)]:
+                    key = f"{u}{part}_{state}_{h}"
+                    out[f"home_decision_to_delivery_min_{key}"] = ddi[rows]
+                    _shares(out, within[rows], f"home_ddi_within_target_pct_{key}")
     return out
 
 
 def home_counts(home: pd.DataFrame, cases: pd.DataFrame) -> dict[str, float]:
     """``home_cases_team_away_<H>``: home cases decided while a team from ``<H>`` was away."""
-    ctx = home_context(home, cases)
-    return {f"home_cases_team_away_{h}": float(grp["team_away"].sum())
-            for h, grp in ctx.groupby("hospital", observed=True, sort=True)}
+    away = pd.Series(team_away(home, cases), index=home.index)
+    return {f"home_cases_team_away_{h}": float(grp.sum())
+            for h, grp in away.groupby(home["hospital"], observed=True, sort=True)}
 
 
 def kpi_names(urgencies: list[str], home_urgencies: list[str], home_hospitals: list[str],

@@ -9,12 +9,13 @@ and replications, and on a log cut short with cases half done.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from sim.analysis import attribution, case_kpis, occupancy, tables
 from sim.experiment.runner import home_urgencies
-from sim.model import simulate
+from sim.model import clock, simulate
 from sim.scenario import load_scenario
 from tests.conftest import SCENARIOS
 from tests.reference import old_worker
@@ -105,3 +106,10 @@ def test_several_replications_in_one_log_give_the_same_waits():
     cases = pd.concat([p[2] for p in parts], ignore_index=True)
     pd.testing.assert_frame_equal(attribution.case_waits(events, cases), old_worker.case_waits(events, cases),
                                   check_exact=True)
+
+
+def test_the_shifts_are_the_clock_s():
+    times = np.array([0.0, 419.999, 420.0, 1139.5, 1140.0, 5 * 1440.0 + 420.0, 6 * 1440.0 + 1139.0,
+                      7 * 1440.0 + 420.0, 123456.7, np.nan, np.inf])
+    expected = [clock.shift(t) if np.isfinite(t) else "" for t in times]
+    assert case_kpis.shifts(times).tolist() == expected
