@@ -130,7 +130,7 @@ def shifts(times_min: np.ndarray) -> np.ndarray:
     with np.errstate(invalid="ignore"):  # an infinite time has no minute of the day
         minute = np.mod(times_min, clock.MIN_PER_DAY)
         weekend = np.mod(np.floor_divide(times_min, clock.MIN_PER_DAY), 7) >= 5
-    daytime = (clock.DAY_START_MIN <= minute) & (minute < clock.NIGHT_START_MIN)
+    daytime = (minute >= clock.DAY_START_MIN) & (minute < clock.NIGHT_START_MIN)
     out = np.where(daytime, np.where(weekend, "weekend", "day"), "night").astype(object)
     out[~np.isfinite(times_min)] = ""
     return out
