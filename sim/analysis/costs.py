@@ -42,7 +42,8 @@ def unit_spans(events: pd.DataFrame, horizon_min: float) -> pd.DataFrame:
     held at the horizon ends there.  Rows: one per unit (a grant of 2 people gives 2 rows).
     """
     cols = [*KEYS, "hospital", "resource", "time_min"]
-    ev = events[(events["case_id"] >= 0) & events["event"].isin(["acquire", "release"])]
+    ev = events.loc[(events["case_id"] >= 0).to_numpy() & events["event"].isin(["acquire", "release"]).to_numpy(dtype=bool),
+                    [*cols, "event", "value"]]
     spans = []
     for name in ("acquire", "release"):
         sel = ev[ev["event"] == name]
@@ -70,7 +71,8 @@ def staff_away(spans: pd.DataFrame, events: pd.DataFrame, staff_roles: list[str]
 
 def nicu_days(events: pd.DataFrame, horizon_min: float) -> pd.Series:
     """Days each newborn spent in a NICU (index replication, case_id), to the horizon if still there."""
-    ev = events[events["case_id"] >= 0]
+    ev = events.loc[events["event"].isin(["nicu_admission", "nicu_discharge"]).to_numpy(dtype=bool)
+                    & (events["case_id"] >= 0).to_numpy(), [*KEYS, "event", "time_min"]]
     admitted = ev[ev["event"] == "nicu_admission"].groupby(KEYS)["time_min"].first()
     left = ev[ev["event"] == "nicu_discharge"].groupby(KEYS)["time_min"].first()
     return ((left.reindex(admitted.index).fillna(horizon_min) - admitted) / 1440.0).rename("nicu_days")

@@ -18,12 +18,17 @@ HOURS_PER_DAY = 24
 
 
 def step_integral(times: np.ndarray, levels: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Integral from ``times[0]`` of a step function (``levels[i]`` from ``times[i]``), at each of ``at``."""
+    """Integral from ``times[0]`` of a step function (``levels[..., i]`` from ``times[i]``), at each of ``at``.
+
+    ``levels`` may hold several functions of the same steps, one per leading index (shape ``(..., n)``);
+    the result then has shape ``(..., len(at))``.
+    """
     widths = np.diff(times, append=times[-1])
-    cum = np.concatenate(([0.0], np.cumsum(levels * widths)))[:-1]
+    steps = np.cumsum(levels * widths, axis=-1)
+    cum = np.concatenate((np.zeros((*steps.shape[:-1], 1)), steps), axis=-1)[..., :-1]
     k = np.clip(np.searchsorted(times, at, side="right") - 1, 0, None)
     inside = at >= times[0]
-    return np.where(inside, cum[k] + levels[k] * (at - times[k]), 0.0)
+    return np.where(inside, cum[..., k] + levels[..., k] * (at - times[k]), 0.0)
 
 
 POOL_EVENTS = ["acquire", "release", "capacity", "call_in_arrival", "call_in_home", "overtime_start", "overtime_end"]
@@ -129,11 +134,10 @@ def hourly_occupancy(events: pd.DataFrame, start_min: float, end_min: float) -> 
     steps = _pool_steps(events)
     for pool, rows in steps.by_pool():
         pools.append(pool)
-        times = steps.time_min[rows]
-        for measure, column in MEASURES.items():
-            level = running_sum(steps.changes[measure][rows])
-            per_hour = np.diff(step_integral(times, level, edges)) / MIN_PER_HOUR
-            means[column].append(np.bincount(hour, weights=per_hour, minlength=HOURS_PER_DAY)[seen] / hours[seen])
+        levels = np.stack([running_sum(steps.changes[measure][rows]) for measure in MEASURES])
+        per_hour = np.diff(step_integral(steps.time_min[rows], levels, edges), axis=-1) / MIN_PER_HOUR
+        for column, units in zip(MEASURES.values(), per_hour, strict=True):
+            means[column].append(np.bincount(hour, weights=units, minlength=HOURS_PER_DAY)[seen] / hours[seen])
     k = int(seen.sum())
     table = pd.DataFrame({"hospital": np.repeat([h for h, _ in pools], k).astype(object),
                           "resource": np.repeat([r for _, r in pools], k).astype(object),

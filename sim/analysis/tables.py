@@ -204,8 +204,7 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     request, when it was chosen; ``team_home`` is the hospital whose staff
     the team takes (its home; a dedicated team's own id: it takes nobody's).
     """
-    ev = events[events["case_id"] >= 0]
-    sel = ev[ev["event"].isin(CASE_EVENTS)]
+    sel = events[(events["case_id"] >= 0).to_numpy() & events["event"].isin(CASE_EVENTS).to_numpy(dtype=bool)]
     per = PerCase.of(sel)
     columns = {name: per.pick(how, column, event) for name, (how, event, column) in ATTRIBUTES.items()}
     columns["team_home"] = columns["team_home"].combine_first(per.pick("first", "hospital", "team_assembled"))
