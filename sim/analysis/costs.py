@@ -42,8 +42,8 @@ def unit_spans(events: pd.DataFrame, horizon_min: float) -> pd.DataFrame:
     held at the horizon ends there.  Rows: one per unit (a grant of 2 people gives 2 rows).
     """
     cols = [*KEYS, "hospital", "resource", "time_min"]
-    ev = events.loc[(events["case_id"] >= 0).to_numpy() & events["event"].isin(["acquire", "release"]).to_numpy(dtype=bool),
-                    [*cols, "event", "value"]]
+    rows = (events["case_id"] >= 0).to_numpy() & events["event"].isin(["acquire", "release"]).to_numpy(dtype=bool)
+    ev = events.loc[rows, [*cols, "event", "value"]]
     spans = []
     for name in ("acquire", "release"):
         sel = ev[ev["event"] == name]
