@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from operator import itemgetter
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+
+from sim.analysis.pools import name_codes
 
 EVENT_COLUMNS = ["replication", "case_id", "time_min", "event", "hospital", "resource", "value", "detail"]
 
@@ -124,74 +127,104 @@ ROW_EVENTS = [*dict.fromkeys(e for _, e, _ in ATTRIBUTES.values() if e != "decis
 FLAG_EVENTS = {"nicu_diverted": ("nicu_admission", "diverted"), "nicu_surge": ("nicu_admission", "surge"),
                "icu_bed_wait": ("icu_bed_wait", "any"), "host_started": ("crash_start", "any"),
                "deteriorated_in_transit": ("deteriorated", "in_transit")}
-"""Flags: True when the case has the event (``any``), or one of them with that mark (see ``_marked``)."""
+"""Flags: True when the case has the event (``any``), or one of them with that mark (see :meth:`PerCase.marked`)."""
+
+CASE_CODES = {name: code for code, name in enumerate(CASE_EVENTS)}
+"""Each case event's integer code."""
 
 
-def _marked(sel: pd.DataFrame) -> pd.DataFrame:
-    """The case events with the derived columns of :data:`ATTRIBUTES` and :data:`FLAG_EVENTS`: ``pathway``
-    and ``decided_min`` (detail and time of a decision naming a pathway, else empty), and the marks
-    ``diverted``, ``surge`` (NICU admission detail), ``in_transit`` (value 1) and ``any``."""
-    named = (sel["event"] == "decision") & (sel["detail"] != "")
-    return sel.assign(pathway=sel["detail"].where(named), decided_min=sel["time_min"].where(named),
-                      diverted=sel["detail"] == "diverted", surge=sel["detail"] == "surge",
-                      in_transit=sel["value"] == 1.0, any=True)
-
-
-TEXT_COLUMNS = ("detail", "hospital", "resource", "pathway")
-"""Text columns of :func:`_marked`: grouped as integer codes (NaN where empty), decoded by :class:`PerCase`."""
+def _decoded(codes: np.ndarray, names: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Text codes (float, NaN where empty) as a ``string`` array of ``names``."""
+    text = np.full(len(codes), None, dtype=object)
+    known = ~np.isnan(codes)
+    text[known] = names[codes[known].astype(np.int64)]
+    return pd.array(text, dtype="string")
 
 
 @dataclass
 class PerCase:
-    """Per case (index replication, case_id) and column ``(log column, event)``: the ``first`` and ``last``
-    non-empty value of each column of the case's events of each kind (empty where the case has none),
-    text columns as codes into ``texts``; and whether any of them carries each mark of :func:`_marked`."""
+    """A log's case events (a ``case_id`` >= 0 and one of :data:`CASE_EVENTS`), sorted by case, then event,
+    then log order; cases in the order of ``(replication, case_id)``.
 
-    first: pd.DataFrame
-    last: pd.DataFrame
-    marks: pd.DataFrame
+    ``replication`` and ``case_id`` give each case (one entry a case); ``case`` and ``kind`` each row's case
+    number and event code (:data:`CASE_CODES`); ``columns`` each row's ``time_min`` and ``value`` (float64),
+    its ``detail``, ``hospital`` and ``resource`` as codes into ``texts`` (float64, NaN where empty), and
+    ``pathway`` and ``decided_min``: the detail and time of a decision naming a pathway (else empty).
+    """
+
+    replication: np.ndarray
+    case_id: np.ndarray
+    case: np.ndarray
+    kind: np.ndarray
+    columns: dict[str, np.ndarray]
     texts: dict[str, np.ndarray]
 
     @classmethod
-    def of(cls, sel: pd.DataFrame) -> PerCase:
-        marked = _marked(sel)
-        texts, codes = {}, {}
-        for column in TEXT_COLUMNS:
-            code, names = pd.factorize(marked[column])
-            texts[column], codes[column] = np.asarray(names, dtype=object), np.where(code >= 0, code, np.nan)
-        groups = marked.assign(**codes).groupby(["replication", "case_id", "event"], observed=True, sort=True)
-        values = ["time_min", "value", "decided_min", *TEXT_COLUMNS]
-        # one grouping, three aggregates, each unstacked: pivot_table would group the rows again for each
-        first, last = groups[values].first().unstack("event"), groups[values].last().unstack("event")  # noqa: PD010
-        marks = groups[["diverted", "surge", "in_transit", "any"]].max().unstack("event")  # noqa: PD010
-        return cls(first, last, marks, texts)
+    def of(cls, events: pd.DataFrame) -> PerCase:
+        kind = name_codes(events["event"], CASE_EVENTS)
+        case_id = events["case_id"].to_numpy()
+        rows = np.flatnonzero((kind >= 0) & (case_id >= 0))
+        rep, case_id, kind = events["replication"].to_numpy()[rows], case_id[rows], kind[rows]
+        order = np.lexsort((kind, case_id, rep))  # stable: log order kept within a case's events of a kind
+        rows, rep, case_id, kind = rows[order], rep[order], case_id[order], kind[order]
+        new = np.ones(len(rows), dtype=bool)
+        new[1:] = (rep[1:] != rep[:-1]) | (case_id[1:] != case_id[:-1])
+        columns = {name: events[name].to_numpy()[rows] for name in ("time_min", "value")}
+        texts = {}
+        for name in ("detail", "hospital", "resource"):
+            code, texts[name] = pd.factorize(events[name].array.take(rows))
+            columns[name] = np.where(code >= 0, code, np.nan)
+        texts["pathway"] = texts["detail"] = np.asarray(texts["detail"], dtype=object)
+        named = (kind == CASE_CODES["decision"]) & ~np.isnan(columns["detail"])
+        named[named] = texts["detail"][columns["detail"][named].astype(np.int64)] != ""
+        columns["pathway"] = np.where(named, columns["detail"], np.nan)
+        columns["decided_min"] = np.where(named, columns["time_min"], np.nan)
+        return cls(rep[new], case_id[new], np.cumsum(new) - 1, kind, columns, texts)
 
-    def pick(self, how: str, column: str, event: str) -> pd.Series:
-        """Column ``(column, event)`` of ``first``, ``last`` or ``marks`` (``how``), texts decoded; all empty
-        (no mark) when no case had the event."""
-        table = getattr(self, how)
-        found = table[(column, event)] if (column, event) in table.columns else \
-            pd.Series(False if how == "marks" else np.nan, index=table.index)
-        if column not in self.texts:
-            return found
-        text = np.full(len(found), None, dtype=object)
-        known = found.notna().to_numpy()
-        text[known] = self.texts[column][found.to_numpy()[known].astype(int)]
-        return pd.Series(pd.array(text, dtype="string"), index=table.index)
+    def pick(self, how: str, column: str, event: str, where: np.ndarray | None = None) -> np.ndarray:
+        """Per case, the ``first`` or ``last`` (``how``) non-empty value of ``column`` among its ``event``
+        rows (of the rows ``where`` is True, if given); NaN where it has none; text columns as codes."""
+        rows = self.kind == CASE_CODES[event]
+        if where is not None:
+            rows &= where
+        rows &= ~np.isnan(self.columns[column])
+        case, values = self.case[rows], self.columns[column][rows]
+        ends = np.ones(len(case), dtype=bool)
+        if how == "first":
+            ends[1:] = case[1:] != case[:-1]
+        else:
+            ends[:-1] = case[1:] != case[:-1]
+        out = np.full(len(self.case_id), np.nan)
+        out[case[ends]] = values[ends]
+        return out
 
+    def marked(self, event: str, mark: str) -> np.ndarray:
+        """Per case, whether one of its ``event`` rows carries ``mark``: ``diverted`` or ``surge`` (its
+        detail), ``in_transit`` (value 1) or ``any`` (every row does)."""
+        rows = self.kind == CASE_CODES[event]
+        if mark == "in_transit":
+            rows &= self.columns["value"] == 1.0
+        elif mark != "any":
+            names = np.append(self.texts["detail"] == mark, False)
+            rows &= names[np.nan_to_num(self.columns["detail"], nan=-1).astype(np.int64)]
+        out = np.zeros(len(self.case_id), dtype=bool)
+        out[self.case[rows]] = True
+        return out
 
-def dispatch_decisions(ev: pd.DataFrame) -> pd.DataFrame:
-    """Per case (index replication, case_id): ``time_min`` of the last decision at or before the
-    last ``team_requested`` or ``crew_requested``, and ``dispatch_urgency``, her urgency then."""
-    keys = ["replication", "case_id"]
-    asked = ev[ev["event"].isin(["team_requested", "crew_requested"])].groupby(keys)["time_min"].max()
-    asked = asked.rename("asked_min").reset_index()
-    out = []
-    for name, column in (("decision", "time_min"), ("urgency", "detail")):
-        sel = ev.loc[ev["event"] == name, [*keys, "time_min", "detail"]].merge(asked, on=keys)
-        sel = sel[sel["time_min"] <= sel["asked_min"]]
-        out.append(sel.groupby(keys)[column].last())
-    return pd.DataFrame({"time_min": out[0], "dispatch_urgency": out[1]})
+    def dispatch(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per case, ``(time_min, urgency code)`` of the last decision and urgency at or before the last
+        ``team_requested`` or ``crew_requested`` (NaN for a case never asked for)."""
+        asked = np.full(len(self.case_id), np.nan)
+        for event in ("team_requested", "crew_requested"):
+            asked = np.fmax(asked, self._max_time(event))
+        before = self.columns["time_min"] <= asked[self.case]
+        return self.pick("last", "time_min", "decision", before), self.pick("last", "detail", "urgency", before)
+
+    def _max_time(self, event: str) -> np.ndarray:
+        rows = self.kind == CASE_CODES[event]
+        out = np.full(len(self.case_id), np.nan)
+        np.fmax.at(out, self.case[rows], self.columns["time_min"][rows])
+        return out
 
 
 def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.DataFrame:
@@ -204,26 +237,26 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     request, when it was chosen; ``team_home`` is the hospital whose staff
     the team takes (its home; a dedicated team's own id: it takes nobody's).
     """
-    sel = events[(events["case_id"] >= 0).to_numpy() & events["event"].isin(CASE_EVENTS).to_numpy(dtype=bool)]
-    per = PerCase.of(sel)
-    columns = {name: per.pick(how, column, event) for name, (how, event, column) in ATTRIBUTES.items()}
-    columns["team_home"] = columns["team_home"].combine_first(per.pick("first", "hospital", "team_assembled"))
-    present = [columns["pathway"].notna(), *(per.pick("first", "time_min", e).notna() for e in ROW_EVENTS)]
-    cases = pd.DataFrame(columns)[np.logical_or.reduce(present)]
-    for name, (event, mark) in FLAG_EVENTS.items():
-        cases[name] = per.pick("marks", mark, event).reindex(cases.index).fillna(False).astype(bool)
-    first = per.first
-    times = (first["time_min"] if "time_min" in first.columns.get_level_values(0)  # no case at all: no columns
-             else pd.DataFrame(index=first.index)).reindex(columns=MILESTONES)
-    times.columns = [f"{m}_min" for m in MILESTONES]
-    times["decision_min"] = per.pick("last", "time_min", "decision")
+    per = PerCase.of(events)
+    picked = {name: per.pick(how, column, event) for name, (how, event, column) in ATTRIBUTES.items()}
+    picked["team_home"] = np.where(np.isnan(picked["team_home"]), per.pick("first", "hospital", "team_assembled"),
+                                   picked["team_home"])
+    columns: dict[str, object] = {
+        name: _decoded(values, per.texts[ATTRIBUTES[name][2]]) if ATTRIBUTES[name][2] in per.texts else values
+        for name, values in picked.items()}
+    columns.update({name: per.marked(event, mark) for name, (event, mark) in FLAG_EVENTS.items()})
+    columns.update({f"{m}_min": per.pick("first", "time_min", m) for m in MILESTONES})
+    columns["decision_min"] = per.pick("last", "time_min", "decision")
     for asked in ("team_requested", "crew_requested"):  # a re-booked case is asked for again: the request that held
-        times[f"{asked}_min"] = per.pick("last", "time_min", asked)
-    times["first_decision_min"] = per.pick("first", "decided_min", "decision")
-    dispatch = dispatch_decisions(sel)
-    times["dispatch_decision_min"] = dispatch["time_min"]
-    cases = cases.join(times, how="left").join(dispatch[["dispatch_urgency"]], how="left").reset_index()
-    return derived_columns(cases, urgency_targets)
+        columns[f"{asked}_min"] = per.pick("last", "time_min", asked)
+    columns["first_decision_min"] = per.pick("first", "decided_min", "decision")
+    dispatch_min, urgency = per.dispatch()
+    columns["dispatch_decision_min"] = dispatch_min
+    columns["dispatch_urgency"] = _decoded(urgency, per.texts["detail"])
+    present = np.logical_or.reduce([~np.isnan(picked["pathway"]),
+                                    *(~np.isnan(per.pick("first", "time_min", e)) for e in ROW_EVENTS)])
+    cases = {"replication": per.replication, "case_id": per.case_id, **columns}
+    return derived_columns({name: values[present] for name, values in cases.items()}, urgency_targets)
 
 
 POOL_TABLE_EVENTS = ["capacity", "call_in", "call_in_arrival", "call_in_home", "overtime_start", "overtime_end",
@@ -255,26 +288,32 @@ class Steps:
         return pool, time, pd.Series(self.d[order]).groupby(pool).cumsum()
 
 
-def derived_columns(cases: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.DataFrame:
-    """The cases table's intervals, target, status, stage and flags from its milestones (``cases``: one row
-    per case with the ``<milestone>_min`` columns), text columns as ``string``; changes ``cases``."""
+TEXT_CASE_COLUMNS = ("case_type", "hospital", "urgency_initial", "urgency", "dispatch_urgency", "severity", "pathway",
+                     "team", "team_home", "nicu_hospital", "status", "stage")
+"""The text columns of the cases table (``string``)."""
+
+
+def derived_columns(columns: dict[str, Any], urgency_targets: dict[str, float]) -> pd.DataFrame:
+    """The cases table: ``columns`` (per case, arrays of one length: keys, attributes, flags and the
+    ``<milestone>_min`` columns, float64 NaN where not reached) with the intervals, target, status, stage
+    and the ``deteriorated`` flag worked out from them, text columns as ``string``."""
+    out = dict(columns)
     for name, (start, end) in INTERVALS.items():
-        cases[name] = cases[f"{end}_min"] - cases[f"{start}_min"]
+        out[name] = out[f"{end}_min"] - out[f"{start}_min"]
     # after a host-started caesarean the team arrives when she is already in theatre: no wait of a ready team
-    cases["ready_to_theatre_min"] = cases["ready_to_theatre_min"].where(~cases["host_started"])
-    cases["target_min"] = cases["urgency"].map(urgency_targets).astype("float64")
-    delivered = cases["decision_to_delivery_min"].notna()
-    cases["within_target"] = (cases["decision_to_delivery_min"] <= cases["target_min"]).where(delivered)
-    cases["status"] = np.where(cases["case_closed_min"].notna(), "completed", "in_progress")
-    reached = cases[[f"{m}_min" for m in MILESTONES]].notna().to_numpy()
+    out["ready_to_theatre_min"] = np.where(out["host_started"], np.nan, out["ready_to_theatre_min"])
+    target = pd.Series(out["urgency"]).map(urgency_targets).astype("float64").to_numpy()
+    out["target_min"] = target
+    delivery = out["decision_to_delivery_min"]
+    out["within_target"] = pd.Series(delivery <= target).where(~np.isnan(delivery))
+    out["status"] = np.where(np.isnan(out["case_closed_min"]), "in_progress", "completed")
+    reached = ~np.isnan(np.column_stack([out[f"{m}_min"] for m in MILESTONES]))
     last = reached.shape[1] - 1 - np.argmax(reached[:, ::-1], axis=1)
-    cases["stage"] = np.array(MILESTONES)[last]
-    cases["deteriorated"] = cases["deteriorated_min"].notna()
-    for col in ("case_type", "hospital", "urgency_initial", "urgency", "dispatch_urgency", "severity", "pathway",
-                "team", "team_home",
-                "nicu_hospital", "status", "stage"):
-        cases[col] = cases[col].astype("string")
-    return cases
+    out["stage"] = np.array(MILESTONES)[last]
+    out["deteriorated"] = ~np.isnan(out["deteriorated_min"])
+    for name in TEXT_CASE_COLUMNS:
+        out[name] = pd.Series(out[name]).astype("string")
+    return pd.DataFrame(out)
 
 
 def _integrate(steps: Steps, start: float, end: float) -> pd.Series:

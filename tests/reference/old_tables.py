@@ -1,8 +1,8 @@
 """The event-log tables as version 6b19476 built them, kept as the reference the faster ones must equal.
 
 ``events_frame`` went through ``DataFrame.from_records`` and a string cast,
-``cases_table`` filtered the whole log once per column, ``resources_table``
-sorted every quantity's rows pool by pool.  Only the tests use this module.
+``cases_table`` filtered the whole log once per column and added its derived
+columns one by one, ``resources_table`` sorted every quantity's rows pool by pool.  Only the tests use this module.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.analysis.tables import EVENT_COLUMNS, FLAGS, MILESTONES, derived_columns, dispatch_decisions, filled
+from sim.analysis.tables import EVENT_COLUMNS, FLAGS, INTERVALS, MILESTONES, filled
 
 
 def events_frame(rows: list[tuple], replication: int) -> pd.DataFrame:
@@ -43,6 +43,20 @@ def _flag(events: pd.DataFrame, name: str, detail: str | None = None, value: flo
     if value is not None:
         sel = sel[sel["value"] == value]
     return pd.Series(True, index=pd.MultiIndex.from_frame(sel[["replication", "case_id"]].drop_duplicates()))
+
+
+def dispatch_decisions(ev: pd.DataFrame) -> pd.DataFrame:
+    """Per case: ``time_min`` of the last decision at or before the last request of a team or crew,
+    and ``dispatch_urgency``, her urgency then."""
+    keys = ["replication", "case_id"]
+    asked = ev[ev["event"].isin(["team_requested", "crew_requested"])].groupby(keys)["time_min"].max()
+    asked = asked.rename("asked_min").reset_index()
+    out = []
+    for name, column in (("decision", "time_min"), ("urgency", "detail")):
+        sel = ev.loc[ev["event"] == name, [*keys, "time_min", "detail"]].merge(asked, on=keys)
+        sel = sel[sel["time_min"] <= sel["asked_min"]]
+        out.append(sel.groupby(keys)[column].last())
+    return pd.DataFrame({"time_min": out[0], "dispatch_urgency": out[1]})
 
 
 def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.DataFrame:
@@ -84,7 +98,28 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     dispatch = dispatch_decisions(ev)
     times["dispatch_decision_min"] = dispatch["time_min"]
     cases = cases.join(times, how="left").join(dispatch[["dispatch_urgency"]], how="left").reset_index()
-    return derived_columns(cases, urgency_targets)  # unchanged: shared with the new table
+    return derived_columns(cases, urgency_targets)
+
+
+def derived_columns(cases: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.DataFrame:
+    """The old derived columns, added one by one to the cases table (changes ``cases``)."""
+    for name, (start, end) in INTERVALS.items():
+        cases[name] = cases[f"{end}_min"] - cases[f"{start}_min"]
+    # after a host-started caesarean the team arrives when she is already in theatre: no wait of a ready team
+    cases["ready_to_theatre_min"] = cases["ready_to_theatre_min"].where(~cases["host_started"])
+    cases["target_min"] = cases["urgency"].map(urgency_targets).astype("float64")
+    delivered = cases["decision_to_delivery_min"].notna()
+    cases["within_target"] = (cases["decision_to_delivery_min"] <= cases["target_min"]).where(delivered)
+    cases["status"] = np.where(cases["case_closed_min"].notna(), "completed", "in_progress")
+    reached = cases[[f"{m}_min" for m in MILESTONES]].notna().to_numpy()
+    last = reached.shape[1] - 1 - np.argmax(reached[:, ::-1], axis=1)
+    cases["stage"] = np.array(MILESTONES)[last]
+    cases["deteriorated"] = cases["deteriorated_min"].notna()
+    for col in ("case_type", "hospital", "urgency_initial", "urgency", "dispatch_urgency", "severity", "pathway",
+                "team", "team_home",
+                "nicu_hospital", "status", "stage"):
+        cases[col] = cases[col].astype("string")
+    return cases
 
 
 def _integrate(df: pd.DataFrame, delta: str, start: float, end: float) -> pd.Series:
