@@ -241,7 +241,7 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
     picked = {name: per.pick(how, column, event) for name, (how, event, column) in ATTRIBUTES.items()}
     picked["team_home"] = np.where(np.isnan(picked["team_home"]), per.pick("first", "hospital", "team_assembled"),
                                    picked["team_home"])
-    columns: dict[str, object] = {
+    columns: dict[str, Any] = {
         name: _decoded(values, per.texts[ATTRIBUTES[name][2]]) if ATTRIBUTES[name][2] in per.texts else values
         for name, values in picked.items()}
     columns.update({name: per.marked(event, mark) for name, (event, mark) in FLAG_EVENTS.items()})
