@@ -26,13 +26,12 @@ def pool_keys(events: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, str]]]:
     its hospital and resource."""
     hospital, hospitals = pd.factorize(events["hospital"])
     resource, resources = pd.factorize(events["resource"])
-    pair = hospital.astype(np.int64) * len(resources) + resource
-    seen, code = np.unique(pair, return_inverse=True)
+    code, seen = pd.factorize(hospital.astype(np.int64) * len(resources) + resource)
     pools = [(str(hospitals[p // len(resources)]), str(resources[p % len(resources)])) for p in seen]
     order = sorted(range(len(pools)), key=pools.__getitem__)
     rank = np.empty(len(pools), dtype=np.int64)
     rank[order] = np.arange(len(pools))
-    return rank[code.ravel()], sorted(pools)
+    return rank[code], sorted(pools)
 
 
 def running_sum(values: np.ndarray) -> np.ndarray:
@@ -53,3 +52,27 @@ def capacity_changes(code: np.ndarray, value: np.ndarray) -> np.ndarray:
     out = np.empty_like(value)
     out[order] = np.where(np.isnan(step), v, step)
     return out
+
+
+def occurrence(keys: np.ndarray) -> np.ndarray:
+    """Each entry's count of earlier entries with the same key (0 for the first of its key)."""
+    order = np.argsort(keys, kind="stable")
+    position = np.arange(len(keys))
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[order][1:] != keys[order][:-1]
+    out = np.empty(len(keys), dtype=np.int64)
+    out[order] = position - np.maximum.accumulate(np.where(first, position, 0))
+    return out
+
+
+def kth_match(keys: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """For each row of ``first`` (positions into ``keys``), the row of ``second`` with the same key and
+    the same rank among the rows of its key (the k-th with the k-th, in the order given); -1 if none."""
+    if not len(second):
+        return np.full(len(first), -1, dtype=np.int64)
+    span = len(first) + len(second) + 1  # a rank is less than this
+    a = keys[first] * span + occurrence(keys[first])
+    b = keys[second] * span + occurrence(keys[second])
+    order = np.argsort(b)
+    at = np.minimum(np.searchsorted(b[order], a), len(b) - 1)
+    return np.where(b[order][at] == a, second[order][at], -1)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from sim.analysis.pools import name_codes
+from sim.analysis.pools import kth_match, name_codes, pool_keys
 
 EVENT_COLUMNS = ["replication", "case_id", "time_min", "event", "hospital", "resource", "value", "detail"]
 
@@ -330,34 +330,52 @@ def _max_level(steps: Steps) -> pd.Series:
     return level.groupby(pool).max()
 
 
+POOL_CODES = {name: code for code, name in enumerate(POOL_TABLE_EVENTS)}
+"""Each pool event's integer code."""
+
+
 @dataclass
 class PoolEvents:
-    """One replication's pool events in log order, with integer pool codes; ``pools`` maps a code to
-    its ``(hospital, resource)`` (codes follow the sorted pool names)."""
+    """A log's pool events (:data:`POOL_TABLE_EVENTS`) in log order, one array entry a row: ``kind`` (code
+    of :data:`POOL_CODES`), ``pool`` (integer code), ``replication``, ``case_id``, ``time_min`` and
+    ``value``; ``pools`` maps a code to its ``(hospital, resource)`` (codes follow the sorted pool names)."""
 
-    event: np.ndarray
+    kind: np.ndarray
     pool: np.ndarray
+    replication: np.ndarray
     case_id: np.ndarray
     time_min: np.ndarray
     value: np.ndarray
     pools: pd.MultiIndex
 
     @classmethod
-    def of(cls, ev: pd.DataFrame) -> PoolEvents:
-        sel = ev[ev["event"].isin(POOL_TABLE_EVENTS)]
-        groups = sel.groupby(["hospital", "resource"], sort=True, observed=True)
-        return cls(sel["event"].to_numpy(dtype=object), groups.ngroup().to_numpy(), sel["case_id"].to_numpy(),
-                   sel["time_min"].to_numpy(), sel["value"].to_numpy(), groups.size().index)
+    def of(cls, events: pd.DataFrame) -> PoolEvents:
+        kind = name_codes(events["event"], POOL_TABLE_EVENTS)
+        rows = np.flatnonzero(kind >= 0)
+        names = events[["hospital", "resource"]].iloc[rows]
+        pool, pools = pool_keys(names)
+        some_row = np.zeros(len(pools), dtype=np.int64)
+        some_row[pool] = np.arange(len(pool))  # any row of a pool names it
+        rep, case_id, time, value = (events[c].to_numpy()[rows] for c in ("replication", "case_id", "time_min",
+                                                                           "value"))
+        return cls(kind[rows], pool, rep, case_id, time, value, pd.MultiIndex.from_frame(names.iloc[some_row]))
+
+    def of_replication(self, replication: int) -> PoolEvents:
+        """The rows of one replication (pool codes unchanged)."""
+        rows = self.replication == replication
+        return PoolEvents(self.kind[rows], self.pool[rows], self.replication[rows], self.case_id[rows],
+                          self.time_min[rows], self.value[rows], self.pools)
 
     def steps(self, up: str, down: str, unit: bool = False) -> Steps:
         """Events ``up`` (+value) and ``down`` (-value) as level changes, in log order (+-1 if ``unit``)."""
-        rows = (self.event == up) | (self.event == down)
-        sign = np.where(self.event[rows] == up, 1, -1)
+        is_up = self.kind == POOL_CODES[up]
+        rows = is_up | (self.kind == POOL_CODES[down])
+        sign = np.where(is_up[rows], 1, -1)
         return Steps(self.pool[rows], self.time_min[rows], sign if unit else sign * self.value[rows])
 
     def capacity(self) -> Steps:
         """On-duty capacity as changes: each ``capacity`` event's rise over the pool's previous level."""
-        rows = self.event == "capacity"
+        rows = self.kind == POOL_CODES["capacity"]
         order = np.argsort(self.pool[rows], kind="stable")  # log order is time order within a pool
         pool, time, value = self.pool[rows][order], self.time_min[rows][order], self.value[rows][order]
         d = pd.Series(value).groupby(pool).diff().fillna(pd.Series(value)).to_numpy()
@@ -368,19 +386,18 @@ class PoolEvents:
         waiting): ``case_id, pool, time_min_request, time_min_end`` (empty unless it ended), ``granted``,
         ``withdrawn``, ``wait_min``; requests in log order.  A case's k-th request of a pool ends with
         its k-th ``acquire`` or ``withdraw`` of that pool (a case never queues twice for one pool at once)."""
-        is_request = self.event == "request"
-        ends = (self.event == "acquire") | (self.event == "withdraw")
-        req = pd.DataFrame({"case_id": self.case_id[is_request], "pool": self.pool[is_request],
-                            "time_min_request": self.time_min[is_request]})
-        end = pd.DataFrame({"case_id": self.case_id[ends], "pool": self.pool[ends],
-                            "time_min_end": self.time_min[ends], "event": self.event[ends]})
-        req["k"] = req.groupby(["case_id", "pool"]).cumcount()
-        end["k"] = end.groupby(["case_id", "pool"]).cumcount()
-        out = req.merge(end, on=["case_id", "pool", "k"], how="left")
-        out["granted"] = (out["event"] == "acquire").to_numpy()
-        out["withdrawn"] = (out["event"] == "withdraw").to_numpy()
-        out["wait_min"] = out["time_min_end"].fillna(horizon) - out["time_min_request"]
-        return out.drop(columns=["k", "event"])
+        request = np.flatnonzero(self.kind == POOL_CODES["request"])
+        end = np.flatnonzero((self.kind == POOL_CODES["acquire"]) | (self.kind == POOL_CODES["withdraw"]))
+        case_pool = (self.case_id - self.case_id.min(initial=0)) * len(self.pools) + self.pool
+        ended = kth_match(case_pool, request, end)
+        found = ended >= 0
+        end_min = np.where(found, self.time_min[ended], np.nan)
+        end_kind = np.where(found, self.kind[ended], -1)
+        return pd.DataFrame({"case_id": self.case_id[request], "pool": self.pool[request],
+                             "time_min_request": self.time_min[request], "time_min_end": end_min,
+                             "granted": end_kind == POOL_CODES["acquire"],
+                             "withdrawn": end_kind == POOL_CODES["withdraw"],
+                             "wait_min": np.where(found, end_min, horizon) - self.time_min[request]})
 
 
 def resources_table(events: pd.DataFrame, horizon_min: float, warmup_min: float = 0.0) -> pd.DataFrame:
@@ -392,9 +409,9 @@ def resources_table(events: pd.DataFrame, horizon_min: float, warmup_min: float 
     of an earlier shift finishing a job), so ``utilisation = busy_min /
     (capacity_mean x span)`` never exceeds 1.
     """
-    frames = []
-    for rep, ev in events.groupby("replication", sort=True):
-        frames.append(_resources_one(PoolEvents.of(ev), horizon_min, warmup_min).assign(replication=rep))
+    pe = PoolEvents.of(events)
+    frames = [_resources_one(pe.of_replication(rep), horizon_min, warmup_min).assign(replication=int(rep))
+              for rep in np.unique(events["replication"].to_numpy())]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -427,7 +444,7 @@ def _resources_one(pe: PoolEvents, horizon: float, warmup: float) -> pd.DataFram
     table["max_wait_min"] = g["wait_min"].max()
     table["withdrawn"] = g["withdrawn"].sum()
     table["not_granted"] = g.size() - g["granted"].sum() - g["withdrawn"].sum()
-    calls = (pe.event == "call_in") & (pe.time_min >= warmup)
+    calls = (pe.kind == POOL_CODES["call_in"]) & (pe.time_min >= warmup)
     table["call_ins"] = pd.Series(pe.pool[calls]).value_counts()
     table.index = pe.pools.take(table.index)
     return filled(table.reset_index())
