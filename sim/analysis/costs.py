@@ -28,6 +28,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from sim.analysis.pools import kth_match, name_codes, pool_keys
 from sim.scenario.economics import Costs
 
 KEYS = ["replication", "case_id"]
@@ -39,22 +40,26 @@ def unit_spans(events: pd.DataFrame, horizon_min: float) -> pd.DataFrame:
     """Every unit a case was granted: ``replication, case_id, hospital, resource, start_min, end_min``.
 
     The k-th unit granted to a case from a pool is the k-th released (first in, first out); a unit still
-    held at the horizon ends there.  Rows: one per unit (a grant of 2 people gives 2 rows).
+    held at the horizon ends there.  Rows: one per unit (a grant of 2 people gives 2 rows), in log order.
     """
-    cols = [*KEYS, "hospital", "resource", "time_min"]
-    rows = (events["case_id"] >= 0).to_numpy() & events["event"].isin(["acquire", "release"]).to_numpy(dtype=bool)
-    ev = events.loc[rows, [*cols, "event", "value"]]
-    spans = []
-    for name in ("acquire", "release"):
-        sel = ev[ev["event"] == name]
-        counts = sel["value"].fillna(0).astype("int64").to_numpy()
-        units = sel[cols].iloc[np.repeat(np.arange(len(sel)), counts)].reset_index(drop=True)
-        units["k"] = units.groupby(cols[:-1], observed=True).cumcount()
-        spans.append(units)
-    out = spans[0].merge(spans[1], on=[*cols[:-1], "k"], how="left", suffixes=("", "_end"))
-    out = out.rename(columns={"time_min": "start_min", "time_min_end": "end_min"})
-    out["end_min"] = out["end_min"].fillna(horizon_min).clip(upper=horizon_min)
-    return out.drop(columns="k")
+    kind = name_codes(events["event"], ["acquire", "release"])
+    rows = np.flatnonzero((kind >= 0) & (events["case_id"] >= 0).to_numpy())
+    pool, _ = pool_keys(events[["hospital", "resource"]].iloc[rows])
+    held = pd.factorize(events["replication"].to_numpy()[rows])[0] * (pool.max(initial=0) + 1) + pool
+    held = pd.factorize(events["case_id"].to_numpy()[rows] * (held.max(initial=0) + 1) + held)[0]
+    counts = events["value"].fillna(0).astype("int64").to_numpy()[rows]
+    unit = np.repeat(np.arange(len(rows)), counts)  # each unit's row of ``rows``
+    granted = unit[kind[rows][unit] == 0]
+    released = unit[kind[rows][unit] == 1]
+    both = np.concatenate([granted, released])
+    end = kth_match(held[both], np.arange(len(granted)), len(granted) + np.arange(len(released)))
+    time = events["time_min"].to_numpy()[rows][both]
+    units = rows[granted]
+    return pd.DataFrame({
+        "replication": events["replication"].to_numpy()[units], "case_id": events["case_id"].to_numpy()[units],
+        "hospital": events["hospital"].array.take(units), "resource": events["resource"].array.take(units),
+        "start_min": time[:len(granted)], "end_min": np.minimum(np.where(end >= 0, time[end], horizon_min),
+                                                                 horizon_min)})
 
 
 def _assembly_times(events: pd.DataFrame) -> pd.DataFrame:
@@ -64,9 +69,18 @@ def _assembly_times(events: pd.DataFrame) -> pd.DataFrame:
 
 def staff_away(spans: pd.DataFrame, events: pd.DataFrame, staff_roles: list[str]) -> pd.DataFrame:
     """The staff units of :func:`unit_spans` granted at a team's or crew's assembly, with ``hours``."""
-    staff = spans[spans["resource"].isin(staff_roles)]
-    away = staff.merge(_assembly_times(events), on=[*KEYS, "start_min"], how="inner")
+    assembled = _assembly_times(events)
+    assembly_case, span_case = case_codes(assembled, spans)
+    maybe = spans["resource"].isin(staff_roles).to_numpy(dtype=bool) & np.isin(span_case, assembly_case)
+    away = spans[maybe].merge(assembled, on=[*KEYS, "start_min"], how="inner")
     return away.assign(hours=(away["end_min"] - away["start_min"]) / 60.0)
+
+
+def case_codes(*frames: pd.DataFrame) -> list[np.ndarray]:
+    """Each frame's ``(replication, case_id)`` as one integer (int64), the same case the same integer."""
+    keys = [np.concatenate([f[k].to_numpy() for f in frames]) for k in KEYS]
+    code = pd.factorize(keys[0])[0] * (keys[1].max(initial=0) + 1) + keys[1]
+    return np.split(code, np.cumsum([len(f) for f in frames])[:-1])
 
 
 def nicu_days(events: pd.DataFrame, horizon_min: float) -> pd.Series:
@@ -89,35 +103,52 @@ def with_resource_use(cases: pd.DataFrame, events: pd.DataFrame, staff_roles: li
 def resource_use(cases: pd.DataFrame, events: pd.DataFrame, staff_roles: list[str], horizon_min: float,
                  costs: Costs | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``(cases with their resource use, staff away)``: :func:`with_resource_use`, and the staff units away
-    of :func:`staff_away` it was worked out from (for :func:`hours_kpis`, which need not work them out again)."""
+    of :func:`staff_away` it was worked out from (for :func:`hours_kpis`, which need not work them out again).
+    ``cases`` must have one row a case."""
     spans = unit_spans(events, horizon_min)
     spans["hours"] = (spans["end_min"] - spans["start_min"]) / 60.0
     away = staff_away(spans, events, staff_roles)
-    staff = spans[spans["resource"].isin(staff_roles)]
-    ambulance = spans[spans["resource"] == "ambulance"]
-    calls = events[(events["event"] == "call_in") & (events["case_id"] >= 0)]
-    use = pd.DataFrame({
-        "staff_hours_away": away.groupby(KEYS)["hours"].sum(),
-        "staff_hours": staff.groupby(KEYS)["hours"].sum(),
-        "ambulance_trips": ambulance.groupby(KEYS).size().astype("float64"),
-        "ambulance_hours": ambulance.groupby(KEYS)["hours"].sum(),
-        "nicu_days": nicu_days(events, horizon_min),
-        "call_ins": calls.groupby(KEYS).size().astype("float64"),
-    }).reset_index()
-    out = cases.drop(columns=[c for c in (*USE_COLUMNS, "cost") if c in cases]).merge(use, on=KEYS, how="left")
-    for col in USE_COLUMNS:
-        out[col] = out[col].fillna(0.0)
-    out["nicu_days"] = out["nicu_days"].where(out["nicu_admission_min"].notna())
+    is_call = (events["event"] == "call_in").to_numpy(dtype=bool) & (events["case_id"] >= 0).to_numpy()
+    calls = events.loc[is_call, KEYS]
+    days = nicu_days(events, horizon_min).reset_index()
+    case, span_case, away_case, call_case, nicu_case = case_codes(cases, spans, away, calls, days)
+    at = pd.Index(case)
+    span_row, away_row = at.get_indexer(span_case), at.get_indexer(away_case)
+    staff = spans["resource"].isin(staff_roles).to_numpy(dtype=bool)
+    ambulance = (spans["resource"] == "ambulance").to_numpy(dtype=bool)
+    out = cases.drop(columns=[c for c in (*USE_COLUMNS, "cost") if c in cases]).reset_index(drop=True)
+    out["staff_hours_away"] = _case_sums(away_row, away["hours"].to_numpy(), len(cases))
+    out["staff_hours"] = _case_sums(span_row[staff], spans["hours"].to_numpy()[staff], len(cases))
+    out["ambulance_trips"] = _case_counts(span_row[ambulance], len(cases))
+    out["ambulance_hours"] = _case_sums(span_row[ambulance], spans["hours"].to_numpy()[ambulance], len(cases))
+    nicu = _case_sums(at.get_indexer(nicu_case), days["nicu_days"].to_numpy(), len(cases))
+    out["nicu_days"] = np.where(out["nicu_admission_min"].isna(), np.nan, nicu)
+    out["call_ins"] = _case_counts(at.get_indexer(call_case), len(cases))
     out["cost"] = case_costs(out, away, costs) if costs is not None else math.nan
     return out, away
 
 
+def _case_sums(row: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Sum of ``values`` by case (``row``: each value's case row, -1 for none), summed as pandas sums a
+    group (so the same to the last digit), 0 for a case with none."""
+    kept = row >= 0
+    sums = pd.Series(values[kept]).groupby(row[kept]).sum()
+    out = np.zeros(n)
+    out[sums.index.to_numpy()] = sums.to_numpy()
+    return out
+
+
+def _case_counts(row: np.ndarray, n: int) -> np.ndarray:
+    """How many entries of ``row`` (case rows, -1 for none) name each case, as float64."""
+    return np.bincount(row[row >= 0], minlength=n).astype("float64")
+
+
 def case_costs(cases: pd.DataFrame, away: pd.DataFrame, costs: Costs) -> pd.Series:
-    """Each case's cost (aligned with ``cases``): staff-hours away by role, ambulance missions,
-    NICU days and call-ins, at the rates of ``costs``."""
-    rate = away["resource"].astype("string").map(costs.staff_hour).astype("float64").fillna(0.0)
-    staff = (away["hours"] * rate).groupby([away["replication"], away["case_id"]]).sum()
-    staff = staff.reindex(pd.MultiIndex.from_frame(cases[KEYS])).fillna(0.0).to_numpy()
+    """Each case's cost (aligned with ``cases``, one row a case): staff-hours away by role, ambulance
+    missions, NICU days and call-ins, at the rates of ``costs``."""
+    rate = away["resource"].astype("string").map(costs.staff_hour).astype("float64").fillna(0.0).to_numpy()
+    case, away_case = case_codes(cases, away)
+    staff = _case_sums(pd.Index(case).get_indexer(away_case), away["hours"].to_numpy() * rate, len(cases))
     return pd.Series(staff + cases["ambulance_trips"].to_numpy() * costs.ambulance_trip
                      + cases["nicu_days"].fillna(0.0).to_numpy() * costs.nicu_cot_day
                      + cases["call_ins"].to_numpy() * costs.call_in, index=cases.index)

@@ -70,6 +70,7 @@ def kth_match(keys: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.nda
     the same rank among the rows of its key (the k-th with the k-th, in the order given); -1 if none."""
     if not len(second):
         return np.full(len(first), -1, dtype=np.int64)
+    keys = pd.factorize(keys)[0]  # small integers: a key times the span below stays within int64
     span = len(first) + len(second) + 1  # a rank is less than this
     a = keys[first] * span + occurrence(keys[first])
     b = keys[second] * span + occurrence(keys[second])
