@@ -1,7 +1,8 @@
 """Resource use per case as version 69b9655 worked it out, kept as the reference the faster code must equal.
 
 Units were matched to their releases with a grouped count and a merge, and each per-case figure was a
-grouping on the case keys merged onto the cases table.  Only the tests use this module.
+grouping on the case keys merged onto the cases table (the NICU days and assembly times are the
+current ones: unchanged).  Only the tests use this module.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from sim.analysis.costs import KEYS, USE_COLUMNS
+from sim.analysis.costs import KEYS, USE_COLUMNS, _assembly_times, nicu_days
 from sim.scenario.economics import Costs
 
 
@@ -37,25 +38,11 @@ def unit_spans(events: pd.DataFrame, horizon_min: float) -> pd.DataFrame:
     return out.drop(columns="k")
 
 
-def _assembly_times(events: pd.DataFrame) -> pd.DataFrame:
-    sel = events[events["event"].isin(["team_assembled", "crew_assembled"])]
-    return sel[[*KEYS, "time_min"]].drop_duplicates().rename(columns={"time_min": "start_min"}).assign(away=True)
-
-
 def staff_away(spans: pd.DataFrame, events: pd.DataFrame, staff_roles: list[str]) -> pd.DataFrame:
     """The staff units of :func:`unit_spans` granted at a team's or crew's assembly, with ``hours``."""
     staff = spans[spans["resource"].isin(staff_roles)]
     away = staff.merge(_assembly_times(events), on=[*KEYS, "start_min"], how="inner")
     return away.assign(hours=(away["end_min"] - away["start_min"]) / 60.0)
-
-
-def nicu_days(events: pd.DataFrame, horizon_min: float) -> pd.Series:
-    """Days each newborn spent in a NICU (index replication, case_id), to the horizon if still there."""
-    ev = events.loc[events["event"].isin(["nicu_admission", "nicu_discharge"]).to_numpy(dtype=bool)
-                    & (events["case_id"] >= 0).to_numpy(), [*KEYS, "event", "time_min"]]
-    admitted = ev[ev["event"] == "nicu_admission"].groupby(KEYS)["time_min"].first()
-    left = ev[ev["event"] == "nicu_discharge"].groupby(KEYS)["time_min"].first()
-    return ((left.reindex(admitted.index).fillna(horizon_min) - admitted) / 1440.0).rename("nicu_days")
 
 
 def resource_use(cases: pd.DataFrame, events: pd.DataFrame, staff_roles: list[str], horizon_min: float,

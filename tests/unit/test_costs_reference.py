@@ -12,26 +12,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from sim.analysis import costs, tables
+from sim.analysis import costs
 from sim.experiment.runner import staff_roles_of
-from sim.model import simulate
-from sim.scenario import load_scenario
-from tests.conftest import SCENARIOS
 from tests.reference import old_costs
-
-RUNS = [("baseline.yaml", 1, 0, 120), ("baseline.yaml", 7, 3, 120), ("stress.yaml", 5, 0, 2),
-        ("stress.yaml", 6, 1, 2), ("transfer-policy.yaml", 2, 1, 120), ("transfer-low-severity.yaml", 8, 0, 120),
-        ("second-hospital.yaml", 4, 2, 120), ("dedicated-team.yaml", 3, 0, 120)]
-
-
-def tables_of(name: str, seed: int, rep: int, days: int, cut_min: float | None = None):
-    scenario = load_scenario(SCENARIOS / name, [f"run.horizon_days={days}", "run.warmup_days=0"])
-    rows = simulate(scenario, seed, rep).rows
-    if cut_min is not None:
-        rows = [r for r in rows if r[1] < cut_min]
-    events = tables.events_frame(rows, rep)
-    cases = tables.cases_table(events, {u: v.target_min for u, v in scenario.urgency.items()})
-    return scenario, events, cases
+from tests.unit.test_worker_reference import RUNS, tables_of
 
 
 @pytest.fixture(scope="module", params=RUNS, ids=lambda r: f"{r[0]}-seed{r[1]}-rep{r[2]}")
