@@ -16,9 +16,10 @@ Four measurements, in one process:
 2. **Load scaling.**  The stress scenario with its demand *and* every
    hospital's units times 1, 4 and 16 (the same utilisation,
    :func:`sim.scenario.scaling.load_overrides`), over a shorter simulated
-   time (``load_days``, the same at every load), run in turn five times; the
-   median microseconds per SimPy event at each load, and ``scaling_16x``,
-   their ratio at 16 times the load to once.
+   time (``load_days``, the same at every load), in turn in five rounds; in a
+   round the load k runs 16 / k times (the same work at every load,
+   :func:`load_scaling`); the median microseconds per SimPy event at each
+   load, and ``scaling_16x``, their ratio at 16 times the load to once.
 3. **Throughput.**  Baseline replications through the real pipeline (model,
    tables, parquet parts) on a warmed process pool of one and of two workers.
 4. **Memory.**  Peak resident set size of this process and of the largest
@@ -144,12 +145,19 @@ def scaled_load(scenario: Scenario, k: int, days: float) -> Scenario:
 
 
 def load_scaling(variants: dict[int, Scenario], repeats: int = LOAD_REPEATS) -> dict[int, list[Timing]]:
-    """Runs of each variant (load factor -> scenario, see :func:`scaled_load`), the variants in turn,
-    ``repeats`` times: load factor -> its runs."""
+    """Timings of each variant (load factor -> scenario, see :func:`scaled_load`), the variants in turn,
+    ``repeats`` rounds: load factor -> one :class:`Timing` a round.
+
+    In a round, the variant at load ``k`` runs ``max(variants) // k`` times and its runs are timed
+    together (their events and seconds summed), so that every load does about the same work in a
+    round: a short run at once the load, timed alone, moves by a third from one run to the next.
+    """
+    most = max(variants)
     runs: dict[int, list[Timing]] = {k: [] for k in variants}
     for _ in range(repeats):
         for k, variant in variants.items():
-            runs[k].append(time_model(variant))
+            timings = [time_model(variant) for _ in range(max(most // k, 1))]
+            runs[k].append(Timing(sum(t.events for t in timings), sum(t.seconds for t in timings)))
     return runs
 
 
@@ -252,12 +260,13 @@ def bench_workload(stress: Scenario, baseline: Scenario, replications: int, repe
 
     Raises ScenarioError when ``stress`` cannot be scaled to the loads.
     """
-    scaled = [scaled_load(stress, k, load_days) for k in LOADS]
-    load_repeats = min(repeats, LOAD_REPEATS)
-    cases = (expected_cases(stress) * (repeats + 1) + sum(map(expected_cases, scaled)) * load_repeats
-             + expected_cases(baseline) * replications * 2)
-    runs = repeats + 1 + len(LOADS) * load_repeats + 2
-    return Workload("bench", runs, repeats + 1 + len(LOADS) * load_repeats + 2 * replications, cases)
+    scaled = {k: scaled_load(stress, k, load_days) for k in LOADS}
+    load_repeats, most = min(repeats, LOAD_REPEATS), max(LOADS)
+    load_runs = sum(most // k for k in LOADS) * load_repeats  # see load_scaling
+    load_cases = sum(expected_cases(sc) * (most // k) for k, sc in scaled.items()) * load_repeats
+    cases = expected_cases(stress) * (repeats + 1) + load_cases + expected_cases(baseline) * replications * 2
+    runs = repeats + 1 + load_runs + 2
+    return Workload("bench", runs, repeats + 1 + load_runs + 2 * replications, cases)
 
 
 def run_bench(stress: Scenario, baseline: Scenario, replications: int = 16, repeats: int = REPEATS,
@@ -296,7 +305,7 @@ def run_bench(stress: Scenario, baseline: Scenario, replications: int = 16, repe
         model_seconds_each=[m.seconds for m in model], reference_seconds_each=[r.seconds for r in ref],
         repeats=repeats, workload=asdict(work), event_kinds=kinds,
         us_per_event_by_load={str(k): v for k, v in by_load.items()},
-        events_by_load={str(k): timings[0].events for k, timings in runs.items()},
+        events_by_load={str(k): timings[0].events // max(max(LOADS) // k, 1) for k, timings in runs.items()},
         scaling_16x=by_load[16] / by_load[1], load_days=load_days,
         replications_per_s=one, replications_per_s_2_workers=two, speedup_2_workers=two / one,
         peak_rss_mib=max(own, child), driver_peak_rss_mib=own, worker_peak_rss_mib=child,

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from sim.bench import reference
-from sim.bench.core import SEED, count_stress, quartiles, scaled_load
+from sim.bench.core import SEED, count_stress, load_scaling, quartiles, scaled_load
 from sim.cli import cli
 from sim.model import simulate
 from sim.scenario import load_scenario
@@ -138,9 +138,19 @@ def test_the_bench_workload_counts_every_timed_run() -> None:
         return sc.demand.outreach.rate_per_day + sum(h.rate_per_day for h in sc.demand.home_streams)
 
     work = bench_workload(stress, baseline, replications=3, repeats=7, load_days=2.0)
-    # 1 counting + 7 timed stress runs; 5 runs at each load (x1, x4, x16: 21 times the demand); 3 baseline
-    # replications on one worker and again on two
-    expected = (per_day(stress) * stress.run.horizon_days * 8 + per_day(stress) * 2.0 * 21 * 5
+    # 1 counting + 7 timed stress runs; 5 rounds of the loads, each round 16 runs at x1, 4 at x4 and 1 at x16
+    # (16 + 16 + 16 times the demand); 3 baseline replications on one worker and again on two
+    expected = (per_day(stress) * stress.run.horizon_days * 8 + per_day(stress) * 2.0 * 48 * 5
                 + per_day(baseline) * baseline.run.horizon_days * 3 * 2)
     assert work.cases == pytest.approx(expected)
-    assert (work.runs, work.replications) == (8 + 15 + 2, 8 + 15 + 6)
+    assert (work.runs, work.replications) == (8 + 21 * 5 + 2, 8 + 21 * 5 + 6)
+
+
+def test_every_load_does_the_same_work_in_a_round(tmp_path: Path) -> None:
+    stress = load_scenario(short(tmp_path, "stress", 0.25))
+    variants = {k: scaled_load(stress, k, 0.25) for k in (1, 4, 16)}
+    runs = load_scaling(variants, repeats=2)
+    one_run = {k: simulate(v, SEED, 0).sim_events for k, v in variants.items()}
+    for k, timings in runs.items():
+        assert len(timings) == 2
+        assert all(t.events == one_run[k] * (16 // k) for t in timings)  # 16 / k runs of the load a round
