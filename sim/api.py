@@ -63,12 +63,16 @@ class Results:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     def table(self, name: str) -> pd.DataFrame:
-        """The table ``name`` (one of :data:`TABLES`); InputError for another name."""
+        """The table ``name`` (one of :data:`TABLES`); InputError for another name, or one the folder lacks."""
         if name not in TABLES:
             raise InputError(f"no table {name!r} (tables: {', '.join(TABLES)})")
         if name not in self.tables:
             if self.folder is None:
                 raise InputError(f"no table {name!r} in these results")
+            if not store.has_table(self.folder, name):
+                older = " (a folder written by an earlier ihsim has no waits or occupancy: run it again)" \
+                    if name in ("waits", "occupancy") else ""
+                raise InputError(f"{self.folder}: no {name} table{older}")
             self.tables[name] = store.read_table(self.folder, name)
         return self.tables[name]
 

@@ -386,7 +386,8 @@ def bench(as_json: bool, replications: int, repeats: int, load_days: float, stre
     stress_sc, baseline_sc = (load_scenario(path or default_scenario(f"{name}.yaml"))
                               for path, name in ((stress, "stress"), (baseline, "baseline")))
     work = bench_workload(stress_sc, baseline_sc, replications, repeats, load_days)
-    workload.check(work, SimpleNamespace(allow_large=allow_large))
+    workload.check(work, SimpleNamespace(allow_large=allow_large), "fewer --replications or --repeats, shorter "
+                   "--load-days")
     result = run_bench(stress_sc, baseline_sc, replications, repeats, note=lambda line: click.echo(line, err=True),
                        load_days=load_days)
     click.echo("\n".join(format_result(result)))

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,8 @@ class OutFile(click.Path):
 
     def problem(self, text: str) -> str | None:
         """Why ``text`` cannot be this path, or None."""
+        if not self.folder and text.endswith(("/", os.sep)):
+            return "ends in a separator, so it names a folder"
         return _unusable(text)
 
 

@@ -286,7 +286,8 @@ def run_bench(stress: Scenario, baseline: Scenario, replications: int = 16, repe
     works = [m.seconds / r.seconds for m, r in zip(model, ref, strict=True)]
     load_repeats = min(repeats, LOAD_REPEATS)
     note(f"load scaling: {stress.name!r} at x{', x'.join(map(str, LOADS))} demand and units, "
-         f"{load_days:g} simulated days, {load_repeats} runs each")
+         f"{load_days:g} simulated days, {load_repeats} rounds, each of "
+         f"{', '.join(f'{max(LOADS) // k} runs at x{k}' for k in LOADS)} (the same work at every load)")
     runs = load_scaling(variants, load_repeats)
     by_load = {k: statistics.median(t.us_per_event for t in timings) for k, timings in runs.items()}
     load_before = machine()

@@ -77,8 +77,13 @@ def replications_asked(scenario: Scenario, opts: Any) -> int:
     return max(n, getattr(opts, "max_replications", None) or 0)
 
 
-def check(work: Workload, opts: Any) -> Workload:
-    """Say ``work``'s size; :class:`InputError` with it and the limits it passes unless ``opts.allow_large``."""
+SMALLER = "fewer values, replications or workers, a shorter horizon"
+"""How to make a study smaller: the advice of :func:`check`'s refusal unless the command gives its own."""
+
+
+def check(work: Workload, opts: Any, smaller: str = SMALLER) -> Workload:
+    """Say ``work``'s size; :class:`InputError` with it, the limits it passes and how to make it ``smaller``,
+    unless ``opts.allow_large``."""
     over = []
     if work.runs > MAX_RUNS:
         over.append(f"more than {MAX_RUNS:,} scenario runs")
@@ -89,7 +94,7 @@ def check(work: Workload, opts: Any) -> Workload:
     over += _workers_over(opts)
     if over and not getattr(opts, "allow_large", False):
         raise InputError(f"{work}: {' and '.join(over)}; add --yes to run it anyway, or make it smaller "
-                         "(fewer values, replications or workers, a shorter horizon)")
+                         f"({smaller})")
     long = over or work.runs > SAY_RUNS or (work.cases or 0) > SAY_CASES
     log.log(logging.WARNING if long else logging.INFO, "%s", work)
     return work

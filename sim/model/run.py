@@ -165,7 +165,10 @@ def run_until(env: simpy.Environment, horizon: float) -> int:
     ahead of every event due then, so exactly the events due before the
     horizon are processed, as a ``peek``-then-``step`` loop would, without
     the two calls per event.  The count is the events scheduled so far
-    (SimPy numbers them from 0) less those still queued and the stop event.
+    (SimPy numbers them from 0) less those still queued and the stop event:
+    SimPy 4's own counter and queue (``_eid``, ``_queue``), which is why
+    ``pyproject.toml`` keeps SimPy below 5 and ``tests/unit/test_run_until.py``
+    checks the count against a ``peek``-then-``step`` loop.
     Raises ValueError if ``horizon`` is not after ``env.now``.
     """
     env.run(until=horizon)

@@ -302,15 +302,20 @@ def load_case(folder: Path, replication: int, case_id: int) -> tuple[pd.Series, 
     manifest = checked_manifest(folder)
     cases = store.read_table(folder, "cases")
     reps = sorted(int(r) for r in cases["replication"].unique())
+    if not reps:
+        raise InputError(f"{folder} has no cases (cases.parquet is empty): there is no timeline to draw")
     if replication not in reps:
         raise InputError(f"--replication {replication}: {folder} has replications "
-                         f"{reps[0] if reps else '-'} to {reps[-1] if reps else '-'}")
+                         f"{reps[0]} to {reps[-1]}")
     mine = cases[(cases["replication"] == replication) & (cases["case_id"] == case_id)]
     if mine.empty:
         ids = cases.loc[cases["replication"] == replication, "case_id"]
         raise InputError(f"--case {case_id}: no such case in replication {replication} "
                          f"(case ids {ids.min()} to {ids.max()}; see cases.parquet)")
     events = store.read_table(folder, "events", replication=replication).reset_index(drop=True)
+    if not (events["case_id"] == case_id).any():
+        raise InputError(f"--case {case_id}: {folder / 'events.parquet'} has no events of it in replication "
+                         f"{replication} (the folder's tables do not match: run it again)")
     return mine.iloc[0], events, manifest
 
 
@@ -332,6 +337,16 @@ def obstetric_hospital(case: pd.Series, events: pd.DataFrame, team_home: str) ->
     return str(crew.iloc[-1]) if len(crew) else team_home
 
 
+def png_name(out: str | Path) -> Path:
+    """The PNG to write for ``--out``: the name as given when it ends in ``.png`` (any case), with ``.png``
+    added when it has no suffix.  InputError for another suffix, a name that is only ``.png`` or one
+    ending in a separator (a folder)."""
+    text, path = str(out), Path(out)
+    if text.endswith(("/", "\\")) or path.name.lower() == ".png" or path.suffix.lower() not in ("", ".png"):
+        raise InputError(f"--out {out}: give a .png file name (the SVG is written beside it)")
+    return path if path.suffix else path.with_suffix(".png")
+
+
 def write_timeline(folder: str | Path, replication: int, case_id: int, out: str | Path | None = None) -> Path:
     """Draw one case's Gantt chart; write PNG (300 dpi, at most 2,000 px wide) and SVG; return the PNG's path.
 
@@ -339,8 +354,7 @@ def write_timeline(folder: str | Path, replication: int, case_id: int, out: str 
     case's replication of the event log is read.  Raises InputError for an ``out`` that is not a
     ``.png`` name (nothing is written) and for a folder, replication or case that is not there.
     """
-    if out is not None and Path(out).suffix.lower() not in ("", ".png"):
-        raise InputError(f"--out {out}: give a .png file name (the SVG is written beside it)")
+    png = None if out is None else png_name(out)
     case, events, manifest = load_case(Path(folder), replication, case_id)
     sc = manifest["scenario"]
     run_end = 1440.0 * float(sc["run"]["horizon_days"])
@@ -350,8 +364,7 @@ def write_timeline(folder: str | Path, replication: int, case_id: int, out: str 
     steps = case_steps(case, mine, waits, obstetric_hospital(case, mine, team["home"]), team.get("incubator"))
     target = sc["urgency"].get(str(case["urgency"]), {}).get("target_min")
     fig = case_timeline(case, steps, target)
-    png = Path(out) if out else Path(folder) / "figures" / f"timeline-r{replication}-c{case_id}.png"
-    png = png.with_suffix(".png")
+    png = png or Path(folder) / "figures" / f"timeline-r{replication}-c{case_id}.png"
     png.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(png, dpi=png_dpi(fig))
     fig.savefig(png.with_suffix(".svg"), format="svg", metadata={"Date": None})

@@ -94,3 +94,34 @@ def test_only_the_cases_replication_is_read(results, outreach_case):
     expected = every[every["replication"] == rep].reset_index(drop=True)
     assert len(expected) < len(every)  # the folder holds other replications
     pd.testing.assert_frame_equal(events, expected)
+
+
+@pytest.mark.parametrize(("given", "written"), [("Story.PNG", "Story.PNG"), ("story", "story.png")])
+def test_a_png_name_is_kept_as_given_and_a_bare_name_gets_png(given, written, tmp_path):
+    assert timeline.png_name(tmp_path / given) == tmp_path / written
+
+
+@pytest.mark.parametrize("bad", [".png", "story.svg", "story.png.txt"])
+def test_names_that_are_not_a_png_file_are_refused(bad, tmp_path):
+    with pytest.raises(timeline.InputError, match=r"give a \.png file name"):
+        timeline.png_name(tmp_path / bad)
+
+
+def test_an_out_ending_in_a_separator_is_a_folder_and_refused(results, outreach_case, tmp_path):
+    rep, case = outreach_case
+    result = run_cli(["timeline", str(results), "-r", str(rep), "-c", str(case), "--out", f"{tmp_path}/story.png/"])
+    assert result.exit_code == 2
+    assert "names a folder" in result.output
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_case_without_events_in_its_replication_is_bad_input(results, outreach_case, tmp_path):
+    rep, case = outreach_case
+    own = shutil.copytree(results, tmp_path / "results")
+    events = pd.read_parquet(own / "events.parquet")
+    events[events["replication"] != rep].to_parquet(own / "events.parquet")  # tables that do not match
+    result = run_cli(["timeline", str(own), "-r", str(rep), "-c", str(case), "--out", str(tmp_path / "x.png")])
+    assert result.exit_code == 2
+    assert f"--case {case}" in result.output
+    assert "no events of it" in result.output
+    assert not (tmp_path / "x.png").exists()

@@ -143,3 +143,12 @@ def test_compare_pairs_a_change_against_the_first(short, tmp_path):
 def test_compare_needs_two_scenarios(short):
     with pytest.raises(sim.InputError, match="at least two"):
         sim.compare([short])
+
+
+def test_a_table_missing_from_an_older_folder_is_named_not_a_traceback(short, tmp_path):
+    folder = sim.run(short, 2, out=tmp_path / "run").folder
+    (folder / "waits.parquet").unlink()  # as a folder written before the waits were stored
+    read = sim.read(folder)
+    with pytest.raises(sim.InputError, match=r"no waits table.*earlier ihsim"):
+        read.table("waits")
+    assert len(read.table("occupancy")) > 0
