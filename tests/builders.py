@@ -15,6 +15,7 @@ from pydantic import TypeAdapter
 
 from sim.scenario import Scenario, load_scenario, scenario_dict
 from sim.scenario.distributions import Distribution
+from sim.scenario.load import checked_scenario
 from tests.conftest import SCENARIOS
 
 BASELINE = SCENARIOS / "baseline.yaml"
@@ -27,8 +28,9 @@ def baseline_data(overrides: list[str] | None = None) -> dict[str, Any]:
 
 
 def build(data: dict[str, Any]) -> Scenario:
-    """Validate a scenario dictionary (raises pydantic's ValidationError if invalid)."""
-    return Scenario.model_validate(data)
+    """Validate a scenario dictionary and check its cross-references, as the loader does (raises pydantic's
+    ValidationError, or ReferenceProblems for a name that points at nothing)."""
+    return checked_scenario(data)
 
 
 def fixed(value: float) -> dict[str, Any]:

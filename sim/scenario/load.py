@@ -19,7 +19,7 @@ from pydantic import ValidationError
 
 from sim.scenario import yamlsafe
 from sim.scenario.distributions import DIST_NAMES
-from sim.scenario.references import ReferenceProblems
+from sim.scenario.references import ReferenceProblems, check_references
 from sim.scenario.schema import Scenario
 from sim.scenario.text import printable
 
@@ -187,15 +187,12 @@ def _loc_to_path(loc: tuple[Any, ...], data: Any = None) -> KeyPath:
     return tuple(path)
 
 
-def _faults(exc: ValidationError, data: dict[str, Any]) -> list[tuple[KeyPath, str]]:
-    """Each pydantic error as (key path in the document, plain message); broken
-    cross-references (one error from the model validator) become one fault each."""
-    faults = []
+def _faults(exc: ValidationError | ReferenceProblems, data: dict[str, Any]) -> list[tuple[KeyPath, str]]:
+    """Each pydantic error, or each broken cross-reference, as (key path in the document, plain message)."""
+    if isinstance(exc, ReferenceProblems):
+        return [(tuple(key.split(".")), message) for key, message in exc.items]
+    faults: list[tuple[KeyPath, str]] = []
     for err in exc.errors():
-        cause = err.get("ctx", {}).get("error")
-        if isinstance(cause, ReferenceProblems):
-            faults += [(tuple(key.split(".")), message) for key, message in cause.items]
-            continue
         path = _loc_to_path(err["loc"], data)
         if len(path) < len(err["loc"]) and any(found == path for found, _ in faults):
             continue  # another member of the same union failed too: one fault per key is enough
@@ -228,7 +225,13 @@ def _message(err: Any) -> str:
     return err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
-def _problems_from(exc: ValidationError, raw: _Raw) -> list[Problem]:
+def checked_scenario(data: dict[str, Any]) -> Scenario:
+    """``data`` as a Scenario: its shape and values validated (pydantic's ValidationError), then every
+    name it gives checked against what it defines (:class:`~sim.scenario.references.ReferenceProblems`)."""
+    return check_references(Scenario.model_validate(data))
+
+
+def _problems_from(exc: ValidationError | ReferenceProblems, raw: _Raw) -> list[Problem]:
     problems = []
     for path, msg in _faults(exc, raw.data):
         file, line = raw.files[-1], None
@@ -257,8 +260,8 @@ def _validate(raw: _Raw) -> Scenario:
         raise ScenarioError([Problem(raw.files[-1], "", f"document too large: more than {yamlsafe.MAX_NODES:,} "
                                                         "values once its extends chain is merged")])
     try:
-        return Scenario.model_validate(raw.data)
-    except ValidationError as exc:
+        return checked_scenario(raw.data)
+    except (ValidationError, ReferenceProblems) as exc:
         raise ScenarioError(_problems_from(exc, raw)) from None
     except (ValueError, TypeError, OverflowError) as exc:  # arithmetic on absurd numbers
         raise ScenarioError([Problem(raw.files[-1], "", str(exc))]) from None
@@ -339,8 +342,8 @@ def with_overrides(scenario: Scenario, overrides: list[str]) -> Scenario:
     validated again as a whole; ScenarioError naming ``--set`` and the key of each fault."""
     updated = apply_overrides(scenario.model_dump(mode="json", by_alias=True), overrides)
     try:
-        return Scenario.model_validate(updated)
-    except ValidationError as exc:
+        return checked_scenario(updated)
+    except (ValidationError, ReferenceProblems) as exc:
         problems = [Problem("--set", ".".join(path), msg) for path, msg in _faults(exc, updated)]
         raise ScenarioError(problems) from None
 

@@ -39,7 +39,6 @@ from sim.scenario.base import (
 )
 from sim.scenario.distributions import Distribution, draw_range
 from sim.scenario.economics import Costs, OutcomeProxy
-from sim.scenario.references import check_references
 
 Count = Annotated[int, Field(ge=0, le=100_000)]
 Probability = Annotated[float, Field(ge=0, le=1)]
@@ -729,7 +728,4 @@ class Scenario(Frozen):
             return out
         return data
 
-    @model_validator(mode="after")
-    def _references_exist(self) -> Scenario:
-        return check_references(self)
 
