@@ -12,6 +12,7 @@ from sim.analysis.costs import cost_kpis, hours_kpis, staff_away, unit_spans
 from sim.analysis.kpis import shown_difference, shown_interval, unit_of
 from sim.analysis.outcomes import outcome_kpis, outcome_values, risk_with_odds_ratio
 from sim.scenario.economics import Costs, OutcomeProxy
+from sim.scenario.references import ReferenceProblems
 from tests.builders import baseline_data, build
 
 
@@ -145,7 +146,7 @@ def test_an_excess_interval_may_be_negative_and_is_never_cut_at_zero():
 def test_a_role_sent_away_without_a_rate_is_named():
     data = baseline_data()
     del data["costs"]["staff_hour"]["anaesthetist"]
-    with pytest.raises(ValidationError, match=r"no rate for 'anaesthetist'"):
+    with pytest.raises(ReferenceProblems, match=r"no rate for 'anaesthetist'"):
         build(data)
 
 
@@ -156,7 +157,7 @@ def test_an_odds_ratio_outside_its_interval_and_an_unknown_urgency_are_refused()
         build(data)
     data = baseline_data()
     data["outcomes"][0]["urgencies"] = ["cat9"]
-    with pytest.raises(ValidationError, match="unknown urgency 'cat9'"):
+    with pytest.raises(ReferenceProblems, match="unknown urgency 'cat9'"):
         build(data)
 
 
