@@ -78,6 +78,14 @@ def test_reference_makes_exactly_the_model_runs_requests_and_timeouts(tmp_path: 
     assert done["Timeout"] == work.timeouts
 
 
+def test_reference_counts_every_event_it_processes(tmp_path: Path) -> None:
+    """The reference steps as the model does (SimPy's ``env.run``) and counts what a peek-then-step loop counts."""
+    work, _ = count_stress(load_scenario(short(tmp_path, "stress", 0.5)))
+    env = reference.build(work)
+    assert reference.run_to_end(env) == sum(processed(reference.build(work)).values())
+    assert [when for when, *_ in env._queue] == [math.inf]  # only SimPy's stop event is left, put back at infinity
+
+
 def test_bench_with_a_broken_scenario_exits_2_without_a_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(f"extends: {SCENARIOS / 'stress'}.yaml\nrun: {{horizon_days: -1}}\n", encoding="utf-8")
