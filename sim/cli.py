@@ -206,11 +206,15 @@ def timeline(results_dir: Path, replication: int, case_id: int, out: Path | None
         say(f"timeline: {write_timeline(results_dir, replication, case_id, out)}")
 
 
-def study_options(out_default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Options of commands that run several scenarios: the run options and --set."""
+def study_options(out_default: str, resumable: bool = True) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Options of commands that run several scenarios: the run options, --set and (``resumable``) --resume."""
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         func = click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE",
                             help="Override a key in every scenario (repeatable).")(func)
+        if resumable:
+            func = click.option("--resume", is_flag=True,
+                                help="Reuse the scenario runs, and the replications of the run it stopped in, "
+                                     "that an interrupted study of --out finished.")(func)
         return _with_run_options(func, out_default)
     return decorate
 
@@ -258,7 +262,7 @@ def sweep(scenario: Path, varies: tuple[str, ...], overrides: tuple[str, ...], *
                    "of the range).")
 @click.option("--confirm/--no-confirm", default=True, show_default=True,
               help="Confirm the answer with an independent run (seed + 1).")
-@study_options("results/target-<scenario name>")
+@study_options("results/target-<scenario name>", resumable=False)
 @handle_errors
 def target(scenario: Path, lever: str, range_text: str, goal: str, tolerance: float | None, confirm: bool,
            overrides: tuple[str, ...], **opts: Any) -> None:

@@ -61,9 +61,25 @@ class ResumeMismatchError(ResultsExistError):
     """``--resume`` found the parts of a different run (scenario, seed or version)."""
 
 
-def study_key(kind: str) -> dict[str, Any]:
-    """What fills a study's ``.partial`` (``kind``: compare, sweep, target, sensitivity): it cannot be resumed."""
-    return {"kind": kind, "ihsim_version": __version__}
+def study_key(kind: str, runs: list[list[str]] | None = None, seed: int | None = None,
+              replications: int | None = None) -> dict[str, Any]:
+    """What fills a study's ``.partial`` (``kind``: compare, sweep, target, sensitivity, baseline).
+
+    With ``runs`` (each scenario run's ``[name, folder, scenario sha256]``, in the order run), ``seed``
+    and ``replications``, the study can be resumed: ``--resume`` reuses its finished runs, and the
+    finished replications of the run it stopped in, only when every one of these and the version are
+    the same.  Without them (``target``, whose runs depend on what the earlier ones found) it cannot.
+    """
+    key: dict[str, Any] = {"kind": kind, "ihsim_version": __version__}
+    if runs is not None:
+        key.update(runs=runs, seed=seed, replications=replications)
+    return key
+
+
+def resumable(key: dict[str, Any]) -> bool:
+    """Whether the work a ``.partial``'s key describes can be continued with ``--resume``: a run's always
+    (it has no ``kind``), a study's when it lists its runs (:func:`study_key`)."""
+    return "kind" not in key or "runs" in key
 
 
 def partial_dir(out: Path) -> Path:
@@ -136,15 +152,44 @@ def _open_partial(out: Path, *, force: bool, resume: bool, key: dict[str, Any] |
 
 
 def _interrupted_work(tmp: Path) -> str:
-    done = len(finished_replications(tmp))
-    return f"{done} finished replication{'s' if done != 1 else ''} of an interrupted run" if done else \
-        "what an interrupted command left"
+    kept = finished_work(tmp)
+    if kept is None:
+        return "what an interrupted command left"
+    return f"{kept} of an interrupted {'run' if finished_replications(tmp) else 'study'}"
 
 
 def _how_to_continue(tmp: Path) -> str:
     key_file = tmp / "parts" / RUN_KEY
-    study = key_file.is_file() and "kind" in _read_key(key_file)
-    return "use --force to discard it" if study else "use --resume to continue it or --force to discard it"
+    if key_file.is_file() and not resumable(_read_key(key_file)):
+        return "use --force to discard it"
+    return "use --resume to continue it or --force to discard it"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'s' if count != 1 else ''}"
+
+
+def finished_work(tmp: Path) -> str | None:
+    """What an interrupted ``.partial`` keeps that ``--resume`` would reuse, in words (None: nothing).
+
+    A run's: its finished replications.  A resumable study's (:func:`study_key`): its finished scenario
+    runs (folders with a manifest, at any depth) and the finished replications of its unfinished runs
+    (their own ``.partial`` folders).  A study that cannot be resumed keeps nothing worth keeping.
+    """
+    tmp = Path(tmp)
+    done = len(finished_replications(tmp))
+    if done:
+        return _plural(done, "finished replication")
+    key_file = tmp / "parts" / RUN_KEY
+    if not (key_file.is_file() and "runs" in _read_key(key_file)):
+        return None
+    unfinished = [sub for sub in tmp.rglob("*.partial") if sub.is_dir()]  # runs may sit a level down
+    manifests = tmp.rglob("manifest.json")  # a run's own .partial may hold one before it is renamed
+    runs = sum(not any(p.endswith(".partial") for p in m.relative_to(tmp).parts) for m in manifests)
+    reps = sum(len(finished_replications(sub)) for sub in unfinished)
+    words = ([_plural(runs, "finished scenario run")] if runs else []) + \
+        ([_plural(reps, "finished replication") + " of an unfinished one"] if reps else [])
+    return " and ".join(words) or None
 
 
 def _read_key(path: Path) -> dict[str, Any]:
@@ -156,12 +201,12 @@ def _read_key(path: Path) -> dict[str, Any]:
 
 
 def _leave_partial(out: Path) -> str:
-    """After a failure: keep ``out.partial`` if it holds finished replications, else remove it; says which."""
+    """After a failure: keep ``out.partial`` if it holds finished work (:func:`finished_work`), else remove
+    it; says which."""
     tmp = partial_dir(out)
-    done = len(finished_replications(tmp))
-    if done:
-        return (f"{tmp} keeps {done} finished replication{'s' if done != 1 else ''}; "
-                "run again with --resume to finish")
+    kept = finished_work(tmp)
+    if kept:
+        return f"{tmp} keeps {kept}; run again with --resume to finish"
     shutil.rmtree(tmp, ignore_errors=True)
     return f"nothing was written to {out}"
 

@@ -90,27 +90,59 @@ def same_currency(paths: list[Path], scenarios: list[Scenario]) -> None:
         raise ScenarioError(wrong)
 
 
+def seed_and_count(named: list[Named], opts: Any) -> tuple[int, int]:
+    """The seed and the replications every scenario of a study runs with: the options', else the first
+    scenario's."""
+    first = named[0].scenario.run
+    return (first.seed if opts.seed is None else opts.seed), (opts.replications or first.replications)
+
+
+def study_key(kind: str, named: list[Named], opts: Any) -> dict[str, Any]:
+    """The key of a study that runs ``named`` (:func:`sim.store.study_key`): ``--resume`` continues it
+    only with the same scenarios, names, folders, seed, replications and version."""
+    seed, n = seed_and_count(named, opts)
+    return store.study_key(kind, [[x.name, x.folder, scenario_hash(x.scenario)] for x in named], seed, n)
+
+
 def run_set(named: list[Named], opts: Any, folder: Path, overrides: list[str] | None = None,
             done: Callable[[Named], None] | None = None) -> tuple[int, int]:
     """Run each scenario into ``folder/<its folder>`` with one seed and count; returns ``(seed, n)``.
 
     ``overrides`` (the ``--set`` texts applied to every scenario) go into each manifest; ``done`` is
-    called with each scenario once its folder is written (a study's progress).
+    called with each scenario once its folder is written (a study's progress).  With ``opts.resume``
+    (``folder`` is an interrupted study's, whose key :func:`study_key` matched), a scenario whose
+    folder is complete is not run again, and one that stopped part way keeps its finished
+    replications (:func:`finished_run`).
 
     The scenarios' own reports are not built (``ihsim report DIR/<name>`` makes one); the
     comparison report covers them.
     """
-    first = named[0].scenario.run
-    seed = first.seed if opts.seed is None else opts.seed
-    n = opts.replications or first.replications
+    seed, n = seed_and_count(named, opts)
     with shared_executor(opts.engine, opts.workers, opts.scheduler):
         for item in named:
-            sub = dataclasses.replace(opts, out=Path(folder) / item.folder, seed=seed, replications=n,
-                                      force=False, resume=False, report=False, lock=False)
-            run_loaded(item.scenario, sub, overrides)
+            out = Path(folder) / item.folder
+            if not (opts.resume and finished_run(out, item, seed, n)):
+                sub = dataclasses.replace(opts, out=out, seed=seed, replications=n, force=False, report=False,
+                                          resume=opts.resume and store.partial_dir(out).is_dir(), lock=False)
+                run_loaded(item.scenario, sub, overrides)
             if done is not None:
                 done(item)
     return seed, n
+
+
+def finished_run(out: Path, item: Named, seed: int, n: int) -> bool:
+    """Whether ``out`` holds the complete results of ``item`` with this seed and count (a resumed study
+    reuses it).  Raises :class:`~sim.store.ResumeMismatchError` for a complete folder of another run."""
+    if not store.is_results_folder(out):
+        return False
+    made = store.read_json(out)
+    wanted = {"scenario_sha256": scenario_hash(item.scenario), "seed": seed, "replications": n,
+              "ihsim_version": __version__}
+    changed = [k for k, v in wanted.items() if made.get(k) != v]
+    if changed:
+        raise store.ResumeMismatchError(f"cannot resume: {out} was made with another {', '.join(changed)}; "
+                                        "run with --force instead of --resume to start again")
+    return True
 
 
 def paired_tables(named: list[Named], folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -223,7 +255,7 @@ def compare_scenarios(scenarios: list[Scenario], opts: Any, names: list[str] | N
     """
     named = name_all(scenarios, names or [titled(sc.name, overrides) for sc in scenarios])
     out = opts.out or Path("results") / f"compare-{named[0].folder}"
-    with store.results_folder(out, force=opts.force, key=store.study_key("compare")) as tmp:
+    with store.results_folder(out, force=opts.force, resume=opts.resume, key=study_key("compare", named, opts)) as tmp:
         seed, n = run_set(named, opts, tmp, overrides)
         write_study(tmp, named, seed, n, "compare", overrides)
         write_workbook(tmp)

@@ -29,7 +29,7 @@ import pandas as pd
 from sim import __version__, store
 from sim.analysis.sensitivity import morris_table
 from sim.experiment import workload
-from sim.experiment.compare import Named
+from sim.experiment.compare import Named, study_key
 from sim.experiment.sensitivity import (
     Note,
     Outcome,
@@ -117,7 +117,8 @@ def morris_study(path: Path, overrides: list[str], opts: Any, spec: str, range_t
              runs, n, len(skipped), opts)
     out = opts.out or default_out(base, overrides, "-morris")
     t0 = time.perf_counter()
-    with store.results_folder(out, force=opts.force, key=store.study_key("sensitivity")) as tmp:
+    key = study_key("sensitivity", runs, opts)
+    with store.results_folder(out, force=opts.force, resume=opts.resume, key=key) as tmp:
         seed, n = run_all(runs, opts, tmp, overrides, "Morris")
         reps = replications(tmp, runs)
         found, missing = outputs(reps, folders, kpis_of(base, reps[runs[0].folder]))

@@ -37,7 +37,7 @@ from sim import __version__, store
 from sim.analysis.sensitivity import SENSITIVITY_COLUMNS, effects, study_kpis, summary_lines
 from sim.errors import InputError
 from sim.experiment import workload
-from sim.experiment.compare import Named, run_set, unique
+from sim.experiment.compare import Named, run_set, study_key, unique
 from sim.experiment.progress import Progress
 from sim.experiment.single import safe_name
 from sim.scenario import Scenario, ScenarioError, load_scenario, scenario_dict, scenario_hash
@@ -309,7 +309,8 @@ def one_way(path: Path, overrides: list[str], opts: Any, spec: str = "ASSUMPTION
              len(skipped) + len(runs.skipped), opts)
     out = opts.out or default_out(base, overrides)
     t0 = time.perf_counter()
-    with store.results_folder(out, force=opts.force, key=store.study_key("sensitivity")) as tmp:
+    key = study_key("sensitivity", runs.runs, opts)
+    with store.results_folder(out, force=opts.force, resume=opts.resume, key=key) as tmp:
         seed, n = run_all(runs.runs, opts, tmp, overrides, "sensitivity")
         reps = replications(tmp, runs.runs)
         kpis = kpis_of(base, reps[runs.runs[0].folder])

@@ -23,7 +23,7 @@ import pandas as pd
 
 from sim import store
 from sim.analysis.sensitivity import paired, summary_lines, survival, survival_verdict
-from sim.experiment.compare import same_currency, unique
+from sim.experiment.compare import same_currency, study_key, unique
 from sim.experiment.sensitivity import (
     Note,
     Outcome,
@@ -99,7 +99,8 @@ def survival_study(base_path: Path, other_path: Path, overrides: list[str], opts
     announce(note, what, [*mine.runs, *yours.runs], n, len(skipped) + len(lacking), opts)
     out = opts.out or default_out(base, overrides, f"-against-{folders[1]}")
     t0 = time.perf_counter()
-    with store.results_folder(out, force=opts.force, key=store.study_key("sensitivity")) as tmp:
+    key = study_key("sensitivity", [*mine.runs, *yours.runs], opts)
+    with store.results_folder(out, force=opts.force, resume=opts.resume, key=key) as tmp:
         seed, n = run_all([*mine.runs, *yours.runs], opts, tmp, overrides, "sensitivity")
         outcome = _outcome(tmp, mine, yours, (base, other), names, factors)
         rec = record(mine, params, [*skipped, *lacking, *yours.skipped], factors, seed, n, overrides,

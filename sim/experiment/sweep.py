@@ -23,7 +23,7 @@ import pandas as pd
 from sim import store
 from sim.errors import InputError
 from sim.experiment import workload
-from sim.experiment.compare import Named, run_set, write_study, write_workbook
+from sim.experiment.compare import Named, run_set, study_key, write_study, write_workbook
 from sim.experiment.single import safe_name
 from sim.scenario import ScenarioError, load_scenario
 from sim.scenario.diff import show
@@ -121,7 +121,7 @@ def sweep(path: Path, overrides: list[str], vary_texts: list[str], opts: Any) ->
     named = build_variants(Path(path), overrides, varies)
     workload.check(workload.workload("sweep", [x.scenario for x in named], n), opts)
     out = opts.out or Path("results") / f"sweep-{safe_name(named[0].scenario.name.split(':')[0])}"
-    with store.results_folder(out, force=opts.force, key=store.study_key("sweep")) as tmp:
+    with store.results_folder(out, force=opts.force, resume=opts.resume, key=study_key("sweep", named, opts)) as tmp:
         seed, n = run_set(named, opts, tmp, overrides)
         diff, summary = write_study(tmp, named, seed, n, "sweep", overrides)
         table = tidy(named, varies, summary, diff)
