@@ -47,15 +47,18 @@ def handle_errors(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def lock_results(folder: Path) -> AbstractContextManager[None]:
-    """The lock of a results or comparison folder that a command writes into; InputError if it is neither."""
+def lock_results(folder: Path, sensitivity: bool = False) -> AbstractContextManager[None]:
+    """The lock of a results or comparison folder (or, with ``sensitivity``, a sensitivity folder) that a
+    command writes into; InputError if it is none of these."""
     from sim import store
     from sim.errors import InputError
     from sim.folders import locked
 
-    if not (store.is_results_folder(folder) or store.is_comparison_folder(folder)):
+    if not (store.is_results_folder(folder) or store.is_comparison_folder(folder)
+            or (sensitivity and store.is_sensitivity_folder(folder))):
+        also = " nor a sensitivity folder (no sensitivity.json)" if sensitivity else ""
         raise InputError(f"{folder} is not a results folder (no manifest.json) nor a comparison folder "
-                         "(no comparison.json)")
+                         f"(no comparison.json){also}")
     return locked(folder)
 
 
@@ -182,13 +185,14 @@ def schema(out: Path | None, resolved: bool) -> None:
 @handle_errors
 def report(results_dir: Path, svg: bool) -> None:
     """Rebuild the charts, report and results.xlsx of RESULTS_DIR without rerunning: report.html of a run's
-    folder, comparison.html of a compare or sweep folder."""
+    folder, comparison.html of a compare or sweep folder, the figures of a sensitivity folder."""
     from sim.report import rebuild_report
 
-    with lock_results(results_dir):
+    with lock_results(results_dir, sensitivity=True):
         out = rebuild_report(results_dir, svg)
-    assert out is not None  # lock_results took only a results or comparison folder
-    say(f"report:   {out[0]}\nworkbook: {out[1]}")
+    assert out is not None  # lock_results took only a results, comparison or sensitivity folder
+    label = "figures:" if out[0].name == "figures" else "report:"
+    say(f"{label:<10}{out[0]}\nworkbook: {out[1]}")
 
 
 @cli.command()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,6 +57,11 @@ class WriteFailedError(Exception):
 
 class Interrupted(KeyboardInterrupt):
     """Ctrl-C while a folder was written; the message says what was kept."""
+
+
+def safe_name(name: str) -> str:
+    """A file or folder name made from a scenario or KPI name (letters, digits and ``_ . + -`` kept)."""
+    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", name).strip("._") or "scenario"
 
 
 def suffixed(folder: Path, suffix: str) -> Path:

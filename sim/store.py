@@ -606,3 +606,8 @@ def is_results_folder(folder: Path) -> bool:
 def is_comparison_folder(folder: Path) -> bool:
     """A folder written by ``ihsim compare`` or ``ihsim sweep`` (it holds ``comparison.json``)."""
     return (Path(folder) / "comparison.json").is_file()
+
+
+def is_sensitivity_folder(folder: Path) -> bool:
+    """A folder written by ``ihsim sensitivity`` (it holds ``sensitivity.json``)."""
+    return (Path(folder) / "sensitivity.json").is_file()

@@ -262,30 +262,21 @@ class Outcome:
 
 def write_outputs(folder: Path, out: Outcome, svg: bool = False) -> None:
     """Write the study's own files (the runs' subfolders are written as they finish): ``sensitivity.csv``,
-    ``survival.csv``, ``morris.csv``, ``sensitivity.json``, ``sensitivity.txt`` and the figures (PNG, and
-    SVG with ``svg``).
+    ``survival.csv``, ``morris.csv``, ``sensitivity.json``, ``sensitivity.txt``, the figures (PNG, and
+    SVG with ``svg``) and ``results.xlsx``.
 
     This is the one place a sensitivity folder's files are written; a workbook sheet belongs here too.
+    The figures and the workbook are drawn from the files as written, as ``ihsim report`` redraws them
+    (:func:`sim.report.sensitivity.rebuild_sensitivity`).
     """
-    from sim.report.html import save_figure
-    from sim.report.tornado import morris_chart, tornado_chart
-    from sim.report.workbook import write_sensitivity_workbook
+    from sim.report.sensitivity import rebuild_sensitivity
 
-    factors = (out.record["range"]["low"], out.record["range"]["high"])
-    currency = next((c for sub in sorted(folder.iterdir()) if store.is_results_folder(sub)
-                     and (c := (store.read_json(sub).get("scenario", {}).get("costs") or {}).get("currency"))), None)
     for name, table in (("sensitivity", out.table), ("survival", out.survival), ("morris", out.morris)):
         if table is not None:
             store.write_csv(folder, f"{name}.csv", table)
-    for kpi in out.record["kpis"]:
-        if out.table is not None and (out.table["kpi"] == kpi).any():
-            save_figure(tornado_chart(out.table, kpi, factors, currency=currency), folder, f"tornado_{safe_name(kpi)}",
-                        svg)
-        if out.morris is not None and (out.morris["kpi"] == kpi).any():
-            save_figure(morris_chart(out.morris, kpi), folder, f"morris_{safe_name(kpi)}", svg)
     store.write_json(folder, "sensitivity.json", out.record)
     store.write_text(folder, "sensitivity.txt", "\n".join(out.text).rstrip() + "\n")
-    write_sensitivity_workbook(folder)
+    rebuild_sensitivity(folder, svg)
 
 
 def default_out(scenario: Scenario, overrides: list[str], suffix: str = "") -> Path:

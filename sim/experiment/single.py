@@ -12,7 +12,6 @@ import datetime as dt
 import importlib.metadata
 import logging
 import platform
-import re
 import subprocess
 import sys
 import time
@@ -30,6 +29,7 @@ from sim.analysis.feasibility import unserved_summary
 from sim.analysis.kpis import values_of
 from sim.analysis.stats import pooled_shares, summarise
 from sim.experiment.runner import run_replications, shared_executor, submit
+from sim.folders import safe_name
 from sim.scenario import Scenario, scenario_dict, scenario_hash
 from sim.scenario.feasibility import scenario_warnings
 from sim.scenario.load import titled
@@ -60,11 +60,6 @@ class RunOptions:
     allow_large: bool = False
     svg: bool = False
     """Save every chart of the report as SVG too (PNG always)."""
-
-
-def safe_name(name: str) -> str:
-    """A folder name made from a scenario name (letters, digits and ``_ . + -`` kept)."""
-    return re.sub(r"[^A-Za-z0-9_.+-]+", "_", name).strip("._") or "scenario"
 
 
 def default_out(scenario: Scenario, overrides: list[str] | None = None) -> Path:

@@ -8,6 +8,8 @@ journey; a recommendation built to hold does hold; bad options exit 2.
 
 from __future__ import annotations
 
+import shutil
+
 import pandas as pd
 import pytest
 from click.testing import CliRunner
@@ -110,6 +112,33 @@ def test_the_study_workbook_holds_the_table_as_numbers(one_way):
     assert first[header.index("parameter")] == table["parameter"].iloc[0]
     column = next(h for h in header if str(h).startswith("diff_mean"))
     assert first[header.index(column)] == pytest.approx(table["diff_mean"].iloc[0], rel=1e-12, nan_ok=True)
+
+
+def test_report_redraws_a_sensitivity_folders_charts_and_workbook_without_rerunning(one_way, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(one_way, copy)
+    drawn = {p.name: p.read_bytes() for p in (copy / "figures").glob("*.png")}
+    shutil.rmtree(copy / "figures")
+    (copy / "results.xlsx").unlink()
+    runs = {p: p.stat().st_mtime_ns for p in copy.glob("*/replications.csv")}
+    result = CliRunner().invoke(cli, ["report", str(copy), "--svg"])
+    assert result.exit_code == 0, result.output
+    assert f"figures:  {copy / 'figures'}" in result.output
+    assert {p.name: p.read_bytes() for p in (copy / "figures").glob("*.png")} == drawn  # the same charts
+    assert {p.stem for p in (copy / "figures").glob("*.svg")} == {name.removesuffix(".png") for name in drawn}
+    assert (copy / "results.xlsx").is_file()
+    assert {p: p.stat().st_mtime_ns for p in copy.glob("*/replications.csv")} == runs  # nothing was rerun
+
+
+def test_report_of_a_damaged_sensitivity_record_exits_2_naming_it(one_way, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(one_way, copy)
+    record = store.read_json(copy, "sensitivity.json")
+    store.write_json(copy, "sensitivity.json", {k: v for k, v in record.items() if k != "range"})
+    result = CliRunner().invoke(cli, ["report", str(copy)])
+    assert result.exit_code == 2, result.output
+    assert f"{copy / 'sensitivity.json'}: lacks 'kpis' or the 'range' low and high" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_morris_on_two_parameters_writes_its_statistics_and_ranks_travel_first_for_the_newborn(tmp_path):
