@@ -62,18 +62,43 @@ class ResumeMismatchError(ResultsExistError):
 
 
 def study_key(kind: str, runs: list[list[str]] | None = None, seed: int | None = None,
-              replications: int | None = None) -> dict[str, Any]:
+              replications: int | None = None, precision: float | None = None) -> dict[str, Any]:
     """What fills a study's ``.partial`` (``kind``: compare, sweep, target, sensitivity, baseline).
 
-    With ``runs`` (each scenario run's ``[name, folder, scenario sha256]``, in the order run), ``seed``
-    and ``replications``, the study can be resumed: ``--resume`` reuses its finished runs, and the
-    finished replications of the run it stopped in, only when every one of these and the version are
-    the same.  Without them (``target``, whose runs depend on what the earlier ones found) it cannot.
+    With ``runs`` (each scenario run's ``[name, folder, scenario sha256]``, in the order run), ``seed``,
+    ``replications`` and ``precision`` (the relative CI half-width each run's ``summary.csv`` is checked
+    against), the study can be resumed: ``--resume`` reuses its finished runs, and the finished
+    replications of the run it stopped in, only when every one of these and the version are the same.
+    Without them (``target``, whose runs depend on what the earlier ones found) it cannot.
     """
     key: dict[str, Any] = {"kind": kind, "ihsim_version": __version__}
     if runs is not None:
-        key.update(runs=runs, seed=seed, replications=replications)
+        key.update(runs=runs, seed=seed, replications=replications, precision=precision)
     return key
+
+
+def key_differences(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What of ``new`` (a run's or a study's key, or a manifest's part of one) ``old`` differs in, in words:
+    ``seed (11, now 12)``, ``runs (run 2 was A, now B)``; [] when nothing differs."""
+    return [_difference(k, old.get(k), v) for k, v in new.items() if old.get(k) != v]
+
+
+def _difference(name: str, was: Any, now: Any) -> str:
+    if name == "runs" and isinstance(was, list) and isinstance(now, list):
+        return f"runs ({_changed_run(was, now)})"
+    if was is None or name == "scenario_sha256":  # nothing to show: absent, or a hash that says nothing to a reader
+        return name
+    return f"{name} ({was}, now {now})"
+
+
+def _changed_run(was: list[Any], now: list[Any]) -> str:
+    """The first scenario run that differs between two studies' keys (each run ``[name, folder, sha256]``)."""
+    for i, (a, b) in enumerate(zip(was, now, strict=False), 1):
+        if a != b:
+            if isinstance(a, list) and a[:2] == b[:2]:
+                return f"the scenario of run {i}, {b[0]}, changed"
+            return f"run {i} was {a[0] if isinstance(a, list) and a else a}, now {b[0]}"
+    return f"{len(was)} scenario runs, now {len(now)}"
 
 
 def resumable(key: dict[str, Any]) -> bool:
@@ -243,7 +268,10 @@ def claim_parts(folder: Path, key: dict[str, Any], *, resume: bool) -> set[int]:
     done = finished_replications(folder) if resume else set()
     if resume and path.exists():
         old = _read_key(path)
-        changed = [k for k in key if old.get(k) != key[k]]
+        if not old:
+            raise ResumeMismatchError(f"cannot resume {folder}: {path} is damaged, so which run made its work is "
+                                      "not known; run with --force instead of --resume to start again")
+        changed = key_differences(old, key)
         if changed:
             raise ResumeMismatchError(f"cannot resume {folder}: its replications were made with another "
                                       f"{', '.join(changed)}; run with --force instead of --resume to start again")

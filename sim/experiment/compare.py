@@ -99,9 +99,10 @@ def seed_and_count(named: list[Named], opts: Any) -> tuple[int, int]:
 
 def study_key(kind: str, named: list[Named], opts: Any) -> dict[str, Any]:
     """The key of a study that runs ``named`` (:func:`sim.store.study_key`): ``--resume`` continues it
-    only with the same scenarios, names, folders, seed, replications and version."""
+    only with the same scenarios, names, folders, seed, replications, precision and version."""
     seed, n = seed_and_count(named, opts)
-    return store.study_key(kind, [[x.name, x.folder, scenario_hash(x.scenario)] for x in named], seed, n)
+    return store.study_key(kind, [[x.name, x.folder, scenario_hash(x.scenario)] for x in named], seed, n,
+                           opts.precision)
 
 
 def run_set(named: list[Named], opts: Any, folder: Path, overrides: list[str] | None = None,
@@ -111,8 +112,9 @@ def run_set(named: list[Named], opts: Any, folder: Path, overrides: list[str] | 
     ``overrides`` (the ``--set`` texts applied to every scenario) go into each manifest; ``done`` is
     called with each scenario once its folder is written (a study's progress).  With ``opts.resume``
     (``folder`` is an interrupted study's, whose key :func:`study_key` matched), a scenario whose
-    folder is complete is not run again, and one that stopped part way keeps its finished
-    replications (:func:`finished_run`).
+    folder is complete is not run again (the parts a run stopped just after its folder was put in place
+    still holds are removed), and one that stopped part way keeps its finished replications
+    (:func:`finished_run`).
 
     The scenarios' own reports are not built (``ihsim report DIR/<name>`` makes one); the
     comparison report covers them.
@@ -121,7 +123,9 @@ def run_set(named: list[Named], opts: Any, folder: Path, overrides: list[str] | 
     with shared_executor(opts.engine, opts.workers, opts.scheduler):
         for item in named:
             out = Path(folder) / item.folder
-            if not (opts.resume and finished_run(out, item, seed, n)):
+            if opts.resume and finished_run(out, item, seed, n, opts.precision):
+                store.remove_parts(out)
+            else:
                 sub = dataclasses.replace(opts, out=out, seed=seed, replications=n, force=False, report=False,
                                           resume=opts.resume and store.partial_dir(out).is_dir(), lock=False)
                 run_loaded(item.scenario, sub, overrides)
@@ -130,15 +134,16 @@ def run_set(named: list[Named], opts: Any, folder: Path, overrides: list[str] | 
     return seed, n
 
 
-def finished_run(out: Path, item: Named, seed: int, n: int) -> bool:
-    """Whether ``out`` holds the complete results of ``item`` with this seed and count (a resumed study
-    reuses it).  Raises :class:`~sim.store.ResumeMismatchError` for a complete folder of another run."""
+def finished_run(out: Path, item: Named, seed: int, n: int, precision: float) -> bool:
+    """Whether ``out`` holds the complete results of ``item`` with this seed, count and precision (a
+    resumed study reuses it).  Raises :class:`~sim.store.ResumeMismatchError` for a complete folder of
+    another run."""
     if not store.is_results_folder(out):
         return False
     made = store.read_json(out)
     wanted = {"scenario_sha256": scenario_hash(item.scenario), "seed": seed, "replications": n,
-              "ihsim_version": __version__}
-    changed = [k for k, v in wanted.items() if made.get(k) != v]
+              "precision": precision, "ihsim_version": __version__}
+    changed = store.key_differences(made, wanted)
     if changed:
         raise store.ResumeMismatchError(f"cannot resume: {out} was made with another {', '.join(changed)}; "
                                         "run with --force instead of --resume to start again")

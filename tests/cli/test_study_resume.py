@@ -126,8 +126,10 @@ def interrupted_compare(monkeypatch: pytest.MonkeyPatch, out: Path) -> Path:
     return next(p for p in store.partial_dir(out).iterdir() if store.is_results_folder(p))
 
 
-@pytest.mark.parametrize(("change", "named"), [(("--seed", "12"), "seed"), (("-n", "4"), "replications"),
-                                                (("--set", "hospitals.NHOG.icu_beds=7"), "runs")])
+@pytest.mark.parametrize(("change", "named"), [(("--seed", "12"), "seed (11, now 12)"),
+                                                (("-n", "4"), "replications (3, now 4)"),
+                                                (("--precision", "0.2"), "precision (0.05, now 0.2)"),
+                                                (("--set", "hospitals.NHOG.icu_beds=7"), "runs (run 1 was baseline+")])
 def test_resume_refuses_an_interrupted_study_of_other_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                            change: tuple[str, str], named: str) -> None:
     out = tmp_path / "study"
@@ -137,6 +139,54 @@ def test_resume_refuses_an_interrupted_study_of_other_runs(tmp_path: Path, monke
     assert f"cannot resume {store.partial_dir(out)}: its replications were made with another {named}" in output
     assert "Traceback" not in output
     assert store.finished_work(store.partial_dir(out)) == KEPT, "nothing discarded"
+
+
+def test_resume_of_the_scenarios_in_another_order_names_the_first_that_moved(tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "study"
+    interrupted_compare(monkeypatch, out)
+    code, output = invoke("compare", LEAN, BASELINE, *RUNS, "--out", str(out), "--resume")
+    assert code == 2, output
+    assert "made with another runs (run 1 was baseline+1-override-" in output
+    assert ", now lean-team+1-override-" in output
+    assert store.finished_work(store.partial_dir(out)) == KEPT
+
+
+def test_resume_with_a_damaged_study_key_says_so_and_keeps_the_work(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "study"
+    interrupted_compare(monkeypatch, out)
+    key = store.partial_dir(out) / "parts" / "run-key.json"
+    key.write_text("{damaged", encoding="utf-8")
+    code, output = study("compare", out, "--resume")
+    assert code == 2, output
+    assert f"cannot resume {store.partial_dir(out)}: {key} is damaged" in output
+    assert "Traceback" not in output
+    assert key.read_text(encoding="utf-8") == "{damaged"
+    assert store.finished_work(store.partial_dir(out)) is None  # its key no longer says it is a study's ...
+    assert len(list(store.partial_dir(out).rglob("rep-*.parquet"))) > 0  # ... but nothing was deleted
+
+
+def test_a_run_stopped_before_its_parts_were_removed_leaves_none_in_the_resumed_study(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C (or kill -9) just after the first run's folder is put in place, before its parts are removed:
+    the resumed study reuses the run and its results hold no parts."""
+    out = tmp_path / "study"
+
+    def stop(folder: Path) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(store, "remove_parts", stop)
+    code, output = study("compare", out)
+    monkeypatch.undo()
+    assert code == 130, output
+    first = next(p for p in store.partial_dir(out).iterdir() if store.is_results_folder(p))
+    assert (first / "parts").is_dir()
+    started = count_runs(monkeypatch)
+    code, output = study("compare", out, "--resume")
+    assert code == 0, output
+    assert [name for name, _ in started] == [p.name for p in sorted(out.iterdir()) if p.name.startswith("lean")]
+    assert not list(out.rglob("parts"))
 
 
 def test_a_new_study_refuses_an_interrupted_ones_work_until_told(tmp_path: Path,
@@ -163,6 +213,16 @@ def test_resume_refuses_a_finished_run_of_another_scenario_in_the_study(tmp_path
     code, output = study("compare", out, "--resume")
     assert code == 2, output
     assert f"cannot resume: {first} was made with another seed" in output
+
+
+def test_the_differences_of_two_keys_name_what_changed() -> None:
+    old = store.study_key("compare", [["a", "a", "1"], ["b", "b", "2"]], 11, 3, 0.05)
+    assert store.key_differences(old, old) == []
+    assert store.key_differences(old, store.study_key("compare", [["a", "a", "1"], ["b", "b", "9"]], 11, 3, 0.05)) \
+        == ["runs (the scenario of run 2, b, changed)"]
+    assert store.key_differences(old, store.study_key("compare", [["a", "a", "1"]], 12, 3, 0.05)) \
+        == ["runs (2 scenario runs, now 1)", "seed (11, now 12)"]
+    assert store.key_differences({}, {"seed": 11}) == ["seed"]
 
 
 def test_target_cannot_be_resumed() -> None:
