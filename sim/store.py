@@ -180,7 +180,9 @@ def _interrupted_work(tmp: Path) -> str:
     kept = finished_work(tmp)
     if kept is None:
         return "what an interrupted command left"
-    return f"{kept} of an interrupted {'run' if finished_replications(tmp) else 'study'}"
+    if finished_replications(tmp):
+        return f"{kept} of an interrupted run"
+    return f"what an interrupted study finished ({kept})"
 
 
 def _how_to_continue(tmp: Path) -> str:

@@ -195,7 +195,7 @@ def test_a_new_study_refuses_an_interrupted_ones_work_until_told(tmp_path: Path,
     first = interrupted_compare(monkeypatch, out).name
     code, output = study("compare", out)
     assert code == 2, output
-    assert f"error: {store.partial_dir(out)} holds {KEPT} of an interrupted study; " \
+    assert f"error: {store.partial_dir(out)} holds what an interrupted study finished ({KEPT}); " \
            "use --resume to continue it or --force to discard it" in output
     assert store.finished_work(store.partial_dir(out)) == KEPT
     code, output = study("compare", out, "--force")
