@@ -147,7 +147,15 @@ def finished_run(out: Path, item: Named, seed: int, n: int, precision: float) ->
     if changed:
         raise store.ResumeMismatchError(f"cannot resume: {out} was made with another {', '.join(changed)}; "
                                         "run with --force instead of --resume to start again")
+    lost = [name for name in RUN_TABLES if not (out / name).is_file()]
+    if lost:
+        raise store.ResumeMismatchError(f"cannot resume: {out} has a manifest but lacks {', '.join(lost)}; "
+                                        "run with --force instead of --resume to start again")
     return True
+
+
+RUN_TABLES = ("replications.csv", "summary.csv")
+"""What a study reads of each of its runs' folders; a finished run without them cannot be reused."""
 
 
 def paired_tables(named: list[Named], folder: Path) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -248,3 +248,13 @@ def test_what_an_interrupted_study_keeps_is_counted_at_any_depth(tmp_path: Path)
     # a study that cannot be resumed (its key lists no runs) keeps nothing worth keeping
     store.claim_parts(tmp, store.study_key("target"), resume=False)
     assert store.finished_work(tmp) is None
+
+
+def test_resume_refuses_a_finished_run_that_lost_a_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out = tmp_path / "study"
+    first = interrupted_compare(monkeypatch, out)
+    (first / "replications.csv").unlink()
+    code, output = study("compare", out, "--resume")
+    assert code == 2, output
+    assert f"cannot resume: {first} has a manifest but lacks replications.csv" in output
+    assert store.is_results_folder(first), "nothing discarded"
