@@ -20,12 +20,15 @@ def name_codes(values: pd.Series, names: Sequence[str]) -> np.ndarray:
     return lookup[codes]  # a missing value (code -1) takes the trailing -1
 
 
-def pool_keys(events: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, str]]]:
+def pool_keys(events: pd.DataFrame, rows: np.ndarray | None = None) -> tuple[np.ndarray, list[tuple[str, str]]]:
     """``(codes, pools)``: each row's pool ``(hospital, resource)`` as an integer (int64), and the pools
     by code, sorted by hospital then resource (the order of a sorted ``groupby``).  Every row must name
-    its hospital and resource."""
+    its hospital and resource.  ``rows`` (positions) keeps only those rows, as ``events.iloc[rows]``
+    would, without copying the frame."""
     hospital, hospitals = pd.factorize(events["hospital"])
     resource, resources = pd.factorize(events["resource"])
+    if rows is not None:
+        hospital, resource = hospital[rows], resource[rows]
     code, seen = pd.factorize(hospital.astype(np.int64) * len(resources) + resource)
     pools = [(str(hospitals[p // len(resources)]), str(resources[p % len(resources)])) for p in seen]
     order = sorted(range(len(pools)), key=pools.__getitem__)
