@@ -239,8 +239,8 @@ REQUEST, WITHDRAW, ACQUIRE = len(POOL_EVENTS), len(POOL_EVENTS) + 1, POOL_EVENTS
 @dataclass
 class PoolLog:
     """The rows of :data:`WAIT_EVENTS` of an event log, in log order, as arrays: ``row`` (positions in the
-    log), ``kind`` (positions in :data:`WAIT_EVENTS`), ``pool`` (codes into ``names``), ``case_id``,
-    ``time_min``, ``value`` and ``replication``."""
+    log), ``kind`` (positions in :data:`WAIT_EVENTS`), ``pool`` (codes into ``names``, the pools'
+    ``HOSPITAL/pool``), ``case_id``, ``time_min``, ``value`` and ``replication``."""
 
     row: np.ndarray
     kind: np.ndarray
@@ -288,9 +288,11 @@ class Requests:
         mine = log.case_id >= 0
         asks = np.flatnonzero(mine & (log.kind == REQUEST))
         ends = np.flatnonzero(mine & ((log.kind == ACQUIRE) | (log.kind == WITHDRAW)))
-        key = pd.factorize(log.case_id)[0].astype(np.int64) * len(log.names) + log.pool
-        end = kth_match(key, asks, ends)
-        found = end >= 0
+        both = np.concatenate([asks, ends])
+        key = pd.factorize(log.case_id[both])[0].astype(np.int64) * len(log.names) + log.pool[both]
+        at = kth_match(key, np.arange(len(asks)), np.arange(len(asks), len(both)))
+        found = at >= 0
+        end = np.where(found, both[np.maximum(at, 0)], -1)
         end_row = np.where(found, log.row[end], np.nan)
         return cls(log.case_id[asks], log.pool[asks], log.value[asks], log.row[asks], log.time_min[asks],
                    end_row, np.where(found, log.time_min[end], np.nan), found & (log.kind[end] == ACQUIRE))
@@ -325,20 +327,20 @@ def _broker_waits(log: PoolLog, requests: Requests, c: pd.DataFrame, end: float)
     wait; a withdrawn request's wait ends at its withdrawal, not granted, and one still open at ``end``.
     """
     w = requests.part(~(requests.granted & (requests.end_min <= requests.time_min)))
+    if not len(w.pool):
+        return {}
     ended = ~np.isnan(w.end_min)
     acq = np.where(ended, w.end_min, -1.0)
     order = np.lexsort((acq, w.time_min, w.case_id))
     w, acq, ended = w.part(order), acq[order], ended[order]
     new = np.r_[True, (w.case_id[1:] != w.case_id[:-1]) | (w.time_min[1:] != w.time_min[:-1])
-                | (acq[1:] != acq[:-1])] if len(order) else np.array([], dtype=bool)
+                | (acq[1:] != acq[:-1])]
     starts = np.flatnonzero(new)
-    grant = np.cumsum(new) - 1
-    if not len(starts):
-        return {}
+    grant = np.cumsum(new) - 1  # each request's wait
     start_row = np.minimum.reduceat(w.row.astype(float), starts)[grant]
     end_row = np.fmin.reduceat(np.where(ended, w.end_row, np.inf), starts)[grant]
-    ev = log.part(log.kind < len(POOL_EVENTS))
-    levels = pool_levels(ev.pool, ev.kind, ev.value, ev.row, ev.time_min)
+    on_pool = log.kind < len(POOL_EVENTS)
+    levels = pool_levels(*(column[on_pool] for column in (log.pool, log.kind, log.value, log.row, log.time_min)))
     ready = ready_times(levels, w.pool, w.need, start_row, end_row)
     last = np.maximum.reduceat(ready, starts)[grant]
     is_short, is_binding = ready > -np.inf, (ready == last) & (ready > -np.inf)
@@ -349,9 +351,9 @@ def _broker_waits(log: PoolLog, requests: Requests, c: pd.DataFrame, end: float)
     start = t_req.astype(float)
     surgery_end = _from_cases(c["surgery_end_min"].to_numpy(), rows)
     icu = step == STEP_POOLS["icu_bed"]  # asked for at the decision, needed only once surgery is over
-    start[icu] = np.where(surgery_end[icu] > start[icu], surgery_end[icu], start[icu])
+    start[icu] = np.where(surgery_end[icu] > start[icu], surgery_end[icu], start[icu])  # no end yet: the request
     stop = np.where(ended[starts], acq[starts], end)
-    keep = stop > start  # nothing left of the wait, or no surgery yet
+    keep = stop > start  # nothing left of the wait (a bed granted before surgery ended)
     joined = np.array([" + " + name for name in log.names], dtype=object)[w.pool]
     nothing = np.full(len(w.pool), "", dtype=object)
     return {"case_id": case_id[keep], "step": step[keep], "cause": np.full(int(keep.sum()), "resource", dtype=object),
@@ -386,9 +388,9 @@ def _timed_waits(c: pd.DataFrame, theatre_request: np.ndarray, end_min: float) -
     def col(name: str) -> np.ndarray:
         return c[name].to_numpy(dtype=float)
 
-    outreach = (c["pathway"] == "outreach").fillna(False).to_numpy(dtype=bool)  # no pathway yet: in consultation
-    sent = outreach | (c["pathway"] == "transfer").fillna(False).to_numpy(dtype=bool)
-    booked = (c["case_type"] == "outreach").fillna(False).to_numpy(dtype=bool)
+    pathway = name_codes(c["pathway"], ["outreach", "transfer"])  # -1: no pathway yet, still in consultation
+    outreach, sent = pathway == 0, pathway >= 0
+    booked = name_codes(c["case_type"], ["outreach"]) == 0
     decided, stable_min = col("first_decision_min"), col("stabilisation_end_min")
     requested = np.where(outreach, col("team_requested_min"), col("crew_requested_min"))
     on_site = np.where(outreach, col("team_ready_min"), col("crew_on_site_min"))
@@ -458,6 +460,7 @@ def case_waits(events: pd.DataFrame, cases: pd.DataFrame, end_min: float | None 
         events = events.assign(replication=0)
         cases = cases.assign(replication=0)
     log = PoolLog.of(events)
+    narrow = cases[[c for c in ("case_id", *MILESTONE_COLUMNS, "case_type", "pathway") if c in cases.columns]]
     reps, times = events["replication"].to_numpy(), events["time_min"].to_numpy(dtype=float)
     replications = sorted(pd.unique(reps[~pd.isna(reps)]).tolist())
     parts, typed = [], True
@@ -465,7 +468,7 @@ def case_waits(events: pd.DataFrame, cases: pd.DataFrame, end_min: float | None 
         mine = log.part(log.replication == rep) if len(replications) > 1 else log
         end = float(np.fmax.reduce(times[reps == rep])) if end_min is None else end_min
         requests = Requests.of(mine)
-        cs = cases[cases["replication"] == rep]
+        cs = narrow[cases["replication"].to_numpy() == rep]
         if case_ids is not None:
             cs = cs[cs["case_id"].isin(case_ids)]
             requests = requests.part(np.isin(requests.case_id, case_ids))
