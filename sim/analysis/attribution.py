@@ -36,11 +36,12 @@ minutes from the start of the run.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
 
-from sim.analysis.pools import capacity_changes, name_codes, pool_keys, running_sum
+from sim.analysis.pools import capacity_changes, kth_match, name_codes, pool_keys, running_sum
 
 POOL_EVENTS = ("capacity", "call_in_arrival", "call_in_home", "overtime_start", "overtime_end", "acquire", "release")
 WAIT_COLUMNS = ["replication", "case_id", "step", "cause", "start_min", "end_min", "wait_min", "granted",
@@ -70,20 +71,12 @@ def free_levels(events: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray,
     until the next change.
     """
     kind = name_codes(events["event"], POOL_EVENTS)
-    keep = kind >= 0
-    ev, kind = events[keep], kind[keep]
-    code, names = pool_codes(ev)
-    value = ev["value"].to_numpy(dtype=float)
-    delta = _free_change(kind, value)
-    is_cap = kind == POOL_EVENTS.index("capacity")
-    delta[is_cap] = capacity_changes(code[is_cap], value[is_cap])
-    rows, times = ev.index.to_numpy(), ev["time_min"].to_numpy()
-    order = np.argsort(code, kind="stable")  # pool by pool, log order kept within each
-    bounds = np.flatnonzero(np.diff(code[order])) + 1
-    out = {}
-    for idx in np.split(order, bounds) if len(order) else []:
-        out[names[code[idx[0]]]] = (rows[idx], times[idx], running_sum(delta[idx]))
-    return out
+    at = np.flatnonzero(kind >= 0)
+    code, names = pool_codes(events, at)
+    levels = pool_levels(code, kind[at], events["value"].to_numpy(dtype=float)[at],
+                         events.index.to_numpy()[at], events["time_min"].to_numpy()[at])
+    return {names[levels.pool[a]]: (levels.row[a:b], levels.time_min[a:b], levels.free[a:b])
+            for a, b in levels.spans()}
 
 
 FREE_SIGNS = {"call_in_arrival": 1.0, "call_in_home": -1.0, "overtime_start": 1.0, "overtime_end": -1.0,
@@ -100,9 +93,43 @@ def _free_change(kind: np.ndarray, value: np.ndarray) -> np.ndarray:
     return signs[kind] * np.where(unit, 1.0, value)
 
 
-def pool_codes(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """``(codes, names)``: each row's pool as an integer, and the pool names (``HOSPITAL/pool``) by code."""
-    codes, pools = pool_keys(events)
+@dataclass
+class PoolLevels:
+    """Every pool's free units over one replication, the pools one after another: ``pool`` codes (rising),
+    ``row`` log rows (rising within a pool), ``time_min``, and ``free`` (units from that row until the
+    pool's next)."""
+
+    pool: np.ndarray
+    row: np.ndarray
+    time_min: np.ndarray
+    free: np.ndarray
+
+    def spans(self) -> list[tuple[int, int]]:
+        """``(start, stop)`` of each pool's rows, pools in code order."""
+        if not len(self.pool):
+            return []
+        bounds = np.flatnonzero(np.diff(self.pool)) + 1
+        return list(zip(np.r_[0, bounds].tolist(), np.r_[bounds, len(self.pool)].tolist(), strict=True))
+
+
+def pool_levels(code: np.ndarray, kind: np.ndarray, value: np.ndarray, row: np.ndarray,
+                time_min: np.ndarray) -> PoolLevels:
+    """The :class:`PoolLevels` of one replication's pool events (``kind``: positions in
+    :data:`POOL_EVENTS`; rows in log order, ``code`` their pools)."""
+    order = np.argsort(code, kind="stable")  # pool by pool, log order kept within each
+    delta = _free_change(kind, value)
+    is_cap = kind == POOL_EVENTS.index("capacity")
+    delta[is_cap] = capacity_changes(code[is_cap], value[is_cap])
+    levels = PoolLevels(code[order], row[order], time_min[order], delta[order])
+    for a, b in levels.spans():
+        levels.free[a:b] = running_sum(levels.free[a:b])
+    return levels
+
+
+def pool_codes(events: pd.DataFrame, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, names)``: each row's pool as an integer, and the pool names (``HOSPITAL/pool``) by code
+    (``rows``: only these positions)."""
+    codes, pools = pool_keys(events, rows)
     return codes, np.array([f"{h}/{r}" for h, r in pools], dtype=object)
 
 
@@ -159,117 +186,232 @@ def sufficient_from(levels: tuple[np.ndarray, np.ndarray, np.ndarray], need: flo
     return math.inf if last + 1 >= len(seq_times) else float(seq_times[last + 1])
 
 
-def _step(pools: list[str], request_min: float, dispatch: tuple[float, float] | None) -> str:
-    """The step a request belongs to: its room, bed or cot; else the team's or the crew's dispatch
-    (``dispatch`` = the case's ``(team_requested, crew_requested)`` times)."""
-    for pool in pools:
-        name = pool.split("/", 1)[1]
-        if name in STEP_POOLS:
-            return STEP_POOLS[name]
-    team, crew = dispatch if dispatch is not None else (math.nan, math.nan)
-    if request_min == team:
-        return "team dispatch"
-    return "crew dispatch" if request_min == crew else "other staff"
-
 
 def sufficient_times(levels: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], pool: np.ndarray,
                      need: np.ndarray, start_row: np.ndarray, end_row: np.ndarray) -> np.ndarray:
-    """:func:`sufficient_from` for many requests at once (``end_row`` inf when never granted).
+    """:func:`sufficient_from` for many requests at once (``end_row`` inf when never granted), by
+    :func:`ready_times` on ``levels`` (:func:`free_levels`)."""
+    code = {name: i for i, name in enumerate(levels)}
+    parts = list(levels.values())
+    laid = PoolLevels(np.repeat(np.arange(len(parts)), [len(rows) for rows, _, _ in parts]),
+                      *(np.concatenate([p[k] for p in parts]) if parts else np.array([]) for k in range(3)))
+    pools = np.array([code.get(str(name), -1) for name in pool], dtype=np.int64)
+    return ready_times(laid, pools, need, start_row, end_row)
 
-    For each pool and each distinct need, the last row at or before every
-    position where the pool had too few units is found with a running
-    maximum, so the cost is a few array passes instead of a loop per request.
+
+def ready_times(levels: PoolLevels, pool: np.ndarray, need: np.ndarray, start_row: np.ndarray,
+                end_row: np.ndarray) -> np.ndarray:
+    """When each request's pool last became able to serve its need, as :func:`sufficient_from` finds it.
+
+    ``pool`` are codes of ``levels.pool`` (one without a row never had a unit: ``inf``), ``need`` units,
+    ``start_row`` and ``end_row`` log rows (``end_row`` inf when never granted).  For each distinct need,
+    the last row at or before every position where a pool had too few units is found with one running
+    maximum over all the pools, so the cost is a few array passes however many requests and pools.
     """
     out = np.full(len(pool), -np.inf)
-    for name in np.unique(pool):
-        idx = np.flatnonzero(pool == name)
-        rows, times, free = levels.get(str(name), (np.array([], dtype=int), np.array([]), np.array([])))
-        if len(rows) == 0:
-            out[idx] = np.inf  # a pool without a single event never had a unit
-            continue
-        i0 = np.searchsorted(rows, start_row[idx], side="right") - 1
-        i1 = np.where(np.isinf(end_row[idx]), len(rows),
-                      np.searchsorted(rows, np.where(np.isinf(end_row[idx]), 0, end_row[idx]), side="left"))
-        positions = np.arange(len(free))
-        for n in np.unique(need[idx]):
-            m = need[idx] == n
-            last_short = np.maximum.accumulate(np.where(free < n, positions, -1))
-            last = np.where(i1[m] > 0, last_short[np.clip(i1[m] - 1, 0, None)], -1)
-            short = (last >= np.maximum(i0[m], 0)) | (i0[m] < 0)
-            nxt = np.where(last >= np.maximum(i0[m], 0), last + 1, 0)
-            became = np.where(nxt < i1[m], times[np.clip(nxt, 0, len(times) - 1)], np.inf)
-            out[idx[m]] = np.where(short, became, -np.inf)
+    first = np.searchsorted(levels.pool, pool, side="left")
+    stop = np.searchsorted(levels.pool, pool, side="right")
+    out[stop == first] = np.inf  # a pool without a single event never had a unit
+    if not len(levels.pool):
+        return out
+    never = np.isinf(end_row)
+    span = float(max(np.max(levels.row), np.max(start_row, initial=0), np.max(end_row[~never], initial=0))) + 1
+    key = levels.pool * span + levels.row  # rising: pool by pool, row by row
+    i0 = np.searchsorted(key, pool * span + start_row, side="right") - 1  # the last change at or before the start
+    i1 = np.where(never, stop, np.searchsorted(key, pool * span + np.where(never, 0, end_row), side="left"))
+    positions = np.arange(len(key))
+    for n in np.unique(need[stop > first]):
+        m = np.flatnonzero((need == n) & (stop > first))
+        last_short = np.maximum.accumulate(np.where(levels.free < n, positions, -1))
+        last = np.where(i1[m] > first[m], last_short[np.maximum(i1[m] - 1, 0)], -1)
+        inside = last >= np.maximum(i0[m], first[m])  # too few at some change during the wait
+        nxt = np.where(inside, last + 1, first[m])
+        became = np.where(nxt < i1[m], levels.time_min[np.minimum(nxt, len(key) - 1)], np.inf)
+        out[m] = np.where(inside | (i0[m] < first[m]), became, -np.inf)
     return out
 
 
-def _broker_waits(ev: pd.DataFrame, requests: pd.DataFrame, cases: pd.DataFrame, end: float) -> pd.DataFrame:
-    """Waits at the broker of one replication (requests not granted at once).
+WAIT_EVENTS = (*POOL_EVENTS, "request", "withdraw")
+"""The events case waits are read from: the pools' own, a request, and a request withdrawn unserved."""
+REQUEST, WITHDRAW, ACQUIRE = len(POOL_EVENTS), len(POOL_EVENTS) + 1, POOL_EVENTS.index("acquire")
 
-    ``cases`` (indexed by case id) gives each case's dispatch times and the end
-    of surgery (an ICU bed is waited for only after it).  A withdrawn request's
-    wait ends at its withdrawal, not granted.
+
+@dataclass
+class PoolLog:
+    """The rows of :data:`WAIT_EVENTS` of an event log, in log order, as arrays: ``row`` (positions in the
+    log), ``kind`` (positions in :data:`WAIT_EVENTS`), ``pool`` (codes into ``names``, the pools'
+    ``HOSPITAL/pool``), ``case_id``, ``time_min``, ``value`` and ``replication``."""
+
+    row: np.ndarray
+    kind: np.ndarray
+    pool: np.ndarray
+    case_id: np.ndarray
+    time_min: np.ndarray
+    value: np.ndarray
+    replication: np.ndarray
+    names: np.ndarray
+
+    @classmethod
+    def of(cls, events: pd.DataFrame) -> PoolLog:
+        """The pool log of ``events`` (with a ``replication`` column)."""
+        kind = name_codes(events["event"], WAIT_EVENTS)
+        at = np.flatnonzero(kind >= 0)
+        pool, names = pool_codes(events, at)
+        return cls(at, kind[at], pool, events["case_id"].to_numpy()[at], events["time_min"].to_numpy()[at],
+                   events["value"].to_numpy(dtype=float)[at], events["replication"].to_numpy()[at], names)
+
+    def part(self, keep: np.ndarray) -> PoolLog:
+        """The rows where ``keep`` holds (pool names unchanged)."""
+        return PoolLog(self.row[keep], self.kind[keep], self.pool[keep], self.case_id[keep], self.time_min[keep],
+                       self.value[keep], self.replication[keep], self.names)
+
+
+@dataclass
+class Requests:
+    """Requests of one replication in log order, each with its grant or withdrawal: ``pool`` codes,
+    ``need``, ``row`` and ``time_min`` of the request and ``end_row``, ``end_min`` of its grant or
+    withdrawal (NaN when neither), ``granted``."""
+
+    case_id: np.ndarray
+    pool: np.ndarray
+    need: np.ndarray
+    row: np.ndarray
+    time_min: np.ndarray
+    end_row: np.ndarray
+    end_min: np.ndarray
+    granted: np.ndarray
+
+    @classmethod
+    def of(cls, log: PoolLog) -> Requests:
+        """A case's k-th request of a pool matched with its k-th grant or withdrawal of that pool, as
+        :func:`pool_requests` does (rows of cases only)."""
+        mine = log.case_id >= 0
+        asks = np.flatnonzero(mine & (log.kind == REQUEST))
+        ends = np.flatnonzero(mine & ((log.kind == ACQUIRE) | (log.kind == WITHDRAW)))
+        both = np.concatenate([asks, ends])
+        key = pd.factorize(log.case_id[both])[0].astype(np.int64) * len(log.names) + log.pool[both]
+        at = kth_match(key, np.arange(len(asks)), np.arange(len(asks), len(both)))
+        found = at >= 0
+        end = np.where(found, both[np.maximum(at, 0)], -1)
+        end_row = np.where(found, log.row[end], np.nan)
+        return cls(log.case_id[asks], log.pool[asks], log.value[asks], log.row[asks], log.time_min[asks],
+                   end_row, np.where(found, log.time_min[end], np.nan), found & (log.kind[end] == ACQUIRE))
+
+    def part(self, keep: np.ndarray) -> Requests:
+        """The requests where ``keep`` holds."""
+        return Requests(*(getattr(self, f.name)[keep] for f in fields(self)))
+
+
+def _case_rows(case_ids: np.ndarray, wanted: np.ndarray, last: bool) -> np.ndarray:
+    """For each of ``wanted``, its row in ``case_ids`` (the last of equal ones if ``last``, else the first),
+    -1 when absent."""
+    if not len(case_ids):
+        return np.full(len(wanted), -1, dtype=np.int64)
+    order = np.argsort(case_ids, kind="stable")
+    ids = case_ids[order]
+    at = np.searchsorted(ids, wanted, side="right") - 1 if last else np.searchsorted(ids, wanted, side="left")
+    at = np.clip(at, 0, len(ids) - 1)
+    return np.where(ids[at] == wanted, order[at], -1)
+
+
+def _from_cases(values: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``values[rows]``, NaN where a row is -1 (a case not in the table)."""
+    return np.where(rows >= 0, values[np.maximum(rows, 0)], np.nan) if len(values) else np.full(len(rows), np.nan)
+
+
+def _broker_waits(log: PoolLog, requests: Requests, c: pd.DataFrame, end: float) -> dict[str, np.ndarray]:
+    """Waits at the broker of one replication (requests not granted at once), as columns.
+
+    ``c`` (:func:`_milestones`) gives each case's dispatch times and the end of surgery (an ICU bed is
+    waited for only after it).  Requests granted together (same case, request time and end) form one
+    wait; a withdrawn request's wait ends at its withdrawal, not granted, and one still open at ``end``.
     """
-    columns = [c for c in WAIT_COLUMNS if c not in ("replication", "wait_min")]
-    w = requests[~(requests["acquire_min"] <= requests["request_min"])]
-    if w.empty:
-        return pd.DataFrame(columns=columns)
-    w = w.assign(acq=w["acquire_min"].fillna(w["withdraw_min"]).fillna(-1.0))
-    w = w.sort_values(["case_id", "request_min", "acq"], kind="stable")
-    keys = w[["case_id", "request_min", "acq"]].to_numpy(dtype=float)
-    starts = np.flatnonzero(np.r_[True, (np.diff(keys, axis=0) != 0).any(axis=1)])
-    grant = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, len(w)]))
-    acq_row = w["acquire_row"].fillna(w["withdraw_row"]).to_numpy(dtype=float)
-    is_granted = w["acquire_row"].notna().to_numpy()
-    start_row = np.minimum.reduceat(w["request_row"].to_numpy(dtype=float), starts)[grant]
-    end_row = np.fmin.reduceat(np.where(np.isnan(acq_row), np.inf, acq_row), starts)[grant]
-    pools = w["pool"].to_numpy(dtype=object)
-    ready = sufficient_times(free_levels(ev), pools.astype(str), w["need"].to_numpy(dtype=float), start_row, end_row)
+    w = requests.part(~(requests.granted & (requests.end_min <= requests.time_min)))
+    if not len(w.pool):
+        return {}
+    ended = ~np.isnan(w.end_min)
+    acq = np.where(ended, w.end_min, -1.0)
+    order = np.lexsort((acq, w.time_min, w.case_id))
+    w, acq, ended = w.part(order), acq[order], ended[order]
+    new = np.r_[True, (w.case_id[1:] != w.case_id[:-1]) | (w.time_min[1:] != w.time_min[:-1])
+                | (acq[1:] != acq[:-1])]
+    starts = np.flatnonzero(new)
+    grant = np.cumsum(new) - 1  # each request's wait
+    start_row = np.minimum.reduceat(w.row.astype(float), starts)[grant]
+    end_row = np.fmin.reduceat(np.where(ended, w.end_row, np.inf), starts)[grant]
+    on_pool = log.kind < len(POOL_EVENTS)
+    levels = pool_levels(*(column[on_pool] for column in (log.pool, log.kind, log.value, log.row, log.time_min)))
+    ready = ready_times(levels, w.pool, w.need, start_row, end_row)
     last = np.maximum.reduceat(ready, starts)[grant]
     is_short, is_binding = ready > -np.inf, (ready == last) & (ready > -np.inf)
-    dispatch = dict(zip(cases.index, zip(cases["team_requested_min"], cases["crew_requested_min"], strict=True),
-                        strict=True))
-    surgery_end = cases["surgery_end_min"].to_dict()
-    rows = []
-    for a, b in zip(starts, np.r_[starts[1:], len(w)], strict=True):
-        case_id, t_req = int(keys[a, 0]), float(keys[a, 1])
-        granted, ended = bool(is_granted[a]), not np.isnan(acq_row[a])
-        step = _step(list(pools[a:b]), t_req, dispatch.get(case_id))
-        start, stop = t_req, float(keys[a, 2]) if ended else end
-        if step == "ICU bed":  # asked for at the decision, needed only once surgery is over
-            start = max(start, surgery_end.get(case_id, math.nan))
-        if not stop > start:  # NaN (no surgery yet) or nothing left of the wait
-            continue
-        rows.append({"case_id": case_id, "step": step, "cause": "resource", "start_min": start, "end_min": stop,
-                     "granted": granted, "short": " + ".join(pools[a:b][is_short[a:b]]),
-                     "binding": " + ".join(pools[a:b][is_binding[a:b]])})
-    return pd.DataFrame(rows, columns=columns)
+    case_id, t_req = w.case_id[starts], w.time_min[starts]
+    rows = _case_rows(c.index.to_numpy(), case_id, last=True)
+    step = _steps(log.names, w.pool, starts, t_req, _from_cases(c["team_requested_min"].to_numpy(), rows),
+                  _from_cases(c["crew_requested_min"].to_numpy(), rows))
+    start = t_req.astype(float)
+    surgery_end = _from_cases(c["surgery_end_min"].to_numpy(), rows)
+    icu = step == STEP_POOLS["icu_bed"]  # asked for at the decision, needed only once surgery is over
+    start[icu] = np.where(surgery_end[icu] > start[icu], surgery_end[icu], start[icu])  # no end yet: the request
+    stop = np.where(ended[starts], acq[starts], end)
+    keep = stop > start  # nothing left of the wait (a bed granted before surgery ended)
+    joined = np.array([" + " + name for name in log.names], dtype=object)[w.pool]
+    nothing = np.full(len(w.pool), "", dtype=object)
+    return {"case_id": case_id[keep], "step": step[keep], "cause": np.full(int(keep.sum()), "resource", dtype=object),
+            "start_min": start[keep], "end_min": stop[keep], "granted": w.granted[starts][keep],
+            "short": _joined(np.where(is_short, joined, nothing), starts)[keep],
+            "binding": _joined(np.where(is_binding, joined, nothing), starts)[keep]}
 
 
-def _timed_waits(c: pd.DataFrame, theatre_request: pd.Series, end_min: float) -> pd.DataFrame:
-    """Schedule and patient waits of one replication, from milestones (``c`` indexed by case id); a wait
-    still going on at ``end_min`` (the end of the run) ends there."""
-    outreach = (c["pathway"] == "outreach").fillna(False).astype(bool)  # no pathway yet: still in consultation
-    transfer = (c["pathway"] == "transfer").fillna(False).astype(bool)
-    requested = c["team_requested_min"].where(outreach, c["crew_requested_min"])
-    on_site = c["team_ready_min"].where(outreach, c["crew_on_site_min"])
-    ready = np.where(outreach, np.fmax(c["team_ready_min"], c["stabilisation_end_min"]), c["handover_done_min"])
-    stable = c["stabilisation_end_min"].fillna(end_min)  # not stable by the end: the mother held it throughout
+def _joined(parts: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Each group's `` + ``-led names (groups from ``starts``) joined, the leading separator dropped."""
+    return np.array([s[3:] for s in np.add.reduceat(parts, starts)], dtype=object)
+
+
+def _steps(names: np.ndarray, pool: np.ndarray, starts: np.ndarray, request_min: np.ndarray, team: np.ndarray,
+           crew: np.ndarray) -> np.ndarray:
+    """The step each wait (rows from ``starts``) belongs to: the room, bed or cot of its first pool that
+    has one; else the team's or the crew's dispatch when requested at their times (``team``, ``crew``)."""
+    labels = np.array([STEP_POOLS.get(str(name).split("/", 1)[1], "") for name in names], dtype=object)
+    own = labels[pool]
+    position = np.where(own != "", np.arange(len(pool)), len(pool))
+    first = np.minimum.reduceat(position, starts)
+    named = first < len(pool)
+    staff = np.where(request_min == team, "team dispatch",
+                     np.where(request_min == crew, "crew dispatch", "other staff")).astype(object)
+    return np.where(named, own[np.minimum(first, len(pool) - 1)], staff)
+
+
+def _timed_waits(c: pd.DataFrame, theatre_request: np.ndarray, end_min: float) -> dict[str, np.ndarray]:
+    """Schedule and patient waits of one replication, from milestones (``c`` indexed by case id;
+    ``theatre_request``: each case's first theatre request, NaN if none), as columns; a wait still going
+    on at ``end_min`` (the end of the run) ends there."""
+    def col(name: str) -> np.ndarray:
+        return c[name].to_numpy(dtype=float)
+
+    pathway = name_codes(c["pathway"], ["outreach", "transfer"])  # -1: no pathway yet, still in consultation
+    outreach, sent = pathway == 0, pathway >= 0
+    booked = name_codes(c["case_type"], ["outreach"]) == 0
+    decided, stable_min = col("first_decision_min"), col("stabilisation_end_min")
+    requested = np.where(outreach, col("team_requested_min"), col("crew_requested_min"))
+    on_site = np.where(outreach, col("team_ready_min"), col("crew_on_site_min"))
+    ready = np.where(outreach, np.fmax(col("team_ready_min"), stable_min), col("handover_done_min"))
+    stable = np.where(np.isnan(stable_min), end_min, stable_min)  # not stable by the end: she held it throughout
     spans = [  # a booked mother not yet stable holds the case, whatever the schedule says; after that, the schedule
-        ("planned wait: mother", "patient", MOTHER, c["first_decision_min"], np.fmin(stable, requested),
-         outreach | transfer),
-        ("planned wait", "schedule", PLANNED_TIME, np.fmax(stable, c["first_decision_min"]), requested,
-         outreach | transfer),
-        ("waiting for the mother", "patient", MOTHER, on_site, c["stabilisation_end_min"], outreach | transfer),
-        ("waiting for the surgery slot", "schedule", PLANNED_TIME, pd.Series(ready, index=c.index),
-         theatre_request.reindex(c.index), (c["case_type"] == "outreach").fillna(False).astype(bool)),
+        ("planned wait: mother", "patient", MOTHER, decided, np.fmin(stable, requested), sent),
+        ("planned wait", "schedule", PLANNED_TIME, np.fmax(stable, decided), requested, sent),
+        ("waiting for the mother", "patient", MOTHER, on_site, stable_min, sent),
+        ("waiting for the surgery slot", "schedule", PLANNED_TIME, ready, theatre_request, booked),
     ]
-    frames = []
-    for step, cause, binding, start, end, mask in spans:
-        keep = mask & (end > start)
-        frames.append(pd.DataFrame({"case_id": c.index[keep], "step": step, "cause": cause,
-                                    "start_min": start[keep].to_numpy(), "end_min": end[keep].to_numpy(),
-                                    "granted": True, "short": binding, "binding": binding}))
-    return pd.concat(frames, ignore_index=True)
+    kept = [(step, cause, binding, np.flatnonzero(mask & (end > start)), start, end)
+            for step, cause, binding, start, end, mask in spans]
+    counts = [len(at) for _, _, _, at, _, _ in kept]
+    binding = np.repeat(np.array([b for _, _, b, _, _, _ in kept], dtype=object), counts)
+    return {"case_id": np.concatenate([c.index.to_numpy()[at] for _, _, _, at, _, _ in kept]),
+            "step": np.repeat(np.array([s for s, _, _, _, _, _ in kept], dtype=object), counts),
+            "cause": np.repeat(np.array([k for _, k, _, _, _, _ in kept], dtype=object), counts),
+            "start_min": np.concatenate([start[at] for _, _, _, at, start, _ in kept]),
+            "end_min": np.concatenate([end[at] for _, _, _, at, _, end in kept]),
+            "granted": np.ones(sum(counts), dtype=bool), "short": binding, "binding": binding}
 
 
 MILESTONE_COLUMNS = ["decision_min", "first_decision_min", "team_requested_min", "team_ready_min",
@@ -284,6 +426,13 @@ def _milestones(cases: pd.DataFrame) -> pd.DataFrame:
     c = c.reindex(columns=[*MILESTONE_COLUMNS, "case_type", "pathway"])
     c["first_decision_min"] = c["first_decision_min"].fillna(c["decision_min"])
     return c
+
+
+def _first_theatre(log: PoolLog, requests: Requests, case_ids: np.ndarray) -> np.ndarray:
+    """Each case's first request of an operating room (minutes; NaN if none)."""
+    theatre = np.array([str(name).endswith("/operating_room") for name in log.names], dtype=bool)
+    asks = requests.part(theatre[requests.pool])
+    return _from_cases(asks.time_min, _case_rows(asks.case_id, case_ids, last=False))
 
 
 def case_waits(events: pd.DataFrame, cases: pd.DataFrame, end_min: float | None = None,
@@ -302,28 +451,50 @@ def case_waits(events: pd.DataFrame, cases: pd.DataFrame, end_min: float | None 
     Returns
     -------
     One row per wait: ``replication, case_id, step, cause, start_min, end_min,
-    wait_min, granted, short, binding`` (minutes).
+    wait_min, granted, short, binding`` (minutes).  The columns' types are
+    those of a frame joined replication by replication from each one's broker
+    waits and timed waits: object throughout but ``replication`` when some
+    replication has no wait at the broker.
     """
     if "replication" not in events.columns:
         events = events.assign(replication=0)
         cases = cases.assign(replication=0)
-    frames = []
-    for rep, ev in events.groupby("replication", sort=True):
-        ev = ev.reset_index(drop=True)
-        cs = cases[cases["replication"] == rep]
-        end = float(ev["time_min"].max()) if end_min is None else end_min
-        requests = pool_requests(ev[ev["case_id"] >= 0])
+    log = PoolLog.of(events)
+    narrow = cases[[c for c in ("case_id", *MILESTONE_COLUMNS, "case_type", "pathway") if c in cases.columns]]
+    reps, times = events["replication"].to_numpy(), events["time_min"].to_numpy(dtype=float)
+    replications = sorted(pd.unique(reps[~pd.isna(reps)]).tolist())
+    parts, typed = [], True
+    for rep in replications:
+        mine = log.part(log.replication == rep) if len(replications) > 1 else log
+        end = float(np.fmax.reduce(times[reps == rep])) if end_min is None else end_min
+        requests = Requests.of(mine)
+        cs = narrow[cases["replication"].to_numpy() == rep]
         if case_ids is not None:
             cs = cs[cs["case_id"].isin(case_ids)]
-            requests = requests[requests["case_id"].isin(case_ids)]
-        milestones = _milestones(cs)
-        theatre = requests[requests["pool"].str.endswith("/operating_room")].groupby("case_id")["request_min"].first()
-        both = pd.concat([_broker_waits(ev, requests, milestones, end), _timed_waits(milestones, theatre, end)],
-                         ignore_index=True)
-        frames.append(both.assign(replication=rep))
-    out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=WAIT_COLUMNS)
-    out["wait_min"] = out["end_min"] - out["start_min"]
-    return out[WAIT_COLUMNS].sort_values(["replication", "case_id", "start_min"], ignore_index=True)
+            requests = requests.part(np.isin(requests.case_id, case_ids))
+        c = _milestones(cs)
+        broker = _broker_waits(mine, requests, c, end)
+        typed &= bool(broker) and len(broker["case_id"]) > 0
+        timed = _timed_waits(c, _first_theatre(mine, requests, c.index.to_numpy()), end)
+        parts.append((rep, broker, timed))
+    return _wait_table(parts, typed)
+
+
+def _wait_table(parts: list[tuple[object, dict[str, np.ndarray], dict[str, np.ndarray]]], typed: bool) -> pd.DataFrame:
+    """The waits of :func:`case_waits` from each replication's ``(replication, broker, timed)`` columns,
+    sorted once by replication, case and start (ties in that order); object columns unless ``typed``."""
+    if not parts:
+        out = pd.DataFrame(columns=WAIT_COLUMNS)
+        out["wait_min"] = out["end_min"] - out["start_min"]
+        return out
+    blocks = [block for _, broker, timed in parts for block in (broker, timed) if block]
+    data = {name: np.concatenate([block[name] for block in blocks]) for name in WAIT_COLUMNS[1:] if name != "wait_min"}
+    counts = [len(broker.get("case_id", ())) + len(timed["case_id"]) for _, broker, timed in parts]
+    data["replication"] = np.repeat(np.array([rep for rep, _, _ in parts]), counts)
+    data["wait_min"] = data["end_min"] - data["start_min"]
+    order = np.lexsort((data["start_min"], data["case_id"], data["replication"]))
+    out = pd.DataFrame({name: data[name][order] for name in WAIT_COLUMNS})
+    return out if typed else out.astype({name: object for name in WAIT_COLUMNS[1:]})
 
 
 def binding_summary(waits: pd.DataFrame, cases: pd.DataFrame) -> pd.DataFrame:

@@ -20,18 +20,24 @@ def name_codes(values: pd.Series, names: Sequence[str]) -> np.ndarray:
     return lookup[codes]  # a missing value (code -1) takes the trailing -1
 
 
-def pool_keys(events: pd.DataFrame) -> tuple[np.ndarray, list[tuple[str, str]]]:
+def pool_keys(events: pd.DataFrame, rows: np.ndarray | None = None) -> tuple[np.ndarray, list[tuple[str, str]]]:
     """``(codes, pools)``: each row's pool ``(hospital, resource)`` as an integer (int64), and the pools
-    by code, sorted by hospital then resource (the order of a sorted ``groupby``).  Every row must name
-    its hospital and resource."""
+    by code, sorted by hospital then resource (the order of a sorted ``groupby``).  Every row should name
+    its hospital and resource (a missing name counts as an empty one).  ``rows`` (positions) keeps only
+    those rows, as ``events.iloc[rows]`` would, without copying the frame."""
     hospital, hospitals = pd.factorize(events["hospital"])
     resource, resources = pd.factorize(events["resource"])
-    code, seen = pd.factorize(hospital.astype(np.int64) * len(resources) + resource)
-    pools = [(str(hospitals[p // len(resources)]), str(resources[p % len(resources)])) for p in seen]
+    if rows is not None:
+        hospital, resource = hospital[rows], resource[rows]
+    width = len(resources) + 1  # codes shifted by one: a missing name (-1) counts as an empty one
+    pair = (hospital.astype(np.int64) + 1) * width + resource + 1
+    seen = np.flatnonzero(np.bincount(pair, minlength=(len(hospitals) + 1) * width))
+    names = [""] + [str(h) for h in hospitals], [""] + [str(r) for r in resources]
+    pools = [(names[0][p // width], names[1][p % width]) for p in seen.tolist()]
     order = sorted(range(len(pools)), key=pools.__getitem__)
-    rank = np.empty(len(pools), dtype=np.int64)
-    rank[order] = np.arange(len(pools))
-    return rank[code], sorted(pools)
+    rank = np.zeros((len(hospitals) + 1) * width, dtype=np.int64)
+    rank[seen[order]] = np.arange(len(pools))
+    return rank[pair], sorted(pools)
 
 
 def running_sum(values: np.ndarray) -> np.ndarray:

@@ -2,7 +2,7 @@
 reference the faster ones must equal, frame for frame.
 
 Pool levels were rebuilt with string comparisons on the event names and pools grouped on their text
-columns (the waits are the current :func:`sim.analysis.attribution.case_waits` on those), occupancy
+columns (the waits are those of :mod:`tests.reference.old_waits` on those), occupancy
 integrated pool by pool and measure by measure, and the home cases' context (team away, shift) worked
 out once for the values and again for the counts.  Only the tests use this module.
 """
@@ -14,7 +14,6 @@ from unittest.mock import patch
 import numpy as np
 import pandas as pd
 
-from sim.analysis import attribution
 from sim.analysis.attribution import POOL_EVENTS
 from sim.analysis.case_kpis import AWAY_STATES, HOME_COLUMNS, SHIFTS, narrowed
 from sim.analysis.occupancy import (
@@ -27,6 +26,7 @@ from sim.analysis.occupancy import (
     team_away_intervals,
 )
 from sim.model import clock
+from tests.reference import old_waits
 
 
 def free_levels(events: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -66,9 +66,9 @@ def pool_codes(events: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
 
 def case_waits(events: pd.DataFrame, cases: pd.DataFrame, end_min: float | None = None,
                case_ids: list[int] | None = None) -> pd.DataFrame:
-    """:func:`sim.analysis.attribution.case_waits` (unchanged) on the pool levels and codes above."""
-    with patch.object(attribution, "free_levels", free_levels), patch.object(attribution, "pool_codes", pool_codes):
-        return attribution.case_waits(events, cases, end_min, case_ids)
+    """:func:`tests.reference.old_waits.case_waits` on the pool levels and codes above."""
+    with patch.object(old_waits, "free_levels", free_levels), patch.object(old_waits, "pool_codes", pool_codes):
+        return old_waits.case_waits(events, cases, end_min, case_ids)
 
 
 def _pool_steps(ev: pd.DataFrame) -> pd.DataFrame:

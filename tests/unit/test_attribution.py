@@ -146,6 +146,31 @@ def test_a_planned_wait_is_the_mothers_until_she_is_stable_then_the_schedules():
     assert labels["waiting for the planned time"] == attribution.PLANNED_TIME
 
 
+def test_an_icu_bed_is_waited_for_only_after_surgery():
+    """ICU beds asked for at the decision (10).  Case 12's surgery ends at 50 and a bed opens at 80: a wait
+    50-80.  Case 13's surgery ends at 90, after the bed it got at 80: no wait.  Both also wait 10-20 for
+    the theatre, which is named apart from the bed."""
+    rows = [*capacity(0, "icu_bed", 0), *capacity(0, "operating_room", 0),
+            *request(12, 10, "icu_bed"), *request(13, 10, "icu_bed"), *request(12, 10, "operating_room"),
+            *capacity(20, "operating_room", 2), *acquire(12, 20, "operating_room"),
+            *request(13, 20, "operating_room"), *acquire(13, 20, "operating_room"),
+            *capacity(80, "icu_bed", 2), *acquire(12, 80, "icu_bed"), *acquire(13, 80, "icu_bed")]
+    cases = no_milestones([12, 13]).assign(surgery_end_min=[50.0, 90.0])
+    out = attribution.case_waits(log(rows), cases, end_min=100.0)
+    assert out[["case_id", "step", "start_min", "end_min", "binding"]].to_numpy().tolist() == [
+        [12, "theatre", 10.0, 20.0, "H/operating_room"], [12, "ICU bed", 50.0, 80.0, "H/icu_bed"]]
+
+
+def test_a_withdrawn_request_ends_its_wait_ungranted_and_the_next_request_is_matched_to_the_next_grant():
+    """Case 14 asks for a cot at 10 and withdraws at 40; it asks again at 50 and gets the cot opened at
+    60: two waits, 10-40 not granted, 50-60 granted."""
+    rows = [*capacity(0, "nicu_cot", 0), *request(14, 10, "nicu_cot"), *request(14, 40, "nicu_cot", event="withdraw"),
+            *request(14, 50, "nicu_cot"), *capacity(60, "nicu_cot", 1), *acquire(14, 60, "nicu_cot")]
+    out = attribution.case_waits(log(rows), no_milestones([14]), end_min=100.0)
+    assert out[["step", "start_min", "end_min", "granted", "binding"]].to_numpy().tolist() == [
+        ["NICU cot", 10.0, 40.0, False, "H/nicu_cot"], ["NICU cot", 50.0, 60.0, True, "H/nicu_cot"]]
+
+
 def test_sufficient_from_reports_always_enough_and_never_enough():
     levels = (np.array([0, 5]), np.array([0.0, 10.0]), np.array([2.0, 0.0]))
     assert attribution.sufficient_from(levels, 1, 1, 4, 1.0) == -math.inf

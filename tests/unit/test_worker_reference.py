@@ -18,16 +18,16 @@ from sim.experiment.runner import home_urgencies
 from sim.model import clock, simulate
 from sim.scenario import load_scenario
 from tests.conftest import SCENARIOS
-from tests.reference import old_worker
+from tests.reference import old_waits, old_worker
 
 RUNS = [("baseline.yaml", 1, 0, 120), ("baseline.yaml", 7, 3, 120), ("stress.yaml", 5, 0, 2),
         ("stress.yaml", 6, 1, 2), ("transfer-policy.yaml", 2, 1, 120), ("transfer-low-severity.yaml", 8, 0, 120),
         ("second-hospital.yaml", 4, 2, 120), ("dedicated-team.yaml", 3, 0, 120)]
 
 
-def tables_of(name: str, seed: int, rep: int, days: int, cut_min: float | None = None):
+def tables_of(name: str, seed: int, rep: int, days: int, cut_min: float | None = None, sets: tuple[str, ...] = ()):
     warmup = 0 if days < 10 else 10
-    scenario = load_scenario(SCENARIOS / name, [f"run.horizon_days={days}", f"run.warmup_days={warmup}"])
+    scenario = load_scenario(SCENARIOS / name, [f"run.horizon_days={days}", f"run.warmup_days={warmup}", *sets])
     rows = simulate(scenario, seed, rep).rows
     if cut_min is not None:
         rows = [r for r in rows if r[1] < cut_min]
@@ -106,6 +106,51 @@ def test_several_replications_in_one_log_give_the_same_waits():
     cases = pd.concat([p[2] for p in parts], ignore_index=True)
     pd.testing.assert_frame_equal(attribution.case_waits(events, cases), old_worker.case_waits(events, cases),
                                   check_exact=True)
+
+
+def same_waits(events: pd.DataFrame, cases: pd.DataFrame, **kwargs) -> pd.DataFrame:
+    new, old = attribution.case_waits(events, cases, **kwargs), old_waits.case_waits(events, cases, **kwargs)
+    pd.testing.assert_frame_equal(new, old, check_exact=True)
+    return old
+
+
+def test_the_waits_of_unusual_logs_are_the_same():
+    """An empty log; requests without any pool event; a log without a replication column; a replication
+    without a wait at the broker (whose columns are objects); the timeline's single cases (one without a
+    wait, withdrawn ones); requests still waiting at the end."""
+    _, events, cases = tables_of("baseline.yaml", 3, 0, 120)
+    assert same_waits(events.iloc[:0], cases.iloc[:0], end_min=100.0).empty
+    early = events[events["time_min"] < 120.0]
+    assert same_waits(early, cases, end_min=120.0)["case_id"].dtype == object
+    asked = same_waits(events[events["event"] == "request"], cases)  # no pool ever had a unit
+    resource = asked[asked["cause"] == "resource"]
+    assert len(resource) > 5
+    assert not resource["granted"].any()
+    part = events[events["time_min"] < 20000.0].drop(columns="replication")
+    assert len(same_waits(part, cases.drop(columns="replication"))) > 5
+    two = pd.concat([early.assign(replication=4), events], ignore_index=True)
+    assert len(same_waits(two, pd.concat([cases.assign(replication=4), cases], ignore_index=True))) > 5
+    quiet = cases.loc[~cases["case_id"].isin(events.loc[events["event"] == "request", "case_id"]), "case_id"]
+    assert same_waits(events, cases, case_ids=quiet.iloc[:1].tolist()).empty
+    withdrawn = events.loc[events["event"] == "withdraw", "case_id"].unique().tolist()
+    assert not same_waits(events, cases, case_ids=withdrawn, end_min=120 * 1440.0)["granted"].all()
+    waits = same_waits(events, cases, end_min=120 * 1440.0)
+    longest = waits.loc[waits["cause"] == "resource"].sort_values("wait_min").iloc[-1]
+    middle = (longest["start_min"] + longest["end_min"]) / 2  # cut while that request is still waiting
+    cut = same_waits(events[events["time_min"] < middle], cases, end_min=middle)
+    assert (~cut["granted"] & (cut["end_min"] == middle)).any()
+
+
+def test_the_waits_for_icu_beds_are_the_same():
+    """One ICU bed per host in the stress scenario: beds asked for at the decision and waited for after
+    surgery, for every case, some cases, and cases whose surgery has no end."""
+    sets = tuple(f"hospitals.{h}.icu_beds=1" for h in ("CLH", "HHH", "NHTD", "H4", "H5", "H6"))
+    _, events, cases = tables_of("stress.yaml", 5, 0, 2, sets=sets)
+    waits = same_waits(events, cases, end_min=2 * 1440.0)
+    icu = waits.loc[waits["step"] == "ICU bed", "case_id"].unique().tolist()
+    assert len(icu) > 10
+    same_waits(events, cases, case_ids=icu[::2])
+    same_waits(events, cases.assign(surgery_end_min=np.nan), case_ids=icu)
 
 
 def test_the_shifts_are_the_clock_s():
