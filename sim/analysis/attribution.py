@@ -351,9 +351,9 @@ def _broker_waits(log: PoolLog, requests: Requests, c: pd.DataFrame, end: float)
     start = t_req.astype(float)
     surgery_end = _from_cases(c["surgery_end_min"].to_numpy(), rows)
     icu = step == STEP_POOLS["icu_bed"]  # asked for at the decision, needed only once surgery is over
-    start[icu] = np.where(surgery_end[icu] > start[icu], surgery_end[icu], start[icu])  # no end yet: the request
+    start[icu] = np.maximum(start[icu], surgery_end[icu])  # NaN while she has not left theatre: no wait yet
     stop = np.where(ended[starts], acq[starts], end)
-    keep = stop > start  # nothing left of the wait (a bed granted before surgery ended)
+    keep = stop > start  # nothing left of the wait (a bed granted before surgery ended, or not yet needed)
     joined = np.array([" + " + name for name in log.names], dtype=object)[w.pool]
     nothing = np.full(len(w.pool), "", dtype=object)
     return {"case_id": case_id[keep], "step": step[keep], "cause": np.full(int(keep.sum()), "resource", dtype=object),

@@ -161,6 +161,20 @@ def test_an_icu_bed_is_waited_for_only_after_surgery():
         [12, "theatre", 10.0, 20.0, "H/operating_room"], [12, "ICU bed", 50.0, 80.0, "H/icu_bed"]]
 
 
+def test_an_icu_bed_is_not_waited_for_before_surgery_has_ended():
+    """ICU beds asked for at the decision (10), none free.  Case 15 is still in theatre at the end of the
+    log (100; no surgery end) and case 16 got a bed at 60 while still in theatre: neither waited for
+    the bed, which she did not yet need (only the theatre wait 10-20 of case 15 counts)."""
+    rows = [*capacity(0, "icu_bed", 0), *capacity(0, "operating_room", 0),
+            *request(15, 10, "icu_bed"), *request(16, 10, "icu_bed"), *request(15, 10, "operating_room"),
+            *capacity(20, "operating_room", 2), *acquire(15, 20, "operating_room"),
+            *request(16, 20, "operating_room"), *acquire(16, 20, "operating_room"),
+            *capacity(60, "icu_bed", 1), *acquire(16, 60, "icu_bed")]
+    out = attribution.case_waits(log(rows), no_milestones([15, 16]), end_min=100.0)
+    assert out[["case_id", "step", "start_min", "end_min", "binding"]].to_numpy().tolist() == [
+        [15, "theatre", 10.0, 20.0, "H/operating_room"]]
+
+
 def test_a_withdrawn_request_ends_its_wait_ungranted_and_the_next_request_is_matched_to_the_next_grant():
     """Case 14 asks for a cot at 10 and withdraws at 40; it asks again at 50 and gets the cot opened at
     60: two waits, 10-40 not granted, 50-60 granted."""
