@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -129,3 +130,16 @@ def test_several_replications_give_the_same_case_values():
     urgencies = list(scenario.urgency)
     assert_same_series(kpis.case_values(cases, urgencies, warmup, home_urgencies(scenario)),
                        old_kpis.case_values(cases, urgencies, warmup, home_urgencies(scenario)))
+
+
+def test_the_lowest_level_during_spans_is_the_same():
+    """Spans overlapping, touching, empty, reversed or with an empty end; steps before, between and after."""
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        times = np.unique(rng.integers(0, 60, rng.integers(1, 12)).astype(float))
+        levels = rng.integers(-3, 8, len(times)).astype(float)
+        spans = rng.integers(-5, 70, (rng.integers(0, 6), 2)).astype(float)
+        if len(spans) and rng.random() < 0.2:
+            spans[0, 1] = np.nan
+        new, old = case_kpis.lowest_during(times, levels, spans), old_kpis.lowest_during(times, levels, spans)
+        assert new == old or (math.isnan(new) and math.isnan(old))
