@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.analysis.occupancy import flag_team_away, team_away_intervals
+from sim.analysis.occupancy import team_away_intervals
 from sim.analysis.pools import capacity_changes, name_codes, running_sum
 from sim.model import clock
 
@@ -162,9 +162,35 @@ def trips_of(cases: pd.DataFrame) -> pd.DataFrame:
 
 def team_away(home: pd.DataFrame, cases: pd.DataFrame, trips: pd.DataFrame | None = None) -> np.ndarray:
     """Per home case (bool): whether an outreach team from its hospital was away at its decision
-    (``trips``: :func:`trips_of` ``cases``, when already worked out)."""
+    (``trips``: :func:`trips_of` ``cases``, when already worked out).
+
+    As :func:`sim.analysis.occupancy.flag_team_away` flags them: a trip counts for the cases of its
+    replication, from its start (included) to its end (excluded), and only for those of its home hospital
+    unless some trip of the replication has none.
+    """
     trips = trips_of(cases) if trips is None else trips
-    return flag_team_away(narrowed(home, ("replication", "decision_min", "hospital")), trips).to_numpy(dtype=bool)
+    away = np.zeros(len(home), dtype=bool)
+    rep, hospital = home["replication"].to_numpy(), texts(home["hospital"])
+    time = home["decision_min"].to_numpy(dtype=float)
+    trip_rep, trip_home = trips["replication"].to_numpy(), trips["hospital"].to_numpy(dtype=object)
+    starts, ends = trips["start_min"].to_numpy(dtype=float), trips["end_min"].to_numpy(dtype=float)
+    for r in np.unique(trip_rep):
+        mine = trip_rep == r
+        homes = set(trip_home[mine]) if (trip_home[mine] != "").all() else {None}
+        for h in homes:
+            trip, case = (mine, rep == r) if h is None else (mine & (trip_home == h), (rep == r) & (hospital == h))
+            away[case] = _inside_any(time[case], starts[trip], ends[trip])
+    return away
+
+
+def _inside_any(times: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Per time (bool): whether it falls in one of the spans ``[starts[i], ends[i])``."""
+    order = np.argsort(starts, kind="stable")
+    reach = np.fmax.accumulate(ends[order])  # the latest end of the spans started so far
+    started = np.searchsorted(starts[order], times, side="right")  # spans started at or before each time
+    inside = started > 0
+    inside[inside] = reach[started[inside] - 1] > times[inside]
+    return inside
 
 
 def shifts(times_min: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis import case_kpis, costs, kpis, tables
+from sim.analysis import case_kpis, costs, kpis, occupancy, tables
 from sim.experiment import runner
 from sim.experiment.runner import home_urgencies, staff_roles_of
 from tests.reference import old_kpis
@@ -143,3 +143,21 @@ def test_the_lowest_level_during_spans_is_the_same():
             spans[0, 1] = np.nan
         new, old = case_kpis.lowest_during(times, levels, spans), old_kpis.lowest_during(times, levels, spans)
         assert new == old or (math.isnan(new) and math.isnan(old))
+
+
+def test_the_team_away_flags_are_the_occupancy_module_s():
+    """Trips of several replications and hospitals, one replication's trip without a home (then every trip of
+    that replication counts for every hospital), decisions at a trip's start and end and before any."""
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        n = int(rng.integers(0, 8))
+        trips = pd.DataFrame({"replication": rng.integers(0, 3, n), "case_id": np.arange(n),
+                              "hospital": rng.choice(["A", "B", ""], n, p=[0.45, 0.45, 0.1]),
+                              "start_min": rng.integers(0, 50, n).astype(float)})
+        trips["end_min"] = trips["start_min"] + rng.choice([0.0, 5.0, 20.0, np.inf], n)
+        home = pd.DataFrame({"replication": rng.integers(0, 3, 30), "hospital": rng.choice(["A", "B"], 30),
+                             "decision_min": rng.choice([*trips["start_min"], *trips["end_min"], 3.0, 60.0, np.nan],
+                                                        30)}, index=rng.permutation(100)[:30])
+        home["hospital"] = home["hospital"].astype("string")
+        expected = occupancy.flag_team_away(home, trips).to_numpy(dtype=bool)
+        assert (case_kpis.team_away(home, None, trips) == expected).all()
