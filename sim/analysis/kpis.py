@@ -198,7 +198,7 @@ def share_counts(cases: pd.DataFrame, urgencies: list[str], warmup_min: float = 
                  home_hospitals: list[str] | None = None) -> pd.DataFrame:
     """``kpi``, ``successes``, ``trials`` of every share KPI of one replication (cases with a flag, and
     those with it set), for an exact binomial interval on the counts pooled over replications."""
-    cases = cases[cases["case_created_min"] >= warmup_min]
+    cases = counted_cases(cases, ("case_created_min", "case_type", "urgency", "hospital", "within_target"), warmup_min)
     rows = []
     for kpi, flags in share_flags(cases, urgencies, home_hospitals).items():
         flags = flags.dropna().astype(bool)

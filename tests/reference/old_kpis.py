@@ -324,3 +324,15 @@ def resource_kpis(scenario: Scenario, cases: pd.DataFrame, events: pd.DataFrame,
         out.update(cost_kpis(out, scenario.costs, roles, outreach))
     out.update(outcome_kpis(kept, list(scenario.outcomes), years))
     return out
+
+
+def share_counts(cases: pd.DataFrame, urgencies: list[str], warmup_min: float = 0.0,
+                 home_hospitals: list[str] | None = None) -> pd.DataFrame:
+    """``kpi``, ``successes``, ``trials`` of every share KPI of one replication (cases with a flag, and
+    those with it set), for an exact binomial interval on the counts pooled over replications."""
+    cases = cases[cases["case_created_min"] >= warmup_min]
+    rows = []
+    for kpi, flags in share_flags(cases, urgencies, home_hospitals).items():
+        flags = flags.dropna().astype(bool)
+        rows.append({"kpi": kpi, "successes": int(flags.sum()), "trials": len(flags)})
+    return pd.DataFrame(rows, columns=["kpi", "successes", "trials"])

@@ -67,6 +67,9 @@ def assert_same_replication(scenario, events, cases, resources, away, horizon, w
     new = kpis.replication_kpis(*args, **kwargs, values=values)
     assert_same_kpis(new, old_kpis.replication_kpis(*args, **kwargs))
     assert_same_kpis(kpis.replication_kpis(*args, **kwargs), new)
+    shares = kpis.share_counts(cases, urgencies, warmup, kwargs["home_hospitals"])
+    pd.testing.assert_frame_equal(shares, old_kpis.share_counts(cases, urgencies, warmup, kwargs["home_hospitals"]),
+                                  check_exact=True)
     assert_same_kpis(runner.resource_kpis(scenario, cases, events, resources, away),
                      old_kpis.resource_kpis(scenario, cases, events, resources, away))
     assert_same_kpis(runner.resource_kpis(scenario, cases, events, resources),
