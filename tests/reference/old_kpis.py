@@ -1,9 +1,11 @@
-"""Per-replication KPIs as version 84842e6 worked them out, kept as the reference the faster code must equal.
+"""Per-replication KPIs and resource use as version 84842e6 worked them out, kept as the reference the faster
+code must equal.
 
 The cases table was filtered whole (every column) for each selection: the cases after the warm-up, each case
 type, each urgency, pathway and hospital; the home cases' team-away flags were worked out for the values and
-again for the counts and the staff left at home, whose levels were grouped role by role in pandas.  Only the
-tests use this module.
+again for the counts, every case against every trip, and the staff left at home grouped role by role in
+pandas, every level against every trip; the staff away with a team were matched to their assembly with a
+merge.  Only the tests use this module.
 """
 
 from __future__ import annotations
@@ -24,12 +26,25 @@ from sim.analysis.case_kpis import (
     narrowed,
     shifts,
 )
-from sim.analysis.costs import cost_kpis, hours_kpis, observed_years
+from sim.analysis.costs import (
+    KEYS,
+    USE_COLUMNS,
+    _assembly_times,
+    _case_counts,
+    _case_sums,
+    case_codes,
+    case_costs,
+    cost_kpis,
+    hours_kpis,
+    nicu_days,
+    observed_years,
+    unit_spans,
+)
 from sim.analysis.kpis import CASE_KPIS, each_home
 from sim.analysis.occupancy import flag_team_away, team_away_intervals
 from sim.analysis.outcomes import outcome_kpis, outcome_values
 from sim.experiment.runner import equipment_of, staff_roles_of
-from sim.scenario.economics import OutcomeProxy
+from sim.scenario.economics import Costs, OutcomeProxy
 from sim.scenario.schema import Scenario
 
 
@@ -336,3 +351,40 @@ def share_counts(cases: pd.DataFrame, urgencies: list[str], warmup_min: float = 
         flags = flags.dropna().astype(bool)
         rows.append({"kpi": kpi, "successes": int(flags.sum()), "trials": len(flags)})
     return pd.DataFrame(rows, columns=["kpi", "successes", "trials"])
+
+
+def staff_away(spans: pd.DataFrame, events: pd.DataFrame, staff_roles: list[str]) -> pd.DataFrame:
+    """The staff units of :func:`unit_spans` granted at a team's or crew's assembly, with ``hours``."""
+    assembled = _assembly_times(events)
+    assembly_case, span_case = case_codes(assembled, spans)
+    maybe = spans["resource"].isin(staff_roles).to_numpy(dtype=bool) & np.isin(span_case, assembly_case)
+    away = spans[maybe].merge(assembled, on=[*KEYS, "start_min"], how="inner")
+    return away.assign(hours=(away["end_min"] - away["start_min"]) / 60.0)
+
+
+def resource_use(cases: pd.DataFrame, events: pd.DataFrame, staff_roles: list[str], horizon_min: float,
+                 costs: Costs | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``(cases with their resource use, staff away)``: :func:`with_resource_use`, and the staff units away
+    of :func:`staff_away` it was worked out from (for :func:`hours_kpis`, which need not work them out again).
+    ``cases`` must have one row a case."""
+    spans = unit_spans(events, horizon_min)
+    spans["hours"] = (spans["end_min"] - spans["start_min"]) / 60.0
+    away = staff_away(spans, events, staff_roles)
+    is_call = (events["event"] == "call_in").to_numpy(dtype=bool) & (events["case_id"] >= 0).to_numpy()
+    calls = events.loc[is_call, KEYS]
+    days = nicu_days(events, horizon_min).reset_index()
+    case, span_case, away_case, call_case, nicu_case = case_codes(cases, spans, away, calls, days)
+    at = pd.Index(case)
+    span_row, away_row = at.get_indexer(span_case), at.get_indexer(away_case)
+    staff = spans["resource"].isin(staff_roles).to_numpy(dtype=bool)
+    ambulance = (spans["resource"] == "ambulance").to_numpy(dtype=bool)
+    out = cases.drop(columns=[c for c in (*USE_COLUMNS, "cost") if c in cases]).reset_index(drop=True)
+    out["staff_hours_away"] = _case_sums(away_row, away["hours"].to_numpy(), len(cases))
+    out["staff_hours"] = _case_sums(span_row[staff], spans["hours"].to_numpy()[staff], len(cases))
+    out["ambulance_trips"] = _case_counts(span_row[ambulance], len(cases))
+    out["ambulance_hours"] = _case_sums(span_row[ambulance], spans["hours"].to_numpy()[ambulance], len(cases))
+    nicu = _case_sums(at.get_indexer(nicu_case), days["nicu_days"].to_numpy(), len(cases))
+    out["nicu_days"] = np.where(out["nicu_admission_min"].isna(), np.nan, nicu)
+    out["call_ins"] = _case_counts(at.get_indexer(call_case), len(cases))
+    out["cost"] = case_costs(out, away, costs) if costs is not None else math.nan
+    return out, away

@@ -28,7 +28,14 @@ def full_tables(name: str, seed: int, rep: int, days: int, cut_min: float | None
     scenario, events, cases = tables_of(name, seed, rep, days, cut_min)
     horizon = cut_min if cut_min is not None else scenario.run.horizon_days * 1440.0
     warmup = scenario.run.warmup_days * 1440.0
-    cases, away = costs.resource_use(cases, events, staff_roles_of(scenario), horizon, scenario.costs)
+    roles = staff_roles_of(scenario)
+    new = costs.resource_use(cases, events, roles, horizon, scenario.costs)
+    for a, b in zip(new, old_kpis.resource_use(cases, events, roles, horizon, scenario.costs), strict=True):
+        pd.testing.assert_frame_equal(a, b, check_exact=True)
+    spans = costs.unit_spans(events, horizon)
+    pd.testing.assert_frame_equal(costs.staff_away(spans, events, roles), old_kpis.staff_away(spans, events, roles),
+                                  check_exact=True)
+    cases, away = new
     return scenario, events, cases, tables.resources_table(events, horizon, warmup), away, horizon, warmup
 
 
