@@ -68,11 +68,17 @@ def _assembly_times(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def staff_away(spans: pd.DataFrame, events: pd.DataFrame, staff_roles: list[str]) -> pd.DataFrame:
-    """The staff units of :func:`unit_spans` granted at a team's or crew's assembly, with ``hours``."""
-    assembled = _assembly_times(events)
+    """The staff units of :func:`unit_spans` granted at a team's or crew's assembly (its case's
+    ``team_assembled`` or ``crew_assembled`` time), in their order, with ``away`` (True) and ``hours``."""
+    rows = np.flatnonzero(name_codes(events["event"], ["team_assembled", "crew_assembled"]) >= 0)
+    assembled = pd.DataFrame({k: events[k].to_numpy()[rows] for k in KEYS})
     assembly_case, span_case = case_codes(assembled, spans)
-    maybe = spans["resource"].isin(staff_roles).to_numpy(dtype=bool) & np.isin(span_case, assembly_case)
-    away = spans[maybe].merge(assembled, on=[*KEYS, "start_min"], how="inner")
+    start = spans["start_min"].to_numpy()
+    time = pd.factorize(np.concatenate([events["time_min"].to_numpy()[rows], start]))[0]
+    width = time.max(initial=0) + 1
+    at = np.isin(span_case * width + time[len(rows):], assembly_case * width + time[:len(rows)])
+    away = spans[spans["resource"].isin(staff_roles).to_numpy(dtype=bool) & at].reset_index(drop=True)
+    away["away"] = True
     return away.assign(hours=(away["end_min"] - away["start_min"]) / 60.0)
 
 
@@ -90,6 +96,39 @@ def nicu_days(events: pd.DataFrame, horizon_min: float) -> pd.Series:
     admitted = ev[ev["event"] == "nicu_admission"].groupby(KEYS)["time_min"].first()
     left = ev[ev["event"] == "nicu_discharge"].groupby(KEYS)["time_min"].first()
     return ((left.reindex(admitted.index).fillna(horizon_min) - admitted) / 1440.0).rename("nicu_days")
+
+
+def _nicu_stays(events: pd.DataFrame, horizon_min: float) -> pd.DataFrame:
+    """:func:`nicu_days` as a frame ``replication, case_id, nicu_days``, one row a newborn admitted (in
+    the order of their first admission)."""
+    kind = name_codes(events["event"], ["nicu_admission", "nicu_discharge"])
+    rows = np.flatnonzero((kind >= 0) & (events["case_id"] >= 0).to_numpy())
+    rep, case_id = events["replication"].to_numpy()[rows].astype(np.int64), events["case_id"].to_numpy()[rows]
+    key = rep * (case_id.max(initial=0) + 1) + case_id
+    time, kind = events["time_min"].to_numpy()[rows], kind[rows]
+    admitted, admitted_min = _first_times(key[kind == 0], time[kind == 0])
+    left, left_min = _first_times(key[kind == 1], time[kind == 1])
+    at = pd.Index(left).get_indexer(admitted)
+    end = np.full(len(admitted), np.nan)
+    end[at >= 0] = left_min[at[at >= 0]]
+    days = (np.where(np.isnan(end), horizon_min, end) - admitted_min) / 1440.0
+    first = np.unique(key[kind == 0], return_index=True)[1]
+    first = first[np.argsort(first)]
+    return pd.DataFrame({"replication": rep[kind == 0][first], "case_id": case_id[kind == 0][first],
+                         "nicu_days": days})
+
+
+def _first_times(key: np.ndarray, time: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(keys, times)``: each key in the order of its first row, and the first non-empty time of its
+    rows (NaN if none)."""
+    group, keys = pd.factorize(key)
+    first = np.full(len(keys), len(time))
+    filled = np.flatnonzero(~np.isnan(time))
+    np.minimum.at(first, group[filled], filled)
+    found = first < len(time)
+    out = np.full(len(keys), np.nan)
+    out[found] = time[first[found]]
+    return keys, out
 
 
 def with_resource_use(cases: pd.DataFrame, events: pd.DataFrame, staff_roles: list[str], horizon_min: float,
@@ -110,7 +149,7 @@ def resource_use(cases: pd.DataFrame, events: pd.DataFrame, staff_roles: list[st
     away = staff_away(spans, events, staff_roles)
     is_call = (events["event"] == "call_in").to_numpy(dtype=bool) & (events["case_id"] >= 0).to_numpy()
     calls = events.loc[is_call, KEYS]
-    days = nicu_days(events, horizon_min).reset_index()
+    days = _nicu_stays(events, horizon_min)
     case, span_case, away_case, call_case, nicu_case = case_codes(cases, spans, away, calls, days)
     at = pd.Index(case)
     span_row, away_row = at.get_indexer(span_case), at.get_indexer(away_case)

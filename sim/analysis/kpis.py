@@ -13,7 +13,18 @@ import re
 import numpy as np
 import pandas as pd
 
-from sim.analysis.case_kpis import home_counts, home_values, outreach_values, staff_left_at_home, target_shares
+from sim.analysis.case_kpis import (
+    HOME_COLUMNS,
+    OUTREACH_COLUMNS,
+    Picker,
+    home_counts,
+    home_values,
+    narrowed,
+    outreach_values,
+    staff_left_at_home,
+    target_shares,
+    texts,
+)
 from sim.analysis.outcomes import outcome_values
 from sim.scenario.economics import OutcomeProxy
 
@@ -187,7 +198,7 @@ def share_counts(cases: pd.DataFrame, urgencies: list[str], warmup_min: float = 
                  home_hospitals: list[str] | None = None) -> pd.DataFrame:
     """``kpi``, ``successes``, ``trials`` of every share KPI of one replication (cases with a flag, and
     those with it set), for an exact binomial interval on the counts pooled over replications."""
-    cases = cases[cases["case_created_min"] >= warmup_min]
+    cases = counted_cases(cases, ("case_created_min", "case_type", "urgency", "hospital", "within_target"), warmup_min)
     rows = []
     for kpi, flags in share_flags(cases, urgencies, home_hospitals).items():
         flags = flags.dropna().astype(bool)
@@ -211,17 +222,20 @@ def case_values(cases: pd.DataFrame, urgencies: list[str], warmup_min: float = 0
     cases have costs, ``cost_per_outreach_case``; with ``proxies``, each exposure share
     (:func:`sim.analysis.outcomes.outcome_values`).
     """
-    kept = cases[cases["case_created_min"] >= warmup_min]
-    by_type = {t: kept[kept["case_type"] == t] for t in ("outreach", "home")}
+    kept = counted_cases(cases, VALUE_COLUMNS, warmup_min, proxies)
+    types = texts(kept["case_type"])
+    by_type = {t: kept[types == t] for t in ("outreach", "home")}
     outreach, home = by_type["outreach"], by_type["home"]
     out = {kpi: by_type[ctype][column] for kpi, (ctype, column) in CASE_KPIS.items()}
     out["ddi_within_target_pct"] = target_shares(outreach["within_target"])
     out["home_ddi_within_target_pct"] = target_shares(home["within_target"])
     out.update(outreach_values(outreach, urgencies))
+    urgency = texts(home["urgency"])
     if home_urgencies is None:
-        home_urgencies = [u for u in urgencies if (home["urgency"] == u).any()]
+        home_urgencies = [u for u in urgencies if (urgency == u).any()]
+    rows = Picker(home)
     for u in home_urgencies:
-        out[f"home_decision_to_delivery_min_{u}"] = home.loc[home["urgency"] == u, "decision_to_delivery_min"]
+        out[f"home_decision_to_delivery_min_{u}"] = rows.pick("decision_to_delivery_min", urgency == u)
     out.update(home_values(home, cases, home_urgencies))
     if "staff_hours_away" in outreach:
         out["staff_hours_away_per_outreach_case"] = outreach["staff_hours_away"]
@@ -229,6 +243,20 @@ def case_values(cases: pd.DataFrame, urgencies: list[str], warmup_min: float = 0
         out["cost_per_outreach_case"] = outreach["cost"]
     out.update(outcome_values(kept, proxies or []))
     return out
+
+
+VALUE_COLUMNS = ("case_created_min", "case_type", *(column for _, column in CASE_KPIS.values()), *OUTREACH_COLUMNS,
+                 *HOME_COLUMNS, "staff_hours_away", "cost", "delivery_min", "gestation_weeks")
+"""The cases-table columns :func:`case_values` reads (besides the outcome proxies' exposures)."""
+
+
+def counted_cases(cases: pd.DataFrame, columns: tuple[str, ...], warmup_min: float,
+                  proxies: list[OutcomeProxy] | None = None) -> pd.DataFrame:
+    """The cases created after the warm-up, with those of ``columns`` (and of the ``proxies``' exposure
+    intervals) the table has: the selections that follow copy these alone."""
+    exposures = tuple(p.exposure.interval for p in proxies or [] if p.exposure is not None)
+    kept = narrowed(cases, (*columns, *exposures))
+    return kept[(kept["case_created_min"] >= warmup_min).to_numpy(dtype=bool)]
 
 
 def values_table(values: dict[str, pd.Series]) -> pd.DataFrame:
@@ -279,16 +307,18 @@ def replication_kpis(cases: pd.DataFrame, resources: pd.DataFrame, urgencies: li
         values = case_values(cases, urgencies, warmup_min, home_urgencies, proxies)
     out = {kpi: _mean(v) for kpi, v in values.items()}
     all_cases = cases
-    cases = cases[cases["case_created_min"] >= warmup_min]
-    outreach, home = cases[cases["case_type"] == "outreach"], cases[cases["case_type"] == "home"]
+    cases = counted_cases(cases, COUNT_COLUMNS, warmup_min)
+    types = texts(cases["case_type"])
+    outreach, home = cases[types == "outreach"], cases[types == "home"]
     out["outreach_cases"] = float(len(outreach))
     out["outreach_delivered"] = float(outreach["delivery_min"].notna().sum())
     out["outreach_in_progress_at_horizon"] = float((outreach["status"] == "in_progress").sum())
     out["transfers"] = float((outreach["pathway"] == "transfer").sum())
     out["home_cases"] = float(len(home))
     out["deteriorations"] = float(outreach["deteriorated_min"].notna().sum())
+    deteriorated, urgency = outreach["deteriorated_min"].notna().to_numpy(), texts(outreach["urgency"])
     for u in urgencies:
-        out[f"deteriorations_{u}"] = float((outreach["deteriorated_min"].notna() & (outreach["urgency"] == u)).sum())
+        out[f"deteriorations_{u}"] = float((deteriorated & (urgency == u)).sum())
     out["deteriorations_in_transit"] = _count(outreach, "deteriorated_in_transit")
     out["host_starts"] = _count(outreach, "host_started")
     out["icu_bed_waits"] = _count(outreach, "icu_bed_wait")
@@ -301,16 +331,31 @@ def replication_kpis(cases: pd.DataFrame, resources: pd.DataFrame, urgencies: li
     if events is not None and staff_roles:
         out.update(staff_left_at_home(events, all_cases, staff_roles, warmup_min))
     if horizon_min is not None and "team" in all_cases:
+        trips = narrowed(all_cases, ("team", "team_assembled_min", "team_returned_min"))
         for team in teams or []:
-            out[f"utilisation_team@{team}"] = team_utilisation(all_cases, team, warmup_min, horizon_min)
-    shares = share_flags(cases, urgencies, home_hospitals)
-    for hospital in each_home(home_hospitals):
-        mine = home[home["hospital"] == hospital]
-        out[f"home_decision_to_delivery_min@{hospital}"] = _mean(mine["decision_to_delivery_min"])
-        within = shares[f"home_ddi_within_target_pct@{hospital}"]
-        out[f"home_ddi_within_target_pct@{hospital}"] = _mean(target_shares(within))
+            out[f"utilisation_team@{team}"] = team_utilisation(trips, team, warmup_min, horizon_min)
+    out.update(_home_hospital_kpis(home, urgencies, home_hospitals))
+    return out
+
+
+COUNT_COLUMNS = ("case_created_min", "case_type", "delivery_min", "status", "pathway", "deteriorated_min", "urgency",
+                 "deteriorated_in_transit", "host_started", "icu_bed_wait", "nicu_diverted", "nicu_surge",
+                 "replication", "case_id", "hospital", "decision_min", "decision_to_delivery_min", "within_target")
+"""The cases-table columns :func:`replication_kpis` reads of the cases it counts."""
+
+
+def _home_hospital_kpis(home: pd.DataFrame, urgencies: list[str], home_hospitals: list[str] | None) -> dict[str, float]:
+    """Each home hospital's home emergencies' KPIs, suffixed ``@<hospital>`` (``home``: the home cases
+    counted)."""
+    out: dict[str, float] = {}
+    rows = Picker(home)
+    hospital, urgency = texts(home["hospital"]), texts(home["urgency"])
+    for h in each_home(home_hospitals):
+        mine = hospital == h
+        out[f"home_decision_to_delivery_min@{h}"] = _mean(rows.pick("decision_to_delivery_min", mine))
+        out[f"home_ddi_within_target_pct@{h}"] = _mean(rows.shares(mine))
         for u in urgencies:
-            sel = mine[mine["urgency"] == u]
-            if len(sel):
-                out[f"home_decision_to_delivery_min_{u}@{hospital}"] = _mean(sel["decision_to_delivery_min"])
+            sel = mine & (urgency == u)
+            if sel.any():
+                out[f"home_decision_to_delivery_min_{u}@{h}"] = _mean(rows.pick("decision_to_delivery_min", sel))
     return out

@@ -23,7 +23,7 @@ import pandas as pd
 from sim import store
 from sim.analysis.costs import cost_kpis, hours_kpis, observed_years, resource_use
 from sim.analysis.feasibility import unserved_requests
-from sim.analysis.kpis import case_values, replication_kpis, share_counts, values_table
+from sim.analysis.kpis import case_values, counted_cases, replication_kpis, share_counts, values_table
 from sim.analysis.outcomes import outcome_kpis
 from sim.analysis.report_tables import report_tables
 from sim.analysis.tables import cases_table, events_frame, resources_table
@@ -61,14 +61,19 @@ def equipment_of(scenario: Scenario) -> list[str]:
                   | {item for t in scenario.teams for item in t.equipment})
 
 
+RESOURCE_COLUMNS = ("replication", "case_id", "case_created_min", "case_type", "cost", "ambulance_trips", "nicu_days",
+                    "delivery_min", "urgency", "gestation_weeks")
+"""The cases-table columns :func:`resource_kpis` reads (besides the outcome proxies' exposures)."""
+
+
 def resource_kpis(scenario: Scenario, cases: pd.DataFrame, events: pd.DataFrame,
                   resources: pd.DataFrame, away: pd.DataFrame | None = None) -> dict[str, float]:
     """Per-year hours (:func:`sim.analysis.costs.hours_kpis`; ``away``, the staff away, when already worked
     out), costs when the scenario has rates, and outcome proxies, of one replication."""
     horizon, warmup = scenario.run.horizon_days * 1440.0, scenario.run.warmup_days * 1440.0
     roles = staff_roles_of(scenario)
-    out = hours_kpis(cases, events, resources, roles, equipment_of(scenario), horizon, warmup, away)
-    kept = cases[cases["case_created_min"] >= warmup]
+    kept = counted_cases(cases, RESOURCE_COLUMNS, warmup, list(scenario.outcomes))
+    out = hours_kpis(kept, events, resources, roles, equipment_of(scenario), horizon, warmup, away)
     years = observed_years(horizon, warmup)
     if scenario.costs is not None:
         outreach = float(kept.loc[kept["case_type"] == "outreach", "cost"].sum()) / years
