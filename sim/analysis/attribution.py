@@ -186,7 +186,6 @@ def sufficient_from(levels: tuple[np.ndarray, np.ndarray, np.ndarray], need: flo
     return math.inf if last + 1 >= len(seq_times) else float(seq_times[last + 1])
 
 
-
 def sufficient_times(levels: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]], pool: np.ndarray,
                      need: np.ndarray, start_row: np.ndarray, end_row: np.ndarray) -> np.ndarray:
     """:func:`sufficient_from` for many requests at once (``end_row`` inf when never granted), by
