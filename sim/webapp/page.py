@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from sim import store
 from sim.experiment.single import safe_name
 from sim.report import html
 from sim.scenario import ScenarioError, load_scenario, scenario_dict
@@ -175,6 +176,46 @@ def may_write(out: Path, key: str) -> bool:
     return st.checkbox(f"{out.name} holds earlier results: replace them", value=False, key=f"replace|{key}|{out.name}")
 
 
+CONTINUE, START_AGAIN = "Continue it", "Start again"
+
+
+def writing(out: Path) -> bool:
+    """Whether a job of this session is still writing ``out``."""
+    return any(job.out == out and job.state == "running" for job in st.session_state.get("jobs", []))
+
+
+def kept_work(out: Path, fields: dict[str, str]) -> str | None:
+    """What an interrupted job left in ``out.partial`` to continue, in words (None: nothing, or a job is
+    writing it now).  The first time a folder's kept work is seen, the widgets in ``fields`` (``seed`` or
+    ``replications`` -> widget key) are set to what it was made with, so that it can be continued."""
+    words = None if writing(out) else jobs.interrupted(out)
+    kept = jobs.kept_settings(out) if words else {}
+    mark = f"kept|{out}|{sorted(kept.items())}"
+    if kept and mark not in st.session_state:
+        st.session_state[mark] = True
+        st.session_state.update({key: kept[name] for name, key in fields.items() if name in kept})
+    return words
+
+
+def continue_or_start_again(out: Path, words: str | None, what: str, needs: str) -> bool:
+    """When ``out.partial`` keeps finished work (``words``) of an interrupted ``what``, say so and offer
+    to continue it (the default) or start again; True to continue (``--resume``), False to discard it
+    (``--force``).  ``needs``: what must stay as it was for the work to be continued."""
+    if words is None:
+        return False
+    st.info(md(f"{out.parent.name}/{store.partial_dir(out).name} keeps {words} of an interrupted {what}"))
+    choice = st.radio(f"The interrupted {what}", [CONTINUE, START_AGAIN], key=f"resume|{out}", horizontal=True,
+                      help=md(f"{CONTINUE} runs only what is missing; it needs the same {needs} as before. "
+                              f"{START_AGAIN} discards the finished work and runs everything."))
+    return choice == CONTINUE
+
+
+def number_field(where: Any, label: str, key: str, default: int, **limits: int) -> int:
+    """An integer field starting at ``default`` (unless :func:`kept_work` set it)."""
+    st.session_state.setdefault(key, default)
+    return int(where.number_input(label, step=1, key=key, **limits))
+
+
 def run_tab(ws: Workspace, root: Path) -> None:
     names = ws.names()
     if st.session_state.get("run_file") not in names:
@@ -183,16 +224,17 @@ def run_tab(ws: Workspace, root: Path) -> None:
     if chosen is None:
         return
     scenario = ws.load(chosen)
-    cols = st.columns(2)
-    n = cols[0].number_input("Replications", min_value=1, max_value=10_000, value=scenario.run.replications,
-                             step=1, key=f"n|{chosen}")
-    seed = cols[1].number_input("Seed", min_value=0, value=scenario.run.seed, step=1, key=f"seed|{chosen}")
     out = root / safe_name(scenario.name)
+    kept = kept_work(out, {"seed": f"seed|{chosen}"})
+    cols = st.columns(2)
+    n = number_field(cols[0], "Replications", f"n|{chosen}", scenario.run.replications, min_value=1,
+                     max_value=10_000)
+    seed = number_field(cols[1], "Seed", f"seed|{chosen}", scenario.run.seed, min_value=0)
     st.text(f"Results folder: {out}; horizon {scenario.run.horizon_days:g} days")
-    if st.button("Run", key="run", type="primary", disabled=not may_write(out, "run")):
-        log = ws.root / "logs" / f"{out.name}.log"
-        job = jobs.Job.start("run", scenario.name, jobs.run_command(ws.path(chosen), out, int(n), int(seed)), out,
-                             int(n), int(n), log)
+    resume = continue_or_start_again(out, kept, "run", "scenario and seed")
+    if st.button("Run", key="run", type="primary", disabled=writing(out) or not may_write(out, "run")):
+        command = jobs.run_command(ws.path(chosen), out, n, seed, resume)
+        job = jobs.Job.start("run", scenario.name, command, out, n, n, ws.root / "logs" / f"{out.name}.log")
         st.session_state.setdefault("jobs", []).append(job)
 
 
@@ -208,6 +250,11 @@ def jobs_panel() -> None:
         st.progress(job.progress(), text=f"{job.kind} {job.out.name}: {state}")
         if state == "running" and st.button("Cancel", key=f"cancel|{job.out}|{job.started}"):
             job.cancel()
+        problem = job.problem()
+        if problem is not None:
+            st.error(md(f"The {job.kind} of {job.out.name} stopped: {problem}"))
+            if "--resume" in problem:
+                st.text(f"To discard the interrupted work instead, choose \"{START_AGAIN}\" and start it again.")
         if state in ("failed", "cancelled") or i == 0:
             st.code(job.tail() or "(no output yet)", language=None)
         seen = st.session_state.setdefault("seen_done", set())
@@ -265,15 +312,17 @@ def results_tab(root: Path) -> None:
 def compare_tab(ws: Workspace, root: Path) -> None:
     chosen = st.multiselect("Scenarios to compare (the first is the base of the paired differences)", ws.names(),
                             key="compare_files")
+    out = root / f"compare-{safe_name(Path(chosen[0]).stem)}" if len(chosen) >= 2 else None
+    kept = kept_work(out, {"seed": "cmp_seed", "replications": "cmp_n"}) if out is not None else None
     cols = st.columns(2)
-    n = cols[0].number_input("Replications each", min_value=1, max_value=10_000, value=10, step=1, key="cmp_n")
-    seed = cols[1].number_input("Seed", min_value=0, value=12345, step=1, key="cmp_seed")
-    if len(chosen) >= 2:
-        out = root / f"compare-{safe_name(Path(chosen[0]).stem)}"
+    n = number_field(cols[0], "Replications each", "cmp_n", 10, min_value=1, max_value=10_000)
+    seed = number_field(cols[1], "Seed", "cmp_seed", 12345, min_value=0)
+    if out is not None:
         st.text(f"Comparison folder: {out}")
-        if st.button("Compare", key="compare", type="primary", disabled=not may_write(out, "compare")):
-            command = jobs.compare_command([ws.path(c) for c in chosen], out, int(n), int(seed))
-            job = jobs.Job.start("compare", out.name, command, out, int(n) * len(chosen), int(n),
+        resume = continue_or_start_again(out, kept, "comparison", "scenarios, seed and replications")
+        if st.button("Compare", key="compare", type="primary", disabled=writing(out) or not may_write(out, "compare")):
+            command = jobs.compare_command([ws.path(c) for c in chosen], out, n, seed, resume)
+            job = jobs.Job.start("compare", out.name, command, out, n * len(chosen), n,
                                  ws.root / "logs" / f"{out.name}.log")
             st.session_state.setdefault("jobs", []).append(job)
     names = results.folders(root, "compare")
