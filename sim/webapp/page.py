@@ -203,7 +203,7 @@ def continue_or_start_again(out: Path, words: str | None, what: str, needs: str)
     (``--force``).  ``needs``: what must stay as it was for the work to be continued."""
     if words is None:
         return False
-    st.info(md(f"{out.parent.name}/{store.partial_dir(out).name} keeps {words} of an interrupted {what}"))
+    st.info(md(f"An interrupted {what} left {out.parent.name}/{store.partial_dir(out).name}: it keeps {words}"))
     choice = st.radio(f"The interrupted {what}", [CONTINUE, START_AGAIN], key=f"resume|{out}", horizontal=True,
                       help=md(f"{CONTINUE} runs only what is missing; it needs the same {needs} as before. "
                               f"{START_AGAIN} discards the finished work and runs everything."))

@@ -89,7 +89,7 @@ def started(app, own: list[jobs.Job]) -> jobs.Job:
 def test_the_run_tab_says_what_an_interrupted_run_kept_and_offers_to_continue_it(interrupted_run):
     _, name, out = interrupted_run
     app = page(name)
-    assert f"results/{out.name}.partial keeps 3 finished replications of an interrupted run" in \
+    assert f"An interrupted run left results/{out.name}.partial: it keeps 3 finished replications" in \
         [i.value.replace("\\", "") for i in app.info]
     choice = app.radio(key=f"resume|{out}")
     assert list(choice.options) == ["Continue it", "Start again"]
