@@ -8,11 +8,13 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import Any, NoReturn
 
 import click
 
@@ -442,5 +444,13 @@ def validation(out: Path, quick: bool) -> None:
     click.echo(f"validation page: {out}")
 
 
+def stop_as_interrupted(signum: int, frame: FrameType | None) -> NoReturn:
+    """SIGTERM handler: stop as Ctrl-C stops a command (workers stopped, finished work kept, exit 130)."""
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    """The ``ihsim`` command.  SIGTERM (``kill``, a job scheduler's time limit, ``docker stop``) stops it as
+    Ctrl-C does; by default it would end the driver at once and leave its worker processes running."""
+    signal.signal(signal.SIGTERM, stop_as_interrupted)
     cli(prog_name="ihsim")

@@ -105,6 +105,33 @@ def test_ctrl_c_exits_130_with_a_message_and_no_traceback(tmp_path: Path) -> Non
     assert done >= 1
 
 
+def test_sigterm_to_the_command_stops_it_as_ctrl_c_does_and_leaves_no_worker_running(tmp_path: Path) -> None:
+    """``kill PID`` (SIGTERM to the command alone, as a job scheduler or ``docker stop`` sends it): exit 130
+    with the message, the finished replications kept for --resume, and none of its worker processes left."""
+    out = tmp_path / "res"
+    proc = start_run(out, "-w", "2")
+    partial = store.partial_dir(out)
+    deadline = time.monotonic() + 300
+    while len(store.finished_replications(partial)) < 1:
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline, "no replication finished in time"
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "interrupted:" in err
+    assert "Traceback" not in err
+    assert store.finished_replications(partial)
+    deadline = time.monotonic() + 30
+    while True:  # the run's process group (the command and its workers) must empty
+        try:
+            os.killpg(proc.pid, 0)
+        except ProcessLookupError:
+            break
+        assert time.monotonic() < deadline, "a worker process of the stopped command is still running"
+        time.sleep(0.2)
+
+
 def _interrupt_before_finishing(monkeypatch: pytest.MonkeyPatch, out: Path, *args: str) -> None:
     """A run stopped after its replications but before combining them (every part on disk)."""
     def stop(*_: object, **__: object) -> None:
