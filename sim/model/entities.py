@@ -48,6 +48,7 @@ class Case:
     ordinal: int = 0
     severity: str = ""
     scheduled_min: float | None = None  # the booked slot of a planned case
+    latest_slot_min: float | None = None  # a planned case's clinical cap: her slot is never later
     pathway: str = ""
     team: str = ""  # the id of the team sent (outreach pathway)
     team_origin: str = ""  # where that team waited when it was granted: its home, or the host it is based at

@@ -282,7 +282,9 @@ def policies(sc: dict[str, Any]) -> list[str]:
         windows = ", ".join(_window(w) for w in p.get("planned_windows") or [])
         lines.append(f"{planned} cases are booked into the first planned-operating slot ({windows}) at least "
                      f"{fmt_duration_words(p.get('planned_min_lead_min', 0))} after the decision and after her "
-                     f"expected stabilisation; the team (or ambulance) is requested "
+                     "expected readiness (her stabilisation, and a transfer's journey), but never later than the "
+                     "clinical cap after the decision (outside the windows if none opens before it); "
+                     "the team (or ambulance) is requested "
                      f"{fmt_duration_words(p.get('planned_dispatch_lead_min', 0))} before the slot, or at once if "
                      "she deteriorates.")
     crash = p.get("crash") or {}

@@ -639,7 +639,7 @@ class Policies(Frozen):
                                about=("what a host does when a category-1 mother cannot wait for the team"))
     planned_windows: list[ClockWindow] = Key(
         default_factory=lambda: [ClockWindow(days="weekdays", start="08:00", end="16:00")], min_length=1,
-        about=("planned-operating windows: a booked caesarean starts inside one"))
+        about=("planned-operating windows: a booked slot lies inside one unless none opens before the clinical cap"))
     planned_urgency: str | None = Key("planned", about=("urgency booked into planned_windows, or null to book "
                                                            "nothing"))
     planned_min_lead_min: Minutes = Key(120, about=("a booked slot is at least this long after the decision",

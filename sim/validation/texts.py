@@ -84,8 +84,9 @@ After the telephone consultation the case is booked into the first weekday
 planned-operating slot (08:00-16:00, assumption A12) that is at least the
 minimum lead after the decision and after her preoperative stabilisation at
 CLH (lognormal, median 12 h, interquartile range 6-24 h, assumption A5,
-capped at 48 h, A11); the team is requested an hour before the slot, at the
-day shift's handover (A12).
+capped at 48 h, A11), and never later than 48 h after the decision (A11:
+outside the windows if none opens before then); the team is requested an
+hour before the slot, at the day shift's handover (A12).
 Surgery therefore falls on Tuesday 8 July unless her stabilisation runs past
 16:00 that day, when she is booked into Wednesday's window.  The index operation's "just over 30 minutes"
 compares with a model median of {surgery_median:.0f} min from incision to the
@@ -133,8 +134,9 @@ min, assumption A1), travel and set-up come first, and the mother's minimum
 resuscitation at the host (assumption A9) runs alongside.  Planned cases are
 booked into the first weekday planned-operating slot (08:00-16:00, A12) after
 the minimum lead and her stabilisation (A5, capped at 48 h, A11), as in the
-index case, and counted against a 24-hour target; a mother who deteriorates
-(A10) becomes category 1 and is delivered as soon as team and room are there."""
+index case, or at the 48-h cap when no window opens before it, and counted
+against a 24-hour target; a mother who deteriorates (A10) becomes category 1
+and is delivered as soon as team and room are there."""
 
 SOAK = """## (e) Soak: {years} simulated years at doubled demand
 

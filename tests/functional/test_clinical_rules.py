@@ -36,6 +36,7 @@ from tests.scripted import (
     PACKAGING,
     RESTOCK,
     SETUP,
+    STABILISATION,
     TRAVEL,
     Log,
     exp_draw,
@@ -43,6 +44,7 @@ from tests.scripted import (
     route,
     run,
     script,
+    scripted_uniform,
 )
 
 approx = pytest.approx
@@ -211,14 +213,52 @@ def check_booked(log: Log, case: int, decision: float, slot: float, stabilised: 
     assert log.at(case, "incision") == approx(theatre + ANAESTHESIA["planned"])
 
 
-def test_planned_booking_on_friday_afternoon_goes_to_monday_morning():
+def test_planned_booking_on_friday_afternoon_goes_to_monday_morning_when_the_cap_allows():
     # Friday 15:00 (day 4); lead 120 > stabilisation 60, so earliest Friday 17:00, after the
-    # window: Monday 08:00 (day 7).  Team requested 06:00, ready 06:00 + 30 + 15 + 25 = 07:10.
+    # window: Monday 08:00 (day 7), 65 h after the decision, within a cap of 5000 min (83 h).
+    # Team requested 06:00, ready 06:00 + 30 + 15 + 25 = 07:10.
     decision = 4 * DAY + 15 * 60
     slot = 7 * DAY + 8 * 60
-    log, case = planned_case(decision, 60, horizon_days=8)
+    log, case = planned_case(decision, 60, horizon_days=8, cap=5000)
     assert log.at(case, "team_ready") == approx(slot - 120 + MOBILISATION + TRAVEL["CLH"] + SETUP)
     check_booked(log, case, decision, slot, stabilised=decision + 60, theatre=slot)
+
+
+def test_a_booking_that_would_pass_the_clinical_cap_is_made_at_the_cap_outside_the_windows():
+    # Friday 15:00, stabilisation 60: the first window after Friday 17:00 is Monday 08:00, 65 h
+    # after the decision, past the 48-h cap (A11: delivered within 48 h).  She is booked at the cap,
+    # Sunday 15:00; the team is requested at 13:00, ready at 13:00 + 30 + 15 + 25 = 14:10, and she
+    # goes to theatre at 15:00 on Sunday.
+    decision = 4 * DAY + 15 * 60
+    slot = decision + 2880  # Sunday 15:00
+    log, case = planned_case(decision, 60, horizon_days=8, cap=2880)
+    assert clock.weekday(slot) == 6
+    assert not in_planned_window(slot)
+    assert [r[5] for r in log.rows_of(case, "surgery_scheduled")] == approx([slot])
+    assert log.at(case, "team_requested") == approx(slot - 120)
+    assert log.at(case, "team_ready") == approx(slot - 120 + MOBILISATION + TRAVEL["CLH"] + SETUP)
+    assert log.at(case, "theatre_entry") == approx(slot)
+    assert log.at(case, "theatre_entry") - decision <= 2880
+
+
+def test_a_late_team_beside_a_ready_mother_operates_after_the_window_closes():
+    # Friday 12:35 referral at NHTD, decision 13:00; stabilisation 120 = lead: slot Friday 15:00, team
+    # requested at 13:00.  Mobilisation uniform(0, 160) has mean 80: expected ready 13:00 + 80 + 40 + 25
+    # = 15:25, inside the window, so nobody is stood down.  This case's draw is 160 u (u from the
+    # seed), so the team is ready at 13:00 + 160 u + 65, after the 16:00 close: she is ready beside
+    # it and goes to theatre then, not on Monday.
+    data = quiet(horizon_days=9)
+    data["clinical"]["stabilisation"]["planned"] = fixed(120)
+    data["team"]["mobilisation"] = {"dist": "uniform", "low": 0, "high": 160}
+    script(data, (4 * DAY + 12 * 60 + 35, "NHTD", "planned"))
+    log = run(data)
+    (case,) = log.cases()
+    decision = 4 * DAY + 13 * 60
+    ready = decision + 160 * scripted_uniform("mobilisation") + TRAVEL["NHTD"] + SETUP
+    assert clock.minute_of_day(ready) > 16 * 60  # the seed's draw makes the team late
+    assert [r[5] for r in log.rows_of(case, "surgery_scheduled")] == approx([decision + 120])
+    assert log.at(case, "team_ready") == approx(ready)
+    assert log.at(case, "theatre_entry") == approx(ready)
 
 
 def test_planned_booking_at_night_waits_for_stabilisation_in_the_day_window():
@@ -248,11 +288,12 @@ def test_a_team_that_would_miss_the_window_is_stood_down_not_sent_to_wait_overni
     assert in_planned_window(ready)
 
 
-def test_a_booked_transfer_that_would_arrive_after_the_window_is_re_booked_before_the_crew_leaves():
-    # Tuesday 13:00, stabilisation 60: slot Tuesday 15:00; the crew (asked for at once: 15:00 - 120 - 250
-    # is already past) is expected to bring her in at 13:00 + 20 + 200 + 30 + 200 + 20 = 20:50, after
-    # the 16:00 close: stood down, slot Wednesday 08:00.  Asked again at 08:00 - 120 - 250 = 01:50, it
-    # leaves at 02:10, is at CLH at 05:30; she is packaged by 06:00, arrives 09:20, handed over 09:40.
+def test_a_booked_transfer_is_booked_for_when_she_can_be_at_the_obstetric_hospital():
+    # Tuesday 13:00, stabilisation 60, journey 200: she can be handed over at the obstetric hospital
+    # 60 + 30 + 200 + 20 = 310 min after the decision at the earliest, 18:10, after the window: she is
+    # booked into Wednesday 08:00 at once (within the 48-h cap), and nobody is sent and stood down.
+    # The crew is asked for at 08:00 - 120 - 250 = 01:50, leaves at 02:10, is at CLH at 05:30; she is
+    # packaged by 06:00, arrives 09:20 and is handed over at 09:40, after her slot: theatre at once.
     decision = DAY + 13 * 60
     data = quiet(horizon_days=4)
     data["clinical"]["stabilisation"]["planned"] = fixed(60)
@@ -261,22 +302,52 @@ def test_a_booked_transfer_that_would_arrive_after_the_window_is_re_booked_befor
     script(data, (decision - CONSULT_ANSWER - CONSULTATION, "CLH", "planned"))
     log = run(data)
     (case,) = log.cases()
-    rebooked = 2 * DAY + 8 * 60
-    assert [r[5] for r in log.rows_of(case, "surgery_scheduled")] == approx([decision + 120, rebooked])
-    assert log.at(case, "crew_stood_down") == approx(decision)
-    again = rebooked - 120 - (PACKAGING + 200 + HANDOVER)  # Wednesday 01:50
-    assert log.times(case, "crew_requested") == approx([decision, again])
-    handed = again + CREW_MOBILISATION + 200 + PACKAGING + 200 + HANDOVER  # Wednesday 09:40
+    slot = 2 * DAY + 8 * 60
+    assert [r[5] for r in log.rows_of(case, "surgery_scheduled")] == approx([slot])
+    assert log.times(case, "crew_stood_down") == []
+    requested = slot - 120 - (PACKAGING + 200 + HANDOVER)  # Wednesday 01:50
+    assert log.times(case, "crew_requested") == approx([requested])
+    handed = requested + CREW_MOBILISATION + 200 + PACKAGING + 200 + HANDOVER  # Wednesday 09:40
     assert log.at(case, "handover_done") == approx(handed)
     assert log.at(case, "theatre_entry") == approx(handed)
     assert in_planned_window(handed)
 
 
-def test_stabilisation_is_capped():
-    # Tuesday 03:00, stabilisation 5000 capped at 2880: ready Thursday 03:00, slot Thursday 08:00.
+def test_a_booked_transfer_is_not_left_overnight_at_the_obstetric_hospital():
+    # Monday 05:00 referral at CLH, decision 05:25; stabilisation 600, journey 15: the earliest
+    # handover is 05:25 + 600 + 30 + 15 + 20 = 16:30, after the window, so she is booked into Tuesday
+    # 08:00 and stays in the host's ICU overnight.  The crew is asked for at 08:00 - 120 - 65 = 04:55,
+    # reaches CLH at 05:30; she is packaged by 06:00 and handed over at 06:35, and goes to theatre at
+    # her 08:00 slot: 85 min at the obstetric hospital, not a night.
+    data = quiet(horizon_days=3)
+    data["policies"]["pathway"]["planned"] = "transfer"
+    script(data, (5 * 60, "CLH", "planned"))
+    log = run(data)
+    (case,) = log.cases()
+    journey = PACKAGING + TRAVEL["CLH"] + HANDOVER
+    assert 5 * 60 + 25 + STABILISATION + journey == 16 * 60 + 30
+    slot = DAY + 8 * 60
+    assert [r[5] for r in log.rows_of(case, "surgery_scheduled")] == approx([slot])
+    requested = slot - 120 - journey
+    assert log.times(case, "crew_requested") == approx([requested])
+    handed = requested + CREW_MOBILISATION + TRAVEL["CLH"] + journey
+    assert log.at(case, "handover_done") == approx(handed)
+    assert log.at(case, "theatre_entry") == approx(slot)
+    assert slot - handed == 85
+
+
+def test_stabilisation_is_capped_and_so_is_the_slot():
+    # Tuesday 03:00, stabilisation 5000 capped at 2880: ready Thursday 03:00, which is also her latest
+    # slot (delivered within 48 h, A11): booked then, outside the window, not at 08:00.  Team requested
+    # at 01:00 (lead 120), ready 02:10; theatre at 03:00.
     decision = DAY + 3 * 60
     log, case = planned_case(decision, 5000, horizon_days=5, cap=2880)
-    check_booked(log, case, decision, slot=3 * DAY + 8 * 60, stabilised=decision + 2880, theatre=3 * DAY + 8 * 60)
+    slot = decision + 2880
+    assert [r[5] for r in log.rows_of(case, "surgery_scheduled")] == approx([slot])
+    assert log.at(case, "stabilisation_end") == approx(slot)
+    assert log.at(case, "team_requested") == approx(slot - 120)
+    assert log.at(case, "theatre_entry") == approx(slot)
+    assert not in_planned_window(slot)
 
 
 # 6. Transfer ------------------------------------------------------------------------------------------------------

@@ -283,6 +283,11 @@ def test_second_hospital_variant_sends_both_teams_and_each_choice_is_the_nearest
     assert len(choices) >= 20
     tolerance = 0.051  # the detail shows estimates to 0.1 min
     for row in choices.itertuples():
+        if row.detail.endswith("first to come free"):
+            # no team could go at the decision: every team was asked and the first granted went
+            # (test_when_no_team_can_go_every_team_is_asked_and_the_first_to_come_free_goes): it names that one
+            assert (ev["case_id"].eq(row.case_id) & ev["event"].eq("team_awaited")).any()
+            continue
         found = estimates(row.detail)
         # independently: a free team's expected arrival is its mean mobilisation plus the mean journey
         # (peak or off-peak by the clock when it leaves)

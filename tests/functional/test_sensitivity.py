@@ -25,6 +25,7 @@ BASELINE = SCENARIOS / "baseline.yaml"
 BUSY = ["run.horizon_days=20", "demand.outreach.rate_per_day=1"]
 """About 20 outreach cases a replication, so the team's KPIs have values and teams sometimes queue."""
 ROOMY_NICU = "hospitals.NHOG.nicu_cots=1000"
+URGENT_ONLY = "demand.outreach.urgency_mix={cat1: 0.5, cat2: 0.5, planned: 0}"
 NICU_STAY = ("clinical.nicu_stay", "clinical.nicu_stay_by_gestation")
 QUIET = {"progress": False, "report": False}
 
@@ -35,9 +36,12 @@ def _opts(out, n: int = 3, seed: int = 11) -> RunOptions:
 
 @pytest.fixture(scope="module")
 def one_way(tmp_path_factory):
-    """The busy baseline with cots to spare: NICU stay (both keys) and team mobilisation scaled."""
+    """The busy baseline with cots to spare and urgent cases only: NICU stay (both keys) and team
+    mobilisation scaled.  A planned case's team is sent for her slot, so its time on site follows the
+    booking (a slot moved to the next window, or to the clinical cap, shifts it by hours) more than the
+    mobilisation; urgent teams leave as soon as they are ready."""
     out = tmp_path_factory.mktemp("sens") / "study"
-    study(BASELINE, [*BUSY, ROOMY_NICU], _opts(out), ",".join(["team.mobilisation", *NICU_STAY]))
+    study(BASELINE, [*BUSY, ROOMY_NICU, URGENT_ONLY], _opts(out), ",".join(["team.mobilisation", *NICU_STAY]))
     return out
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from sim.model import clock
-from sim.model.context import SimContext, planned_windows
+from sim.model.context import SimContext
 from sim.model.entities import Case
+from sim.model.processes.booking import book_slot, slot_wait_min
 from sim.model.processes.consult import consult
 from sim.model.processes.crash import host_start_signal
 from sim.model.processes.deterioration import watch_for_deterioration
@@ -15,33 +15,12 @@ from sim.model.processes.dispatch import dispatch_team, return_team
 from sim.model.processes.home import care_for_newborn
 from sim.model.processes.newborn import transport_newborn
 from sim.model.processes.operate import operate
-from sim.model.processes.stabilise import prepare_mother, recover_mother, stabilisation_min
+from sim.model.processes.stabilise import prepare_mother, recover_mother
 from sim.model.processes.transfer import fetch_mother, move_mother
 from sim.model.resources import Grant
 
 if TYPE_CHECKING:
     import simpy
-
-
-def book_slot(ctx: SimContext, case: Case) -> None:
-    """Book a planned case into the earliest planned-operating slot that is at least the
-    minimum lead after the decision and after her expected (capped) stabilisation.
-    Records ``surgery_scheduled`` (value = the slot, min)."""
-    policies, now = ctx.scenario.policies, ctx.env.now
-    if case.urgency != policies.planned_urgency:
-        return
-    earliest = now + max(policies.planned_min_lead_min, stabilisation_min(ctx, case))
-    case.scheduled_min = clock.earliest_in_windows(earliest, planned_windows(ctx))
-    ctx.log.record(case.id, now, "surgery_scheduled", case.hospital, value=case.scheduled_min)
-
-
-def slot_wait_min(ctx: SimContext, case: Case) -> float:
-    """Minutes until a booked case may start: her slot, or the next window if it has passed."""
-    if not case.booked:
-        return 0.0
-    assert case.scheduled_min is not None
-    now = ctx.env.now
-    return clock.earliest_in_windows(max(now, case.scheduled_min), planned_windows(ctx)) - now
 
 
 def theatre_gate(ctx: SimContext, case: Case, team: simpy.Event, mother: simpy.Event,
@@ -83,7 +62,7 @@ def outreach_case(ctx: SimContext, case: Case) -> Generator:
     ctx.log.record(case.id, ctx.env.now, "severity", case.hospital, detail=case.severity)
     ctx.env.process(watch_for_deterioration(ctx, case))
     pathway = yield from consult(ctx, case)
-    book_slot(ctx, case)
+    book_slot(ctx, case, pathway)
     if pathway == "transfer":
         yield from transfer_pathway(ctx, case)
     else:

@@ -6,10 +6,10 @@ import math
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from sim.model import clock
-from sim.model.context import SimContext, planned_windows
+from sim.model.context import SimContext
 from sim.model.entities import Case
 from sim.model.network import Choice, choose_team, estimate, expected_ready_min
+from sim.model.processes.booking import rebook
 from sim.model.resources import Grant
 from sim.scenario.schema import Team
 
@@ -34,21 +34,14 @@ def wait_for_dispatch_time(ctx: SimContext, case: Case, extra_lead_min: float = 
 
 def rebook_if_late(ctx: SimContext, case: Case) -> bool:
     """Whether a booked case's team, assembled only now, is expected ready at the host
-    (mean mobilisation, journey and set-up: :func:`expected_ready_min`) only outside her
-    planned window; then her slot moves to the next window that it can make, and the
-    team is stood down rather than sent to wait at the host.  Records
-    ``surgery_scheduled`` again."""
+    (mean mobilisation, journey and set-up: :func:`expected_ready_min`) after her slot and
+    outside the planned windows, with a window still open before her clinical cap; then her
+    slot moves to that window and the team is stood down rather than sent to wait at the
+    host (:mod:`sim.model.processes.booking`).  Records ``surgery_scheduled`` again."""
     if not case.booked:
         return False
-    assert case.scheduled_min is not None
     ready = ctx.env.now + expected_ready_min(ctx, ctx.team_of(case), case.team_origin, case.hospital)
-    start = max(ready, case.scheduled_min)  # an early team waits for the slot
-    windows = planned_windows(ctx)
-    if clock.earliest_in_windows(start, windows) == start:
-        return False
-    case.scheduled_min = clock.earliest_in_windows(start, windows)
-    ctx.log.record(case.id, ctx.env.now, "surgery_scheduled", case.hospital, value=case.scheduled_min)
-    return True
+    return rebook(ctx, case, ready)
 
 
 def mobilise(ctx: SimContext, case: Case, grant: Grant) -> Generator:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-from sim.model import clock
-from sim.model.context import SimContext, planned_windows
+from sim.model.context import SimContext
 from sim.model.entities import Case
 from sim.model.network import choose_obstetric_hospital, expected_travel_min
+from sim.model.processes.booking import expected_transfer_min, rebook
 from sim.model.processes.deterioration import change_hazard
 from sim.model.processes.dispatch import wait_for_dispatch_time
 from sim.model.resources import Grant
@@ -80,34 +80,13 @@ def move_mother(ctx: SimContext, case: Case, crew: Grant, home: str, departed: s
 
 def rebook_transfer_if_late(ctx: SimContext, case: Case, home: str) -> bool:
     """Whether a booked mother, fetched by a crew granted only now, is expected at ``home`` and
-    handed over (mean crew mobilisation, journeys, packaging and handover) only outside her
-    planned window; then her slot moves to the next window that she can make.  Records
+    handed over (mean crew mobilisation, journeys, packaging and handover) after her slot and
+    outside the planned windows, with a window still open before her clinical cap; then her
+    slot moves to that window (:mod:`sim.model.processes.booking`).  Records
     ``surgery_scheduled`` again."""
     if not case.booked:
         return False
-    assert case.scheduled_min is not None
     transfer, now = ctx.scenario.transfer, ctx.env.now
     mobilise = transfer.crew_mobilisation.mean() if transfer.crew_mobilisation is not None else 0.0
     there = now + mobilise + expected_travel_min(ctx, home, case.hospital, now + mobilise, home)
-    ready = there + expected_transfer_min(ctx, case, home)
-    start = max(ready, case.scheduled_min)
-    windows = planned_windows(ctx)
-    if clock.earliest_in_windows(start, windows) == start:
-        return False
-    case.scheduled_min = clock.earliest_in_windows(start, windows)
-    ctx.log.record(case.id, now, "surgery_scheduled", case.hospital, value=case.scheduled_min)
-    return True
-
-
-def expected_transfer_min(ctx: SimContext, case: Case, home: str | None = None) -> float:
-    """Expected minutes from packaging to the end of handover (off-peak journey): how much
-    earlier than a team a booked transfer's crew must be sent to make her slot (to the
-    nearest obstetric hospital)."""
-    transfer = ctx.scenario.transfer
-    if home is None:
-        home = min(dict.fromkeys(t.home for t in ctx.scenario.teams),
-                   key=lambda h: expected_travel_min(ctx, case.hospital, h, ctx.env.now, h))
-    route = ctx.routes.get((case.hospital, home))
-    journey = route.off_peak.mean() if route is not None else 0.0
-    handover = transfer.handover.mean() if transfer.handover is not None else 0.0
-    return transfer.packaging.mean() + journey + handover
+    return rebook(ctx, case, there + expected_transfer_min(ctx, case, home))
