@@ -52,10 +52,10 @@ EVENTS: dict[str, str] = {
     "surgery_end": "closure done; the operating room is released",
     "neonatal_stabilised": "the newborn is stable in the transport incubator",
     "newborn_departed": "the newborn leaves by mobile incubator; detail = destination",
-    "nicu_arrival": "the newborn arrives at the neonatal unit",
+    "nicu_arrival": "the newborn arrives at the neonatal unit (again at the divert unit after newborn_diverted)",
     "newborn_diverted": "the wait for a cot reached its limit; the newborn goes on; detail = destination",
-    "nicu_admission": "the newborn is admitted; detail = 'diverted' (not the first unit), 'surge' (over the count, "
-                      "no cot held) or empty",
+    "nicu_admission": "the newborn is admitted; detail = 'diverted' (a cot at the divert unit), 'surge' (over the "
+                      "count, no cot held, after the wait limit at the first unit or at the divert unit) or empty",
     "nicu_discharge": "the newborn leaves the NICU cot",
     "team_returned": "the rest of the team is back home (or at the host it is based at by then)",
     "neonatal_crew_returned": "the team's neonatal staff and ambulance are back from a neonatal unit that is not "
