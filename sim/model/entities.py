@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import simpy
 
-# One uniform per name, in this order; append only, never reorder.
+# One uniform per name, in this order; append only, never reorder.  A case drawn from a shared
+# stream (outreach_cases, home_cases) takes len(CASE_DRAWS) numbers, so a new name here shifts
+# every later case of that stream; a new step that must leave other cases alone uses a keyed
+# uniform instead (sim.model.rng, e.g. the incubator's restock).
 CASE_DRAWS = (
     "host", "urgency", "gestation", "weight_z", "consultation", "stabilisation", "deteriorates",
     "deterioration_at", "acute_stabilisation", "mobilisation", "setup", "anaesthesia", "incision",

@@ -295,7 +295,7 @@ class Team(Frozen):
     mobilisation: Distribution = Key(about=("from the team assembled to the vehicle leaving", "minutes"))
     setup_on_site: Distribution = Key(about=("from arrival at the host to ready to operate", "minutes"))
     restock: Distribution = Key(about=("cleaning and restocking of the kit and incubator before they can go "
-                                          "again", "minutes"))
+                                          "again (each item's time drawn on its own)", "minutes"))
     dedicated: bool = Key(False, about=("the team has its own people, equipment and ambulances"))
     staff: dict[Id, StaffRole] | None = Key(
         None, about=("a dedicated team's rosters by role (default: the composition, on duty when available)"))

@@ -20,6 +20,7 @@ import pytest
 
 from sim.analysis import tables
 from sim.model import clock
+from sim.model.rng import keyed_uniform
 from sim.model.run import simulate
 from tests.builders import baseline_data, build, fixed
 from tests.scripted import (
@@ -36,6 +37,7 @@ from tests.scripted import (
     NEONATAL_STABILISATION,
     PACKAGING,
     RESTOCK,
+    SEED,
     SETUP,
     TRAVEL,
     Log,
@@ -44,6 +46,7 @@ from tests.scripted import (
     route,
     run,
     script,
+    scripted_uniform,
 )
 
 approx = pytest.approx
@@ -78,6 +81,25 @@ def test_cat1_goes_to_theatre_when_both_team_and_mother_are_ready(min_resus):
     assert log.at(case, "incision") == approx(theatre + ANAESTHESIA["cat1"])
     assert log.at(case, "delivery") == approx(theatre + ANAESTHESIA["cat1"] + INCISION)
     assert log.at(case, "surgery_end") == approx(theatre + ANAESTHESIA["cat1"] + INCISION + CLOSURE)
+
+
+def test_kit_and_incubator_are_restocked_in_times_of_their_own_draws():
+    # Restocking uniform(60, 180): 60 + 120 u.  The kit's u is the case's "restock" uniform; the
+    # incubator's is keyed by the case, ("restock", "scripted", 0, "incubator").  Kit: back at NHOG
+    # at surgery end 749 + 15 = 764; incubator: freed at the NICU admission, 709 + 30 + 15 = 754.
+    data = quiet()
+    data["team"]["restock"] = {"dist": "uniform", "low": 60, "high": 180}
+    script(data, (T0, "CLH", "cat1"))
+    log = run(data)
+    (case,) = log.cases()
+    u_kit = scripted_uniform("restock")
+    u_incubator = keyed_uniform(SEED, 0, ("restock", "scripted", 0, "incubator"))
+    assert abs(u_kit - u_incubator) > 0.01  # two different numbers, so the times differ
+    returned = TEAM_READY + ANAESTHESIA["cat1"] + INCISION + CLOSURE + TRAVEL["CLH"]  # 764
+    admitted = TEAM_READY + ANAESTHESIA["cat1"] + INCISION + NEONATAL_STABILISATION + TRAVEL["CLH"]  # 754
+    restocked = {r[4]: r[1] for r in log.rows_of(case, "equipment_restocked")}
+    assert restocked == {"outreach_kit": approx(returned + 60 + 120 * u_kit),
+                         "transport_incubator": approx(admitted + 60 + 120 * u_incubator)}
 
 
 # 2-3. Deterioration -----------------------------------------------------------------------------------------------

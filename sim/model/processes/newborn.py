@@ -9,7 +9,7 @@ from sim.model import draws
 from sim.model.context import SimContext
 from sim.model.entities import Case
 from sim.model.network import choose_nicu
-from sim.model.processes.dispatch import restock
+from sim.model.processes.dispatch import incubator_restock_u, restock
 from sim.model.resources import Grant
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ def release_neonatal_crew(ctx: SimContext, case: Case, team_grant: Grant, where:
     ctx.broker.release(team_grant, ctx.need(team.owner, {**team.neonatal_roles, "ambulance": team.ambulances}))
     if team.incubator:
         items = {team.incubator: team.equipment[team.incubator]}
-        ctx.env.process(restock(ctx, case, team_grant, items, where))
+        ctx.env.process(restock(ctx, case, team_grant, items, where, incubator_restock_u(ctx, case)))
 
 
 def neonatal_crew_returns(ctx: SimContext, case: Case, team_grant: Grant, unit: str, base: str) -> Generator:
