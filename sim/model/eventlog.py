@@ -18,8 +18,9 @@ EVENTS: dict[str, str] = {
     "consult_start": "the on-call senior answers the host's call; the telephone consultation begins",
     "decision": "the decision to operate; detail = pathway (outreach, transfer, home)",
     "surgery_scheduled": "a planned case gets a surgery time; value = scheduled time (min)",
-    "deteriorated": "the mother deteriorates (any time from referral to theatre entry); detail = new urgency; "
-                    "value = 1 in transit, else 0",
+    "deteriorated": "the mother deteriorates (any time from referral to theatre entry); hospital = where she is "
+                    "(the host; after a transfer's mother_arrived, the obstetric hospital; in the ambulance, the "
+                    "host she left, as mother_departed); detail = new urgency; value = 1 in transit, else 0",
     "stabilisation_start": "resuscitation (urgent) or stabilisation (booked) of the mother begins, at the decision",
     "stabilisation_end": "the mother can go to theatre (minimum resuscitation or capped stabilisation done)",
     "crash_call": "crash policy: the team is not ready, the host's own staff are called to start",

@@ -360,6 +360,21 @@ def test_transfer_deterioration_happens_in_transit_at_the_raised_hazard():
     assert log.at(case, "incision") == approx(handover + ANAESTHESIA["cat1"])
 
 
+@pytest.mark.parametrize(("at", "where", "in_transit"), [(700, "CLH", 0.0), (765, "CLH", 1.0), (805, "NHOG", 0.0)])
+def test_a_transferred_mother_deteriorates_where_she_is(at, where, in_transit):
+    # Travel 60, no transit factor: she leaves CLH at 735, arrives at NHOG at 795, handover until 815.
+    # A constant hazard that reaches her draw at ``at``: before she leaves (700, at the host), on the
+    # road (765, named by the host she left, as mother_departed) or after arrival (805, at NHOG).
+    log, case = transfer_case(60, rate_for(at - T0))
+    assert log.at(case, "mother_departed") == approx(DECISION + CREW_MOBILISATION + 60 + PACKAGING)  # 735
+    assert log.at(case, "mother_arrived") == approx(DECISION + CREW_MOBILISATION + 60 + PACKAGING + 60)  # 795
+    (row,) = log.rows_of(case, "deteriorated")
+    assert (row[1], row[3], row[5], row[6]) == (approx(at), where, in_transit, "cat1")
+    # her new urgency and decision are recorded where she is too
+    assert [(r[3], r[6]) for r in log.rows_of(case, "urgency") if r[1] == approx(at)] == [(where, "cat1")]
+    assert [(r[3], r[6]) for r in log.rows_of(case, "decision") if r[1] == approx(at)] == [(where, "transfer")]
+
+
 # 7. NICU full: wait, then surge or divert -------------------------------------------------------------------------
 
 
