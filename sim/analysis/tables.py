@@ -124,7 +124,7 @@ logs a decision without one).  ``team_home`` falls back on the hospital of ``tea
 ROW_EVENTS = [*dict.fromkeys(e for _, e, _ in ATTRIBUTES.values() if e != "decision"), "team_assembled"]
 """A case has a row when it has one of these events or a decision naming a pathway."""
 
-FLAG_EVENTS = {"nicu_diverted": ("nicu_admission", "diverted"), "nicu_surge": ("nicu_admission", "surge"),
+FLAG_EVENTS = {"nicu_diverted": ("newborn_diverted", "any"), "nicu_surge": ("nicu_admission", "surge"),
                "icu_bed_wait": ("icu_bed_wait", "any"), "host_started": ("crash_start", "any"),
                "deteriorated_in_transit": ("deteriorated", "in_transit")}
 """Flags: True when the case has the event (``any``), or one of them with that mark (see :meth:`PerCase.marked`)."""

@@ -15,7 +15,10 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import simpy
 
-# One uniform per name, in this order; append only, never reorder.
+# One uniform per name, in this order; append only, never reorder.  A case drawn from a shared
+# stream (outreach_cases, home_cases) takes len(CASE_DRAWS) numbers, so a new name here shifts
+# every later case of that stream; a new step that must leave other cases alone uses a keyed
+# uniform instead (sim.model.rng, e.g. the incubator's restock).
 CASE_DRAWS = (
     "host", "urgency", "gestation", "weight_z", "consultation", "stabilisation", "deteriorates",
     "deterioration_at", "acute_stabilisation", "mobilisation", "setup", "anaesthesia", "incision",
@@ -30,8 +33,10 @@ DRAW_INDEX = {name: i for i, name in enumerate(CASE_DRAWS)}
 class Case:
     """One patient episode: an outreach case at a host hospital or a home emergency.
 
-    ``hospital`` is where the mother is when the case starts; ``urgency`` may
-    rise when she deteriorates.  ``u`` holds the case's uniforms (see
+    ``hospital`` is where the mother is when the case starts; ``location`` is
+    where she is now once a transfer has brought her to the obstetric
+    hospital (empty before: the host, also while she is on the road);
+    ``urgency`` may rise when she deteriorates.  ``u`` holds the case's uniforms (see
     ``CASE_DRAWS``).  ``source`` and ``ordinal`` name the case independently
     of other cases (the demand stream or scripted list it came from, and its
     place there), so that keyed draws such as journeys stay the same when a
@@ -53,6 +58,7 @@ class Case:
     team: str = ""  # the id of the team sent (outreach pathway)
     team_origin: str = ""  # where that team waited when it was granted: its home, or the host it is based at
     in_transit: bool = False
+    location: str = ""  # set on arrival after a transfer; empty: at ``hospital``
     deteriorated: simpy.Event | None = field(default=None, repr=False)
     stabilised: simpy.Event | None = field(default=None, repr=False)  # the mother is ready for theatre
     in_theatre: simpy.Event | None = field(default=None, repr=False)  # ends her deterioration hazard

@@ -18,8 +18,9 @@ EVENTS: dict[str, str] = {
     "consult_start": "the on-call senior answers the host's call; the telephone consultation begins",
     "decision": "the decision to operate; detail = pathway (outreach, transfer, home)",
     "surgery_scheduled": "a planned case gets a surgery time; value = scheduled time (min)",
-    "deteriorated": "the mother deteriorates (any time from referral to theatre entry); detail = new urgency; "
-                    "value = 1 in transit, else 0",
+    "deteriorated": "the mother deteriorates (any time from referral to theatre entry); hospital = where she is "
+                    "(the host; after a transfer's mother_arrived, the obstetric hospital; in the ambulance, the "
+                    "host she left, as mother_departed); detail = new urgency; value = 1 in transit, else 0",
     "stabilisation_start": "resuscitation (urgent) or stabilisation (booked) of the mother begins, at the decision",
     "stabilisation_end": "the mother can go to theatre (minimum resuscitation or capped stabilisation done)",
     "crash_call": "crash policy: the team is not ready, the host's own staff are called to start",
@@ -52,10 +53,10 @@ EVENTS: dict[str, str] = {
     "surgery_end": "closure done; the operating room is released",
     "neonatal_stabilised": "the newborn is stable in the transport incubator",
     "newborn_departed": "the newborn leaves by mobile incubator; detail = destination",
-    "nicu_arrival": "the newborn arrives at the neonatal unit",
+    "nicu_arrival": "the newborn arrives at the neonatal unit (again at the divert unit after newborn_diverted)",
     "newborn_diverted": "the wait for a cot reached its limit; the newborn goes on; detail = destination",
-    "nicu_admission": "the newborn is admitted; detail = 'diverted' (not the first unit), 'surge' (over the count, "
-                      "no cot held) or empty",
+    "nicu_admission": "the newborn is admitted; detail = 'diverted' (a cot at the divert unit), 'surge' (over the "
+                      "count, no cot held, after the wait limit at the first unit or at the divert unit) or empty",
     "nicu_discharge": "the newborn leaves the NICU cot",
     "team_returned": "the rest of the team is back home (or at the host it is based at by then)",
     "neonatal_crew_returned": "the team's neonatal staff and ambulance are back from a neonatal unit that is not "

@@ -11,13 +11,14 @@ Stream names in use (the list only grows):
 ``travel``, ``call_in`` and ``team`` are reserved
 (named in earlier versions, drawn from by none).
 
-Journeys and call-ins are not drawn from a stream in the order they happen:
-each is a *keyed* uniform (:meth:`Streams.keyed`), a stateless function of
-(seed, replication, the source's name, and the case and step it belongs to),
-for example ``("travel", "outreach", 17, "outbound", 0)``.  A change
-elsewhere in a scenario (another case, a journey more or less) therefore
-never shifts them: every journey and call-in keeps its number under common
-random numbers.
+Journeys, call-ins and the transport incubator's restocking are not drawn
+from a stream in the order they happen: each is a *keyed* uniform
+(:meth:`Streams.keyed`), a stateless function of (seed, replication, the
+source's name, and the case and step it belongs to), for example
+``("travel", "outreach", 17, "outbound", 0)`` or ``("restock", "outreach",
+17, "incubator")``.  A change elsewhere in a scenario (another case, a
+journey more or less) therefore never shifts them: every journey, call-in
+and incubator restock keeps its number under common random numbers.
 """
 
 from __future__ import annotations

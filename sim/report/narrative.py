@@ -273,7 +273,8 @@ def policies(sc: dict[str, Any]) -> list[str]:
     elif rule == "surge":
         after = f"up to {limit}, then it is admitted over the unit's count (surge)"
     else:
-        after = (f"up to {limit}, then it is taken on to {p.get('divert_to')} and waits for a cot there"
+        after = (f"up to {limit}, then it is taken on to {p.get('divert_to')}, waits there for a cot up to "
+                 f"{limit} again, then is admitted over that unit's count (surge)"
                  if p.get("divert_to") else f"up to {limit}, then, with no hospital named to divert to, it is "
                  "admitted over the unit's count (surge)")
     lines.append(f"When the neonatal unit is full the newborn waits in the transport incubator with its staff {after}.")

@@ -414,7 +414,8 @@ def overload(loads: list[tuple[str, str, float]], nicu_rule: str = "wait", nicu_
         if load < 1:
             continue
         if key.endswith(".nicu_cots") and nicu_rule != "wait":
-            then = "admitted over the count" if nicu_rule == "surge" else "diverted"
+            then = ("admitted over the count" if nicu_rule == "surge"
+                    else "diverted (and, at a full divert unit, admitted over its count after the same wait)")
             out.append(f"{key}: demand above capacity for {what}: offered load at least {load:.2f} per unit "
                        f"(1 or more: the unit is full for good, and newborns wait up to {nicu_limit_min:g} min, "
                        f"then are {then})")

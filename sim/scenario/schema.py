@@ -295,7 +295,7 @@ class Team(Frozen):
     mobilisation: Distribution = Key(about=("from the team assembled to the vehicle leaving", "minutes"))
     setup_on_site: Distribution = Key(about=("from arrival at the host to ready to operate", "minutes"))
     restock: Distribution = Key(about=("cleaning and restocking of the kit and incubator before they can go "
-                                          "again", "minutes"))
+                                          "again (each item's time drawn on its own)", "minutes"))
     dedicated: bool = Key(False, about=("the team has its own people, equipment and ambulances"))
     staff: dict[Id, StaffRole] | None = Key(
         None, about=("a dedicated team's rosters by role (default: the composition, on duty when available)"))
@@ -617,9 +617,11 @@ class Policies(Frozen):
                 "{severity band -> pathway}"))
     nicu_full: Literal["wait", "surge", "divert"] = Key(
         "wait", about=("a newborn who finds no cot waits in the incubator with its staff; after "
-                        "nicu_wait_limit_min: wait on (wait), admitted over the count (surge), sent to divert_to"))
-    nicu_wait_limit_min: Minutes = Key(120, about=("longest wait for a cot before the nicu_full rule acts",
-                                                      "minutes"))
+                        "nicu_wait_limit_min: wait on (wait), admitted over the count (surge), sent to divert_to, "
+                        "where it waits for a cot up to the same limit, then is admitted over that unit's count "
+                        "(divert)"))
+    nicu_wait_limit_min: Minutes = Key(120, about=("longest wait for a cot before the nicu_full rule acts (at "
+                                                      "each unit, under divert)", "minutes"))
     divert_to: str | None = Key(None, about=("hospital id to divert to; required with nicu_full: divert"))
     dispatch: Literal["priority", "fifo"] = Key(
         "priority", about=("queue order at every pool: urgency priority then arrival, or arrival only"))

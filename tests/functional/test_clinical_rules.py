@@ -18,7 +18,9 @@ import math
 
 import pytest
 
+from sim.analysis import tables
 from sim.model import clock
+from sim.model.rng import keyed_uniform
 from sim.model.run import simulate
 from tests.builders import baseline_data, build, fixed
 from tests.scripted import (
@@ -35,6 +37,7 @@ from tests.scripted import (
     NEONATAL_STABILISATION,
     PACKAGING,
     RESTOCK,
+    SEED,
     SETUP,
     STABILISATION,
     TRAVEL,
@@ -79,6 +82,25 @@ def test_cat1_goes_to_theatre_when_both_team_and_mother_are_ready(min_resus):
     assert log.at(case, "incision") == approx(theatre + ANAESTHESIA["cat1"])
     assert log.at(case, "delivery") == approx(theatre + ANAESTHESIA["cat1"] + INCISION)
     assert log.at(case, "surgery_end") == approx(theatre + ANAESTHESIA["cat1"] + INCISION + CLOSURE)
+
+
+def test_kit_and_incubator_are_restocked_in_times_of_their_own_draws():
+    # Restocking uniform(60, 180): 60 + 120 u.  The kit's u is the case's "restock" uniform; the
+    # incubator's is keyed by the case, ("restock", "scripted", 0, "incubator").  Kit: back at NHOG
+    # at surgery end 749 + 15 = 764; incubator: freed at the NICU admission, 709 + 30 + 15 = 754.
+    data = quiet()
+    data["team"]["restock"] = {"dist": "uniform", "low": 60, "high": 180}
+    script(data, (T0, "CLH", "cat1"))
+    log = run(data)
+    (case,) = log.cases()
+    u_kit = scripted_uniform("restock")
+    u_incubator = keyed_uniform(SEED, 0, ("restock", "scripted", 0, "incubator"))
+    assert abs(u_kit - u_incubator) > 0.01  # two different numbers, so the times differ
+    returned = TEAM_READY + ANAESTHESIA["cat1"] + INCISION + CLOSURE + TRAVEL["CLH"]  # 764
+    admitted = TEAM_READY + ANAESTHESIA["cat1"] + INCISION + NEONATAL_STABILISATION + TRAVEL["CLH"]  # 754
+    restocked = {r[4]: r[1] for r in log.rows_of(case, "equipment_restocked")}
+    assert restocked == {"outreach_kit": approx(returned + 60 + 120 * u_kit),
+                         "transport_incubator": approx(admitted + 60 + 120 * u_incubator)}
 
 
 # 2-3. Deterioration -----------------------------------------------------------------------------------------------
@@ -408,6 +430,21 @@ def test_transfer_deterioration_happens_in_transit_at_the_raised_hazard():
     assert log.at(case, "incision") == approx(handover + ANAESTHESIA["cat1"])
 
 
+@pytest.mark.parametrize(("at", "where", "in_transit"), [(700, "CLH", 0.0), (765, "CLH", 1.0), (805, "NHOG", 0.0)])
+def test_a_transferred_mother_deteriorates_where_she_is(at, where, in_transit):
+    # Travel 60, no transit factor: she leaves CLH at 735, arrives at NHOG at 795, handover until 815.
+    # A constant hazard that reaches her draw at ``at``: before she leaves (700, at the host), on the
+    # road (765, named by the host she left, as mother_departed) or after arrival (805, at NHOG).
+    log, case = transfer_case(60, rate_for(at - T0))
+    assert log.at(case, "mother_departed") == approx(DECISION + CREW_MOBILISATION + 60 + PACKAGING)  # 735
+    assert log.at(case, "mother_arrived") == approx(DECISION + CREW_MOBILISATION + 60 + PACKAGING + 60)  # 795
+    (row,) = log.rows_of(case, "deteriorated")
+    assert (row[1], row[3], row[5], row[6]) == (approx(at), where, in_transit, "cat1")
+    # her new urgency and decision are recorded where she is too
+    assert [(r[3], r[6]) for r in log.rows_of(case, "urgency") if r[1] == approx(at)] == [(where, "cat1")]
+    assert [(r[3], r[6]) for r in log.rows_of(case, "decision") if r[1] == approx(at)] == [(where, "transfer")]
+
+
 # 7. NICU full: wait, then surge or divert -------------------------------------------------------------------------
 
 
@@ -451,6 +488,45 @@ def test_nicu_full_waits_then_surges_or_diverts_holding_incubator_and_staff(rule
     assert [r[1] for r in log.rows_of(second, "release", "neonatal_nurse")] == approx([back])
     assert sorted(r[1] for r in log.rows_of(second, "release", "neonatologist")) == approx([returned, back])
     assert [r[1] for r in log.rows_of(second, "release", "transport_incubator")] == approx([back + RESTOCK])
+
+
+def test_a_newborn_diverted_to_a_full_unit_waits_there_up_to_the_limit_then_is_admitted_in_surge():
+    # One cot at NHOG (first case, 754 until 754 + 10080) and one at HHH, the divert unit.  The second
+    # case (1200) waits at NHOG from 1354 to 1474, is diverted and takes HHH's cot at 1474 + 10 = 1484.
+    # The third case at 1300: delivery 1300 + 25 + 70 + 10 + 4 = 1409; stabilised 1439; NHOG 1454,
+    # full: waits 120 -> diverted at 1574; HHH at 1584, full too: waits 120 -> admitted over HHH's
+    # count at 1704 (not when the second baby leaves HHH's cot, 1484 + 10080 = 11564).
+    data = quiet(horizon_days=10)
+    data["hospitals"]["NHOG"]["nicu_cots"] = 1
+    data["hospitals"]["HHH"].update(nicu=True, nicu_cots=1)
+    data["policies"].update(nicu_full="divert", divert_to="HHH", nicu_wait_limit_min=120)
+    script(data, (T0, "CLH", "cat1"), (1200, "CLH", "cat1"), (1300, "CLH", "cat1"))
+    log = run(data)
+    _, second, third = log.cases()
+    assert [(r[1], r[3], r[6]) for r in log.rows_of(second, "nicu_admission")] == [(approx(1484), "HHH", "diverted")]
+    arrival = 1300 + 25 + 70 + ANAESTHESIA["cat1"] + INCISION + NEONATAL_STABILISATION + TRAVEL["CLH"]  # 1454
+    diverted = arrival + 120  # 1574
+    at_divert_unit = diverted + TRAVEL["HHH"]  # 1584
+    admitted = at_divert_unit + 120  # 1704
+    assert [(r[1], r[6]) for r in log.rows_of(third, "newborn_diverted")] == [(approx(diverted), "HHH")]
+    assert [(r[1], r[3]) for r in log.rows_of(third, "nicu_arrival")] == [(approx(arrival), "NHOG"),
+                                                                         (approx(at_divert_unit), "HHH")]
+    assert [(r[1], r[3]) for r in log.rows_of(third, "withdraw", "nicu_cot")] == [(approx(diverted), "NHOG"),
+                                                                                 (approx(admitted), "HHH")]
+    assert [(r[1], r[3], r[6]) for r in log.rows_of(third, "nicu_admission")] == [(approx(admitted), "HHH", "surge")]
+    assert not log.rows_of(third, "acquire", "nicu_cot")
+    # No cot is held: the stay (10080) ends with a discharge that frees none, 1704 + 10080 = 11784.
+    assert [(r[1], r[3], r[4]) for r in log.rows_of(third, "nicu_discharge")] == [(approx(admitted + 10080), "HHH", "")]
+    # The neonatal staff and incubator stay with the baby until then, drive back to NHOG (10) and are freed
+    # at 1714; the incubator is restocked by 1714 + 90 = 1804.
+    back = admitted + TRAVEL["HHH"]
+    assert log.at(third, "neonatal_crew_returned") == approx(back)
+    assert [r[1] for r in log.rows_of(third, "release", "neonatal_nurse")] == approx([back])
+    assert [r[1] for r in log.rows_of(third, "release", "transport_incubator")] == approx([back + RESTOCK])
+    # The cases table flags the third newborn both diverted and admitted in surge; the second only diverted.
+    cases = tables.cases_table(tables.events_frame(log.rows, 0), {}).set_index("case_id")
+    assert [(cases.at[c, "nicu_diverted"], cases.at[c, "nicu_surge"]) for c in (second, third)] == [
+        (True, False), (True, True)]
 
 
 # 8. Consultation by telephone -------------------------------------------------------------------------------------

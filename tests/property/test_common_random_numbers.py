@@ -1,8 +1,9 @@
 """Common random numbers hold for journeys and call-in delays (DESIGN.md section 5).
 
 Every journey takes its uniform from ``Streams.keyed("travel", source, ordinal,
-leg)`` and every call-in delay from ``Streams.keyed("call_in", hospital, role,
-source, ordinal, k)``, where ``(source, ordinal)`` names the case independently
+leg)``, every call-in delay from ``Streams.keyed("call_in", hospital, role,
+source, ordinal, k)`` and the transport incubator's restocking from
+``Streams.keyed("restock", source, ordinal, "incubator")``, where ``(source, ordinal)`` names the case independently
 of the other cases.  These tests record every keyed draw of a run (by wrapping
 ``Streams.keyed``) and every case's key (by wrapping ``SimContext.keep``), run
 two scenarios that differ in one thing with the same seed, and check, case by
@@ -70,11 +71,12 @@ class Recorded:
         return {info.key: cid for cid, info in self.cases.items()}
 
     def case_draws(self, key: tuple[str, int]) -> dict[tuple, float]:
-        """The keyed uniforms of the case ``key``: ``("travel", leg)`` and ``("call_in", hospital, role, k)``."""
+        """The keyed uniforms of the case ``key``: ``("travel", leg)``, ``("restock", "incubator")`` and
+        ``("call_in", hospital, role, k)``."""
         out = {}
         for parts, u in self.draws.items():
-            if parts[0] == "travel" and parts[1:3] == key:
-                out[("travel", *parts[3:])] = u
+            if parts[0] in ("travel", "restock") and parts[1:3] == key:
+                out[(parts[0], *parts[3:])] = u
             elif parts[0] == "call_in" and parts[3:5] == key:
                 out[("call_in", *parts[1:3], *parts[5:])] = u
         return out
@@ -110,8 +112,8 @@ JOURNEY_EVENTS = {"team_departed": "outbound", "team_returned": "return", "newbo
 
 
 def check_draws_name_cases(run: Recorded) -> None:
-    """Every keyed draw is a journey or call-in of a case of this run, drawn once, and every
-    journey in the log was drawn from its key."""
+    """Every keyed draw is a journey, call-in or incubator restock of a case of this run, drawn once,
+    and every journey in the log was drawn from its key."""
     keys = set(run.by_key())
     legs: dict[tuple, set[str]] = {}
     for parts in run.draws:
@@ -124,8 +126,8 @@ def check_draws_name_cases(run: Recorded) -> None:
             assert leg in legs.get(key, ()), f"case {key}: {r[2]} at {r[1]} without a keyed {leg!r} journey"
     assert len(keys) == len(run.cases), "two cases share a (source, ordinal) key"
     for parts in run.draws:
-        assert parts[0] in ("travel", "call_in"), parts
-        case_key = parts[1:3] if parts[0] == "travel" else parts[3:5]
+        assert parts[0] in ("travel", "call_in", "restock"), parts
+        case_key = parts[3:5] if parts[0] == "call_in" else parts[1:3]
         assert case_key in keys, f"keyed draw {parts} names no case of the run"
     assert not run.repeated, f"keys drawn more than once: {run.repeated[:5]}"
 

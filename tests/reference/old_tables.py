@@ -79,7 +79,7 @@ def cases_table(events: pd.DataFrame, urgency_targets: dict[str, float]) -> pd.D
         "team_expected_arrival_min": _last(ev, "team_chosen", "value"),
         "booked_slot_min": _first(ev, "surgery_scheduled", "value"),
     })
-    flags = {"nicu_diverted": _flag(ev, "nicu_admission", detail="diverted"),
+    flags = {"nicu_diverted": _flag(ev, "newborn_diverted"),
              "nicu_surge": _flag(ev, "nicu_admission", detail="surge"),
              "icu_bed_wait": _flag(ev, "icu_bed_wait"),
              "host_started": _flag(ev, "crash_start"),

@@ -11,11 +11,13 @@ from sim.model.entities import CASE_DRAWS, Case
 from sim.model.processes.consult import consult
 from sim.model.processes.deterioration import watch_for_deterioration
 from sim.model.processes.dispatch import dispatch_team
+from sim.model.processes.home import care_for_newborn
 from sim.model.processes.operate import operate
 from sim.model.processes.stabilise import prepare_mother
 from sim.model.run import build_context
 from sim.scenario import Scenario
 from tests.builders import baseline_data, build, fix_durations, fixed, unlimited
+from tests.scripted import NEONATAL_STABILISATION, NICU_STAY, TRAVEL, quiet
 
 
 @pytest.fixture(scope="module")
@@ -166,3 +168,27 @@ def test_a_deterioration_ends_a_booked_mothers_stabilisation_at_once(fixed_scena
     ctx.env.run()
     # the cat1 minimum resuscitation (fixed at its mean, 11.67 min) has long passed at t = 150
     assert times(ctx, case)["stabilisation_end"] == pytest.approx(150)
+
+
+def test_a_home_newborn_diverted_to_a_full_unit_is_admitted_there_in_surge_after_the_limit():
+    # Every cot at NHOG and at HHH (the divert unit) is taken.  Born at 0 at NHOG: stabilised at 30;
+    # waits 120 -> diverted at 150; HHH at 150 + 10 = 160; waits 120 there -> admitted over HHH's
+    # count at 280; the stay (10080) ends at 10360, freeing no cot.
+    data = quiet()
+    data["hospitals"]["HHH"].update(nicu=True, nicu_cots=1)
+    data["policies"].update(nicu_full="divert", divert_to="HHH", nicu_wait_limit_min=120)
+    ctx = bare(build(data))
+    for unit in ("NHOG", "HHH"):
+        ctx.pool(unit, "nicu_cot").busy = ctx.pool(unit, "nicu_cot").capacity
+    case = Case(ctx.new_case_id(), "home", "NHOG", "cat1", 34.0, (0.5,) * len(CASE_DRAWS), "test", 0)
+    ctx.env.process(care_for_newborn(ctx, case, "NHOG"))
+    ctx.env.run()
+    rows = [(row[1], row[2], row[3], row[6]) for row in ctx.log.rows if row[0] == case.id and row[2] != "request"]
+    admitted = NEONATAL_STABILISATION + 120 + TRAVEL["HHH"] + 120
+    assert rows == [(pytest.approx(30), "neonatal_stabilised", "NHOG", ""),
+                    (pytest.approx(150), "withdraw", "NHOG", ""),
+                    (pytest.approx(150), "newborn_diverted", "NHOG", "HHH"),
+                    (pytest.approx(160), "nicu_arrival", "HHH", ""),
+                    (pytest.approx(admitted), "withdraw", "HHH", ""),
+                    (pytest.approx(admitted), "nicu_admission", "HHH", "surge"),
+                    (pytest.approx(admitted + NICU_STAY), "nicu_discharge", "HHH", "")]

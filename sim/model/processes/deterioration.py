@@ -59,8 +59,10 @@ def deteriorate(ctx: SimContext, case: Case) -> None:
     """Her urgency rises; every request she has queued is re-ranked; the steps waiting
     on her hear of it.  Records ``deteriorated`` (value 1 on the road, else 0),
     ``urgency`` and, once a pathway is decided, a new ``decision`` (the decision to
-    deliver urgently, same pathway)."""
-    now, log, where = ctx.env.now, ctx.log, case.hospital
+    deliver urgently, same pathway), each at the hospital where she is: the host
+    until a transfer brings her to the obstetric hospital, then that hospital; on
+    the road the host she left (as ``mother_departed``)."""
+    now, log, where = ctx.env.now, ctx.log, case.location or case.hospital
     case.urgency = ctx.scenario.clinical.deterioration_urgency
     log.record(case.id, now, "deteriorated", where, value=float(case.in_transit), detail=case.urgency)
     log.record(case.id, now, "urgency", where, detail=case.urgency)

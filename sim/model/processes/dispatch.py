@@ -164,14 +164,26 @@ def record_choice(ctx: SimContext, case: Case, team: Team, choice: Choice) -> No
                    detail=choice.detail())
 
 
-def restock(ctx: SimContext, case: Case, grant: Grant, items: dict[str, int], where: str) -> Generator:
+def restock(ctx: SimContext, case: Case, grant: Grant, items: dict[str, int], where: str,
+            u: float | None = None) -> Generator:
     """Clean and restock ``items`` of the team's equipment, then make them available.
-    Records ``equipment_restocked`` per item."""
+
+    The time is ``team.restock`` at the uniform ``u``: by default the case's ``restock``
+    draw (the kit); the incubator passes a uniform of its own (:func:`incubator_restock_u`),
+    so the two are cleaned in times drawn independently.  Records ``equipment_restocked``
+    per item."""
     team = ctx.team_of(case)
-    yield ctx.env.timeout(team.restock.ppf(case.draw("restock")))
+    yield ctx.env.timeout(team.restock.ppf(case.draw("restock") if u is None else u))
     ctx.broker.release(grant, ctx.need(team.owner, items))
     for item in items:
         ctx.log.record(case.id, ctx.env.now, "equipment_restocked", where, item)
+
+
+def incubator_restock_u(ctx: SimContext, case: Case) -> float:
+    """The uniform of the transport incubator's cleaning and restocking: keyed by the case
+    (``("restock", source, ordinal, "incubator")``, :meth:`Streams.keyed`), so it draws nothing
+    from the case's stream and leaves every other number of every case as it was."""
+    return ctx.streams.keyed("restock", *case.key("incubator"))
 
 
 def return_team(ctx: SimContext, case: Case, grant: Grant) -> Generator:

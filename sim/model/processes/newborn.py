@@ -9,7 +9,7 @@ from sim.model import draws
 from sim.model.context import SimContext
 from sim.model.entities import Case
 from sim.model.network import choose_nicu
-from sim.model.processes.dispatch import restock
+from sim.model.processes.dispatch import incubator_restock_u, restock
 from sim.model.resources import Grant
 
 if TYPE_CHECKING:
@@ -36,12 +36,16 @@ def admit_newborn(ctx: SimContext, case: Case, hospital: str, on_admission: Call
     """Admit the newborn to a NICU, by the NICU-full rule.
 
     Steps: wait for a cot at ``hospital`` (the baby stays in the transport
-    incubator, or on the delivery suite, with its staff); after the wait
-    limit, admit over the count (``surge``) or travel on to ``divert_to``
-    and wait for a cot there (``divert``); call ``on_admission(unit)`` with the admitting hospital (which
-    frees the staff and incubator that waited with the baby); start the stay.
-    Records ``nicu_admission`` (detail ``diverted``, ``surge`` or empty),
-    ``newborn_diverted``, and later ``nicu_discharge``.
+    incubator, or on the delivery suite, with its staff) up to
+    ``policies.nicu_wait_limit_min`` (without limit under ``wait``); after the
+    limit, admit over the count (``surge``), or travel on to ``divert_to``
+    and wait there for a cot up to the same limit, then admit over that
+    unit's count (``divert``); call ``on_admission(unit)`` with the admitting
+    hospital (which frees the staff and incubator that waited with the baby);
+    start the stay.  Records ``nicu_admission`` (detail ``diverted`` for a cot
+    at the divert unit, ``surge`` for an admission over the count at either
+    unit, else empty), ``newborn_diverted``, ``nicu_arrival`` at the divert
+    unit, and later ``nicu_discharge``.
     """
     env, policies = ctx.env, ctx.scenario.policies
     cot = yield from wait_for_cot(ctx, case, hospital)
@@ -51,9 +55,8 @@ def admit_newborn(ctx: SimContext, case: Case, hospital: str, on_admission: Call
         yield env.timeout(ctx.travel_min(hospital, policies.divert_to, case, "divert"))
         hospital, detail = policies.divert_to, "diverted"
         ctx.log.record(case.id, env.now, "nicu_arrival", hospital)
-        cot = ctx.broker.request(ctx.need(hospital, {"nicu_cot": 1}), ctx.priority(case.urgency), case.id)
-        yield cot.event
-    elif cot is None:
+        cot = yield from wait_for_cot(ctx, case, hospital)
+    if cot is None:
         detail = "surge"
     ctx.log.record(case.id, env.now, "nicu_admission", hospital, "nicu_cot", detail=detail)
     on_admission(hospital)
@@ -111,7 +114,7 @@ def release_neonatal_crew(ctx: SimContext, case: Case, team_grant: Grant, where:
     ctx.broker.release(team_grant, ctx.need(team.owner, {**team.neonatal_roles, "ambulance": team.ambulances}))
     if team.incubator:
         items = {team.incubator: team.equipment[team.incubator]}
-        ctx.env.process(restock(ctx, case, team_grant, items, where))
+        ctx.env.process(restock(ctx, case, team_grant, items, where, incubator_restock_u(ctx, case)))
 
 
 def neonatal_crew_returns(ctx: SimContext, case: Case, team_grant: Grant, unit: str, base: str) -> Generator:

@@ -58,8 +58,8 @@ def move_mother(ctx: SimContext, case: Case, crew: Grant, home: str, departed: s
 
     Steps: package her for the journey; leave (``departed`` succeeds: the
     obstetric hospital is pre-alerted); travel (her deterioration hazard is
-    raised in transit); handover and theatre preparation; release ambulance
-    and escort.  Records ``mother_packaged``, ``mother_departed``,
+    raised in transit); on arrival she is at ``home`` (``case.location``);
+    handover and theatre preparation; release ambulance and escort.  Records ``mother_packaged``, ``mother_departed``,
     ``mother_arrived`` and ``handover_done``.
     """
     env = ctx.env
@@ -70,6 +70,7 @@ def move_mother(ctx: SimContext, case: Case, crew: Grant, home: str, departed: s
     change_hazard(case, in_transit=True)
     yield env.timeout(ctx.travel_min(case.hospital, home, case, "transfer"))
     change_hazard(case, in_transit=False)
+    case.location = home
     ctx.log.record(case.id, env.now, "mother_arrived", home)
     handover = ctx.scenario.transfer.handover
     if handover is not None:
